@@ -1,0 +1,201 @@
+// THE validation pipeline: one function for gossip, sync and the local API, so that what a
+// node builds, stores and forwards is exactly what every other node accepts.
+
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { equals } from 'uint8arrays/equals'
+import { InvalidMessageError } from '../errors.js'
+import { Kind, bodyId, decodeBody, decodeEnvelope } from './codec.js'
+import {
+  ID_BYTES, MAX_FUTURE_SKEW_MS, MAX_TAGS, MAX_TEXT_CHARS, MAX_TTL_MS, PROTOCOL_VERSION,
+  PUBLIC_KEY_BYTES, SIGNATURE_BYTES
+} from './constants.js'
+import { meetsDifficulty } from './pow.js'
+import { verifyBody } from './signature.js'
+import { isNormalTag, isValidGeohash } from './tags.js'
+import { gossipTopicsOf } from './topics.js'
+import type { Body, Envelope } from './codec.js'
+import type { Message, MessageKind } from './model.js'
+import type { PowPolicy } from './pow.js'
+
+export type ValidationCode =
+  | 'OVERSIZE' | 'MALFORMED' | 'NON_CANONICAL' | 'BAD_VERSION' | 'BAD_KIND'
+  | 'INSUFFICIENT_POW' | 'BAD_SIGNATURE'
+  | 'BAD_EXPIRY' | 'FUTURE' | 'EXPIRED'
+  | 'BAD_PARENT' | 'BAD_VALUE' | 'BAD_TEXT' | 'BAD_TAGS' | 'BAD_GEOHASH' | 'NO_TOPIC'
+  | 'WRONG_TOPIC' | 'INTERNAL'
+
+/** 'reject' marks the sender as faulty (gossipsub Reject, peer score); 'ignore' only drops the message. */
+export type Severity = 'reject' | 'ignore'
+
+export interface ValidationFailure {
+  ok: false
+  code: ValidationCode
+  reason: string
+  severity: Severity
+}
+
+export type ValidationResult = { ok: true, message: Message } | ValidationFailure
+
+export interface ValidateOptions {
+  /** ms since the Unix epoch */
+  now: number
+  pow: PowPolicy
+  /** the gossip topic the message arrived on, if any */
+  topic?: string
+}
+
+/**
+ * Clock-dependent outcomes: an honest node with a skewed clock sends these, so they must not
+ * cost it peer score. INTERNAL is our own bug, never the sender's fault.
+ */
+const IGNORED: ReadonlySet<ValidationCode> = new Set(['FUTURE', 'EXPIRED', 'INTERNAL'])
+
+const KINDS: Record<Kind, MessageKind | undefined> = {
+  [Kind.KIND_UNSPECIFIED]: undefined,
+  [Kind.POST]: 'post',
+  [Kind.REPLY]: 'reply',
+  [Kind.REACTION]: 'reaction',
+  [Kind.DELETE]: 'delete'
+}
+
+/**
+ * Size → decode (canonical only) → shape → version → proof of work → signature → time window
+ * → kind rules → topic: cheap filters first. Never throws. Stateful rules (duplicates, who may delete, a reply's topics equal to
+ * its root's) belong to the store.
+ */
+export function validateEnvelope (bytes: Uint8Array, options: ValidateOptions): ValidationResult {
+  try {
+    return { ok: true, message: runPipeline(bytes, options) }
+  } catch (err) {
+    if (err instanceof InvalidMessageError) return failure(err.code as ValidationCode, err.message)
+    return failure('INTERNAL', `validation failed unexpectedly: ${String(err)}`)
+  }
+}
+
+/**
+ * The rules that need no signature or proof of work: the time window and the kind's rules.
+ * Exported so a local message is refused before it is mined. Throws InvalidMessageError.
+ */
+export function checkRules (body: Body, kind: MessageKind, now: number): void {
+  checkTimeWindow(body, now)
+  checkKindRules(body, kind)
+}
+
+function runPipeline (bytes: Uint8Array, { now, pow, topic }: ValidateOptions): Message {
+  const envelope = decodeEnvelope(bytes)
+  const body = decodeBody(envelope.body)
+  checkShape(envelope, body)
+  if (body.version !== PROTOCOL_VERSION) fail('BAD_VERSION', `version ${body.version} is not ${PROTOCOL_VERSION}`)
+  const kind = KINDS[body.kind] ?? fail('BAD_KIND', `kind ${body.kind} is not a message kind`)
+  const id = bodyId(envelope.body)
+  if (!meetsDifficulty(id, pow[kind])) fail('INSUFFICIENT_POW', `id has fewer than ${pow[kind]} leading zero bits`)
+  if (!verifyBody(body.author, envelope.body, envelope.signature)) fail('BAD_SIGNATURE', 'signature does not verify')
+  checkRules(body, kind, now)
+  const message = toMessage(bytesToHex(id), kind, body, bytes)
+  if (topic !== undefined && !gossipTopicsOf(message).includes(topic)) {
+    fail('WRONG_TOPIC', `message does not belong on ${topic}`)
+  }
+  return message
+}
+
+function checkShape (envelope: Envelope, body: Body): void {
+  if (envelope.signature.byteLength !== SIGNATURE_BYTES) fail('MALFORMED', `signature is ${envelope.signature.byteLength} bytes, not ${SIGNATURE_BYTES}`)
+  if (body.author.byteLength !== PUBLIC_KEY_BYTES) fail('MALFORMED', `author is ${body.author.byteLength} bytes, not ${PUBLIC_KEY_BYTES}`)
+}
+
+/**
+ * The expiry rule comes first: it does not depend on the local clock, so every node rejects
+ * a bad expiry alike instead of some ignoring it as expired.
+ */
+function checkTimeWindow (body: Body, now: number): void {
+  const { createdAt, expiresAt } = body
+  if (expiresAt <= createdAt || expiresAt > createdAt + BigInt(MAX_TTL_MS)) {
+    fail('BAD_EXPIRY', `expiresAt must be after createdAt and at most ${MAX_TTL_MS} ms later`)
+  }
+  const nowMs = BigInt(Math.floor(now))
+  if (createdAt > nowMs + BigInt(MAX_FUTURE_SKEW_MS)) fail('FUTURE', `createdAt is more than ${MAX_FUTURE_SKEW_MS} ms in the future`)
+  if (expiresAt <= nowMs) fail('EXPIRED', 'message has expired')
+}
+
+function checkKindRules (body: Body, kind: MessageKind): void {
+  switch (kind) {
+    case 'post':
+      if (body.parent.byteLength !== 0 || body.root.byteLength !== 0) fail('BAD_PARENT', 'a post has no parent or root')
+      checkValue(body.value, 0)
+      checkText(body.text, true)
+      break
+    case 'reply':
+      checkReference(body)
+      if (!equals(body.parent, body.root)) fail('BAD_PARENT', 'a reply\'s parent must be its root')
+      checkValue(body.value, 0)
+      checkText(body.text, true)
+      break
+    case 'reaction':
+      checkReference(body)
+      if (body.value !== 1 && body.value !== -1) fail('BAD_VALUE', `a reaction is +1 or -1, not ${body.value}`)
+      checkText(body.text, false)
+      break
+    case 'delete':
+      checkReference(body)
+      checkValue(body.value, 0)
+      checkText(body.text, false)
+      break
+  }
+  checkTopicFields(body)
+}
+
+function checkReference (body: Body): void {
+  if (body.parent.byteLength !== ID_BYTES || body.root.byteLength !== ID_BYTES) {
+    fail('BAD_PARENT', `parent and root must be ${ID_BYTES}-byte ids`)
+  }
+}
+
+function checkValue (value: number, expected: number): void {
+  if (value !== expected) fail('BAD_VALUE', `value must be ${expected}, not ${value}`)
+}
+
+function checkText (text: string, required: boolean): void {
+  if (!required) {
+    if (text !== '') fail('BAD_TEXT', 'this kind carries no text')
+    return
+  }
+  const chars = [...text].length
+  if (chars < 1 || chars > MAX_TEXT_CHARS) fail('BAD_TEXT', `text must be 1 to ${MAX_TEXT_CHARS} characters, not ${chars}`)
+}
+
+/** Every kind carries the topic fields, since replies, reactions and deletes travel on the root's topics. */
+function checkTopicFields ({ tags, geohash }: Body): void {
+  if (tags.length > MAX_TAGS) fail('BAD_TAGS', `at most ${MAX_TAGS} tags`)
+  for (const tag of tags) {
+    if (!isNormalTag(tag)) fail('BAD_TAGS', `tag ${JSON.stringify(tag)} is not a normalised tag`)
+  }
+  if (new Set(tags).size !== tags.length) fail('BAD_TAGS', 'tags repeat')
+  if (geohash !== '' && !isValidGeohash(geohash)) fail('BAD_GEOHASH', `geohash ${JSON.stringify(geohash)} is not 4 to 6 base32 characters`)
+  if (tags.length === 0 && geohash === '') fail('NO_TOPIC', 'a message needs a tag or a geohash to be routed')
+}
+
+function toMessage (id: string, kind: MessageKind, body: Body, envelope: Uint8Array): Message {
+  return {
+    id,
+    kind,
+    author: bytesToHex(body.author),
+    createdAt: Number(body.createdAt),
+    expiresAt: Number(body.expiresAt),
+    tags: body.tags,
+    geohash: body.geohash,
+    text: body.text,
+    parent: bytesToHex(body.parent),
+    root: bytesToHex(body.root),
+    value: body.value,
+    // a copy, and a plain Uint8Array: the caller's may be a Buffer view into a reused pool
+    envelope: Uint8Array.from(envelope)
+  }
+}
+
+function fail (code: ValidationCode, reason: string): never {
+  throw new InvalidMessageError(reason, code)
+}
+
+function failure (code: ValidationCode, reason: string): ValidationFailure {
+  return { ok: false, code, reason, severity: IGNORED.has(code) ? 'ignore' : 'reject' }
+}
