@@ -1,0 +1,112 @@
+// Binary key layout of the store (see docs/storage.md): fixed-width big-endian fields so that
+// LevelDB's byte order is time order, and length-prefixed strings so a prefix never spills into another.
+
+export const ID_LEN = 32
+export const TS_LEN = 8
+
+const HEX_ID = /^[0-9a-f]{64}$/
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+export const EMPTY = new Uint8Array(0)
+
+export function isHexId (value: unknown): value is string {
+  return typeof value === 'string' && HEX_ID.test(value)
+}
+
+export function idBytes (hex: string): Uint8Array {
+  if (!isHexId(hex)) throw new TypeError(`not a 64-hex id: ${JSON.stringify(hex)}`)
+  return Uint8Array.from(Buffer.from(hex, 'hex'))
+}
+
+export function toHex (bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
+/** ms timestamp as 8 big-endian bytes; negatives and NaN clamp to 0. */
+export function u64 (ms: number): Uint8Array {
+  const out = new Uint8Array(TS_LEN)
+  const v = Number.isFinite(ms) && ms > 0 ? Math.min(Math.floor(ms), Number.MAX_SAFE_INTEGER) : 0
+  const view = new DataView(out.buffer)
+  view.setUint32(0, Math.floor(v / 2 ** 32))
+  view.setUint32(4, v >>> 0)
+  return out
+}
+
+export function readU64 (bytes: Uint8Array, offset: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  return view.getUint32(offset) * 2 ** 32 + view.getUint32(offset + 4)
+}
+
+/** A string as 1 length byte + utf8 bytes (topics and geohash prefixes are far below 255 bytes). */
+export function lstr (value: string): Uint8Array {
+  const bytes = encoder.encode(value)
+  if (bytes.length > 255) throw new RangeError(`key string too long: ${value.length}`)
+  return concat(Uint8Array.of(bytes.length), bytes)
+}
+
+/** The length of a leading length-prefixed string, its length byte included. */
+export function lstrLen (key: Uint8Array): number {
+  return 1 + (key[0] ?? 0)
+}
+
+export function readLstr (key: Uint8Array): string {
+  return decoder.decode(key.subarray(1, lstrLen(key)))
+}
+
+export function utf8 (value: string): Uint8Array {
+  return encoder.encode(value)
+}
+
+export function fromUtf8 (bytes: Uint8Array): string {
+  return decoder.decode(bytes)
+}
+
+export function concat (...parts: Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const p of parts) length += p.length
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const p of parts) {
+    out.set(p, offset)
+    offset += p.length
+  }
+  return out
+}
+
+export function compareBytes (a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b)
+}
+
+/**
+ * The smallest key greater than every key starting with `prefix`, or undefined when there is
+ * none (a prefix of only 0xff bytes).
+ */
+export function prefixEnd (prefix: Uint8Array): Uint8Array | undefined {
+  const out = Uint8Array.from(prefix)
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i] !== 0xff) {
+      out[i] = (out[i] ?? 0) + 1
+      return out.subarray(0, i + 1)
+    }
+  }
+  return undefined
+}
+
+/** Range options covering every key that starts with `prefix`. */
+export function prefixRange (prefix: Uint8Array): { gte: Uint8Array, lt?: Uint8Array } {
+  const end = prefixEnd(prefix)
+  return end === undefined ? { gte: prefix } : { gte: prefix, lt: end }
+}
+
+/** The trailing (createdAt, id) of an index key, whatever precedes them. */
+export function tailEntry (key: Uint8Array): { createdAt: number, id: string } {
+  const idStart = key.length - ID_LEN
+  return { createdAt: readU64(key, idStart - TS_LEN), id: toHex(key.subarray(idStart)) }
+}
+
+// Expiry entry types: the byte after expiresAt in the expiry key.
+export const EXP_MESSAGE = 1
+export const EXP_TOMBSTONE = 2
+export const EXP_PENDING = 3
+export const EXP_AWAITED = 4

@@ -1,0 +1,1109 @@
+// The LevelDB post store: stateful validation (threads, reactions, deletes, tombstones), indexes,
+// counters, feeds, purge and quotas. Every ingest is one atomic batch; writes run one at a time.
+
+import { Level } from 'level'
+import { BadRequestError, MurmurError } from '../errors.js'
+import { formatTopic, isValidGeohash, parseTopic } from '../geo/index.js'
+import { GEO_CELL_CHARS } from '../post/constants.js'
+import { isHidden, rank } from '../ranking/index.js'
+import {
+  EMPTY, EXP_AWAITED, EXP_MESSAGE, EXP_PENDING, EXP_TOMBSTONE, ID_LEN, TS_LEN,
+  concat, fromUtf8, idBytes, isHexId, lstr, lstrLen, prefixRange, readU64, tailEntry, toHex, u64, utf8
+} from './keys.js'
+import { Tx } from './tx.js'
+import type { RootDb, Table } from './tx.js'
+import type {
+  FeedQuery, IngestResult, PostStore, StoreOptions, StoreStats, StoredPost, Thread, ThreadOptions,
+  TopicEntriesOptions, TopicEntry
+} from './types.js'
+import type { Message, MessageKind } from '../post/model.js'
+
+export const SCHEMA_VERSION = 1
+export const DEFAULT_TOPIC_QUOTA = 50_000
+export const DEFAULT_CANDIDATES = 2_000
+export const MAX_FEED_LIMIT = 200
+/** Near-me cells per feed query (a cell and its 8 neighbours at two precisions fit easily). */
+export const MAX_FEED_PREFIXES = 64
+/** Expiry entries handled per purge batch. */
+export const PURGE_BATCH = 1_000
+
+/** What the store keeps of a message besides its envelope: enough to serve feeds without decoding. */
+export interface MessageRecord {
+  kind: MessageKind
+  author: string
+  createdAt: number
+  expiresAt: number
+  tags: string[]
+  geohash: string
+  text: string
+  parent: string
+  root: string
+  value: number
+}
+
+interface Counters { up: number, down: number, replies: number }
+/**
+ * The latest reaction of an author on a target. value 0: that reaction was deleted (retracted),
+ * by `deleteId` when its own author deleted it.
+ */
+interface ReactionEntry { value: number, createdAt: number, id: string, deleteId?: string }
+/** `target`: for a deleted reaction, what it reacted to (its retraction entry goes with the tombstone). */
+interface Tombstone { author: string, expiresAt: number, target?: string }
+interface PendingTombstone { expiresAt: number, deleteId: string }
+type Counts = StoreStats
+/**
+ * Why a message leaves the store. 'delete': its author deleted it (tombstoned, never comes
+ * back). 'expire': the purge. 'evict': a quota, a superseded reaction, or an early arrival
+ * that did not fit; it may come back. Only 'evict' keeps the local authorship record (mine),
+ * so the user can still delete a post of theirs that this node evicted.
+ */
+type Removal = 'delete' | 'expire' | 'evict'
+
+const ZERO_COUNTS: Counts = { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0 }
+const COUNTS_KEY = utf8('counts')
+const SCHEMA_KEY = utf8('schemaVersion')
+const KINDS = new Set<string>(['post', 'reply', 'reaction', 'delete'])
+const SORTS = new Set<string>(['hot', 'new', 'top', 'near'])
+const HEX = /^(?:[0-9a-f]{2})*$/
+
+interface Tables {
+  envelopes: Table<Uint8Array>
+  records: Table<MessageRecord>
+  byTime: Table<Uint8Array>
+  byTopic: Table<Uint8Array>
+  byGeo: Table<Uint8Array>
+  byTopicAll: Table<Uint8Array>
+  byParent: Table<Uint8Array>
+  byRoot: Table<Uint8Array>
+  reactions: Table<ReactionEntry>
+  counters: Table<Counters>
+  expiry: Table<Uint8Array>
+  tombstones: Table<Tombstone>
+  pending: Table<PendingTombstone>
+  awaited: Table<number>
+  mine: Table<string>
+  topicCounts: Table<number>
+  joined: Table<Uint8Array>
+  meta: Table<unknown>
+  settings: Table<unknown>
+}
+
+const byId = (): number => ID_LEN
+const byString = (key: Uint8Array): number => lstrLen(key)
+
+function openTables (db: RootDb): Tables {
+  const view = (name: string, group?: (key: Uint8Array) => number): Table<Uint8Array> => ({
+    name, group, sub: db.sublevel<Uint8Array, Uint8Array>(name, { keyEncoding: 'view', valueEncoding: 'view' })
+  })
+  const json = <V>(name: string, group?: (key: Uint8Array) => number): Table<V> => ({
+    name, group, sub: db.sublevel<Uint8Array, V>(name, { keyEncoding: 'view', valueEncoding: 'json' })
+  })
+  return {
+    envelopes: view('e'),
+    records: json('m'),
+    byTime: view('n'),
+    byTopic: view('t', byString),
+    byGeo: view('g', byString),
+    byTopicAll: view('a', byString),
+    byParent: view('p', byId),
+    byRoot: view('k', byId),
+    reactions: json('r', byId),
+    counters: json('c'),
+    expiry: view('x'),
+    tombstones: json('d'),
+    pending: json('q', byId),
+    awaited: json('w'),
+    mine: json('o'),
+    topicCounts: json('u'),
+    joined: view('j'),
+    meta: json('s'),
+    settings: json('z')
+  }
+}
+
+/** Topics a message is indexed under, in API form: each tag, and the geo cell of a geohash of ≥ 4 characters. */
+export function topicsOf (fields: { tags: readonly string[], geohash: string }): string[] {
+  const topics = [...new Set(fields.tags)].map(tag => `tag:${tag}`)
+  if (fields.geohash.length >= GEO_CELL_CHARS) topics.push(`geo:${fields.geohash.slice(0, GEO_CELL_CHARS)}`)
+  return topics
+}
+
+function geoPrefixes (geohash: string): string[] {
+  const out: string[] = []
+  for (let i = 1; i <= geohash.length; i++) out.push(geohash.slice(0, i))
+  return out
+}
+
+function sameTopics (a: { tags: readonly string[], geohash: string }, b: { tags: readonly string[], geohash: string }): boolean {
+  if (a.geohash !== b.geohash) return false
+  const x = [...new Set(a.tags)].sort()
+  const y = [...new Set(b.tags)].sort()
+  return x.length === y.length && x.every((tag, i) => tag === y[i])
+}
+
+/** The id of the thread a stored message belongs to. */
+function rootOf (id: string, rec: MessageRecord): string {
+  return rec.kind === 'post' ? id : rec.root
+}
+
+/** Cheap shape checks: the store trusts validate.ts but never writes a key it cannot build. */
+function shapeError (m: Message): string | undefined {
+  if (m === null || typeof m !== 'object') return 'MALFORMED'
+  if (!isHexId(m.id) || !isHexId(m.author) || !KINDS.has(m.kind)) return 'MALFORMED'
+  if (!Number.isSafeInteger(m.createdAt) || !Number.isSafeInteger(m.expiresAt) || m.createdAt < 0 || m.expiresAt < 0) return 'MALFORMED'
+  if (!Array.isArray(m.tags) || !m.tags.every(t => typeof t === 'string' && t !== '' && utf8(t).length < 200)) return 'MALFORMED'
+  if (typeof m.geohash !== 'string' || m.geohash.length > 12 || typeof m.text !== 'string') return 'MALFORMED'
+  if (!(m.envelope instanceof Uint8Array)) return 'MALFORMED'
+  switch (m.kind) {
+    case 'post':
+      if (m.parent !== '' || m.root !== '' || m.value !== 0) return 'MALFORMED'
+      return undefined
+    case 'reply':
+      if (!isHexId(m.parent) || !isHexId(m.root)) return 'MALFORMED'
+      if (m.parent !== m.root) return 'BAD_PARENT'
+      return undefined
+    case 'reaction':
+      if (!isHexId(m.parent) || !isHexId(m.root)) return 'MALFORMED'
+      if (m.value !== 1 && m.value !== -1) return 'BAD_VALUE'
+      return undefined
+    case 'delete':
+      if (!isHexId(m.parent) || !isHexId(m.root)) return 'MALFORMED'
+      return undefined
+  }
+}
+
+function toRecord (m: Message): MessageRecord {
+  return {
+    kind: m.kind,
+    author: m.author,
+    createdAt: m.createdAt,
+    expiresAt: m.expiresAt,
+    tags: [...m.tags],
+    geohash: m.geohash,
+    text: m.text,
+    parent: m.parent,
+    root: m.root,
+    value: m.value
+  }
+}
+
+function toStored (id: string, rec: MessageRecord, counters: Counters | undefined, isMine: boolean): StoredPost {
+  return {
+    id,
+    ...rec,
+    tags: [...rec.tags],
+    up: counters?.up ?? 0,
+    down: counters?.down ?? 0,
+    replies: counters?.replies ?? 0,
+    isMine
+  }
+}
+
+/** Whether reaction `a` is newer than `b` (later createdAt; equal times: the larger id), the same on every node. */
+function isNewer (a: { createdAt: number, id: string }, b: { createdAt: number, id: string }): boolean {
+  return a.createdAt !== b.createdAt ? a.createdAt > b.createdAt : a.id > b.id
+}
+
+function canonicalTopic (topic: string): string {
+  if (typeof topic !== 'string') throw new BadRequestError('topic must be a string', 'BAD_TOPIC')
+  return formatTopic(parseTopic(topic))
+}
+
+function expiryKey (expiresAt: number, type: number, id: Uint8Array, author?: Uint8Array): Uint8Array {
+  return author === undefined
+    ? concat(u64(expiresAt), Uint8Array.of(type), id)
+    : concat(u64(expiresAt), Uint8Array.of(type), id, author)
+}
+
+const stored = (id: string): IngestResult => ({ id, status: 'stored' })
+const duplicate = (id: string, code = 'DUPLICATE'): IngestResult => ({ id, status: 'duplicate', code })
+const deleted = (id: string, code: string): IngestResult => ({ id, status: 'deleted', code })
+const rejected = (id: string, code: string): IngestResult => ({ id, status: 'rejected', code })
+
+export class LevelPostStore implements PostStore {
+  private readonly path: string
+  private readonly topicQuota: number
+  private readonly candidates: number
+  private db?: RootDb
+  private t?: Tables
+  private opening?: Promise<void>
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor (options: StoreOptions) {
+    if (typeof options?.path !== 'string' || options.path === '') throw new BadRequestError('store path is required', 'BAD_CONFIG')
+    this.path = options.path
+    this.topicQuota = options.topicQuota ?? DEFAULT_TOPIC_QUOTA
+    this.candidates = options.candidates ?? DEFAULT_CANDIDATES
+    if (!Number.isSafeInteger(this.topicQuota) || this.topicQuota < 1) throw new BadRequestError('topicQuota must be a positive integer', 'BAD_CONFIG')
+    if (!Number.isSafeInteger(this.candidates) || this.candidates < 1) throw new BadRequestError('candidates must be a positive integer', 'BAD_CONFIG')
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  isStarted (): boolean {
+    return this.db?.status === 'open'
+  }
+
+  async start (): Promise<void> {
+    if (this.isStarted()) return
+    if (this.opening !== undefined) return await this.opening
+    this.opening = (async () => {
+      const db: RootDb = new Level<Uint8Array, Uint8Array>(this.path, { keyEncoding: 'view', valueEncoding: 'view' })
+      await db.open()
+      const t = openTables(db)
+      const version = await t.meta.sub.get(SCHEMA_KEY)
+      if (version === undefined) {
+        await t.meta.sub.put(SCHEMA_KEY, SCHEMA_VERSION)
+      } else if (version !== SCHEMA_VERSION) {
+        await db.close()
+        throw new MurmurError(`store schema ${String(version)} is not ${SCHEMA_VERSION}`, 'STORE_SCHEMA')
+      }
+      this.db = db
+      this.t = t
+    })()
+    try {
+      await this.opening
+    } finally {
+      this.opening = undefined
+    }
+  }
+
+  async stop (): Promise<void> {
+    if (this.opening !== undefined) await this.opening.catch(() => {})
+    const db = this.db
+    if (db === undefined) return
+    let drained: Promise<unknown>
+    do {
+      drained = this.queue
+      await drained
+    } while (drained !== this.queue)
+    this.db = undefined
+    this.t = undefined
+    await db.close()
+  }
+
+  private tables (): { db: RootDb, t: Tables } {
+    if (this.db === undefined || this.t === undefined || this.db.status !== 'open') {
+      throw new MurmurError('the store is not started', 'STORE_CLOSED')
+    }
+    return { db: this.db, t: this.t }
+  }
+
+  /** Runs write tasks one at a time, so each task's read-check-write is atomic. */
+  private async serialise<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task)
+    this.queue = run.catch(() => {})
+    return await run
+  }
+
+  // ---------------------------------------------------------------- ingest
+
+  async ingest (messages: Message[]): Promise<IngestResult[]> {
+    if (!Array.isArray(messages)) throw new BadRequestError('ingest takes an array of messages', 'BAD_REQUEST')
+    if (messages.length === 0) return []
+    return await this.serialise(async () => {
+      const { db, t } = this.tables()
+      const tx = new Tx(db)
+      await this.prefetchFor(tx, t, messages)
+      const touched = new Set<string>()
+      const results: IngestResult[] = []
+      for (const m of messages) results.push(await this.ingestOne(tx, t, m, touched))
+      await this.enforceQuota(tx, t, touched)
+      await tx.commit()
+      return results
+    })
+  }
+
+  /** Reads in a few round trips what ingestOne will look up for these messages. */
+  private async prefetchFor (tx: Tx, t: Tables, messages: Message[]): Promise<void> {
+    const ids: Uint8Array[] = []
+    const refs: Uint8Array[] = []
+    const pending: Uint8Array[] = []
+    const reactions: Uint8Array[] = []
+    const topics: Uint8Array[] = []
+    for (const m of messages) {
+      if (shapeError(m) !== undefined) continue
+      const idb = idBytes(m.id)
+      ids.push(idb)
+      pending.push(concat(idb, idBytes(m.author)))
+      if (m.kind === 'post') {
+        for (const topic of topicsOf(m)) topics.push(lstr(topic))
+      } else {
+        refs.push(idBytes(m.parent))
+        if (m.root !== m.parent) refs.push(idBytes(m.root))
+        if (m.kind === 'reaction') reactions.push(concat(idBytes(m.parent), idBytes(m.author)))
+        if (m.kind === 'delete') pending.push(concat(idBytes(m.parent), idBytes(m.author)))
+      }
+    }
+    await Promise.all([
+      tx.prefetch(t.records, [...ids, ...refs]),
+      tx.prefetch(t.tombstones, [...ids, ...refs]),
+      tx.prefetch(t.pending, pending),
+      tx.prefetch(t.awaited, [...ids, ...refs]),
+      tx.prefetch(t.reactions, reactions),
+      tx.prefetch(t.counters, refs),
+      tx.prefetch(t.topicCounts, topics),
+      tx.prefetch(t.meta, [COUNTS_KEY])
+    ])
+  }
+
+  private async ingestOne (tx: Tx, t: Tables, m: Message, touched: Set<string>): Promise<IngestResult> {
+    const id = typeof m?.id === 'string' ? m.id : ''
+    const shape = shapeError(m)
+    if (shape !== undefined) return rejected(id, shape)
+    const idb = idBytes(id)
+    if (await tx.get(t.records, idb) !== undefined) return duplicate(id)
+    if (await tx.get(t.tombstones, idb) !== undefined) return deleted(id, 'TOMBSTONED')
+    const dead = await this.deadCode(tx, t, m)
+    if (dead !== undefined) {
+      // It belongs to something deleted: had it come first, that delete would have removed
+      // and tombstoned it, so do the same now and the end state does not depend on the order.
+      await this.bury(tx, t, m)
+      return m.kind === 'delete' ? duplicate(id, dead) : deleted(id, dead)
+    }
+    const claim = await tx.get(t.pending, concat(idb, idBytes(m.author)))
+    if (claim !== undefined && await this.honours(tx, t, claim, m)) {
+      // its author asked to delete it before it reached us: as if it had been stored, then deleted
+      await this.bury(tx, t, m, claim.deleteId)
+      return deleted(id, 'PENDING_DELETE')
+    }
+
+    const verdict = await this.check(tx, t, m)
+    if (verdict !== undefined) return verdict
+
+    await this.putMessage(tx, t, m)
+    if (await tx.get(t.awaited, idb) !== undefined) {
+      tx.del(t.awaited, idb)
+      await this.settleEarlyArrivals(tx, t, m)
+    }
+    if (m.kind === 'post') for (const topic of topicsOf(m)) touched.add(topic)
+    return stored(id)
+  }
+
+  /** The kind rules of a message that is neither stored nor deleted: undefined if it may be stored. */
+  private async check (tx: Tx, t: Tables, m: Message): Promise<IngestResult | undefined> {
+    const id = m.id
+    switch (m.kind) {
+      case 'post':
+        break
+      case 'reply': {
+        const root = await tx.get(t.records, idBytes(m.root))
+        if (root !== undefined) {
+          if (root.kind !== 'post') return rejected(id, 'BAD_PARENT')
+          if (!sameTopics(root, m)) return rejected(id, 'TOPIC_MISMATCH')
+        }
+        break
+      }
+      case 'reaction': {
+        const problem = await this.threadError(tx, t, m)
+        if (problem !== undefined) return rejected(id, problem)
+        const key = concat(idBytes(m.parent), idBytes(m.author))
+        const previous = await tx.get(t.reactions, key)
+        if (previous !== undefined && isNewer(previous, m)) return duplicate(id, 'SUPERSEDED')
+        await this.supersede(tx, t, key, previous)
+        break
+      }
+      case 'delete': {
+        const problem = await this.threadError(tx, t, m)
+        if (problem !== undefined) return rejected(id, problem)
+        const target = await tx.get(t.records, idBytes(m.parent))
+        if (target !== undefined) {
+          if (target.author !== m.author) return rejected(id, 'NOT_AUTHOR')
+          await this.removeTree(tx, t, m.parent, target, 'delete', new Set(), id)
+        } else {
+          const key = concat(idBytes(m.parent), idBytes(m.author))
+          if (await tx.get(t.pending, key) !== undefined) return duplicate(id, 'ALREADY_PENDING')
+          tx.put(t.pending, key, { expiresAt: m.expiresAt, deleteId: id })
+          tx.put(t.expiry, expiryKey(m.expiresAt, EXP_PENDING, idBytes(m.parent), idBytes(m.author)), EMPTY)
+          await this.bump(tx, t, { pendingTombstones: 1 })
+        }
+        break
+      }
+    }
+    return undefined
+  }
+
+  /**
+   * An arriving message that is deleted on arrival (by `deleteId`, a delete that came first,
+   * or by the delete of its thread or target): tombstoned, with whatever arrived before it
+   * and hangs off it, and without the deletes still waiting for it (but `deleteId`).
+   */
+  private async bury (tx: Tx, t: Tables, m: Message, deleteId?: string): Promise<void> {
+    const idb = idBytes(m.id)
+    if (await tx.get(t.awaited, idb) !== undefined) {
+      tx.del(t.awaited, idb)
+      await this.removeChildren(tx, t, idb, 'delete', new Set(deleteId === undefined ? [m.id] : [m.id, deleteId]))
+      await this.clearPending(tx, t, idb, deleteId)
+    }
+    if (m.kind === 'reaction' && deleteId !== undefined) await this.retract(tx, t, m, deleteId)
+    await this.putTombstone(tx, t, idb, {
+      author: m.author, expiresAt: m.expiresAt, ...(m.kind === 'reaction' && deleteId !== undefined ? { target: m.parent } : {})
+    })
+    await this.adjustCounter(tx, t, m.id, { clear: true })
+  }
+
+  /**
+   * Whether a delete that arrived before its target (`claim`) applies to the target now
+   * arriving: the same checks as a delete of a stored target (threadError), so that the
+   * outcome does not depend on the arrival order.
+   */
+  private async honours (tx: Tx, t: Tables, claim: PendingTombstone, target: Message): Promise<boolean> {
+    const del = await tx.get(t.records, idBytes(claim.deleteId))
+    if (del === undefined || del.kind !== 'delete' || target.kind === 'delete') return false
+    return rootOf(target.id, toRecord(target)) === del.root && sameTopics(del, target)
+  }
+
+  /** Removes the reaction an author had on a target, before a newer one takes its place. */
+  private async supersede (tx: Tx, t: Tables, key: Uint8Array, previous: ReactionEntry | undefined): Promise<void> {
+    if (previous === undefined) return
+    const old = previous.value === 0 ? undefined : await tx.get(t.records, idBytes(previous.id))
+    if (old !== undefined) await this.removeMessage(tx, t, previous.id, old, 'evict')
+    tx.del(t.reactions, key)
+  }
+
+  /**
+   * Records that an author's reaction was deleted (value 0), so that an older reaction of theirs
+   * on the same target arriving later is superseded and does not come back in its place.
+   */
+  private async retract (tx: Tx, t: Tables, reaction: { id: string, parent: string, author: string, createdAt: number }, deleteId: string): Promise<void> {
+    const key = concat(idBytes(reaction.parent), idBytes(reaction.author))
+    const current = await tx.get(t.reactions, key)
+    if (current !== undefined && current.id !== reaction.id) {
+      if (isNewer(current, reaction)) return
+      await this.supersede(tx, t, key, current)
+    }
+    tx.put(t.reactions, key, { value: 0, createdAt: reaction.createdAt, id: reaction.id, deleteId })
+  }
+
+  /**
+   * For a reaction or a delete: the target must be a post or a reply (a delete may also take
+   * back a reaction) of the thread the message names, and the message must carry the thread's
+   * topics. Checked against whatever of the target and the root is already stored.
+   */
+  private async threadError (tx: Tx, t: Tables, m: Message): Promise<string | undefined> {
+    const target = await tx.get(t.records, idBytes(m.parent))
+    if (target !== undefined) {
+      const allowed = m.kind === 'reaction' ? ['post', 'reply'] : ['post', 'reply', 'reaction']
+      if (!allowed.includes(target.kind)) return 'BAD_PARENT'
+      if (rootOf(m.parent, target) !== m.root) return 'BAD_PARENT'
+    }
+    const root = m.root === m.parent ? target : await tx.get(t.records, idBytes(m.root))
+    if (root !== undefined) {
+      if (root.kind !== 'post') return 'BAD_PARENT'
+      if (!sameTopics(root, m)) return 'TOPIC_MISMATCH'
+    } else if (target !== undefined && !sameTopics(target, m)) {
+      return 'TOPIC_MISMATCH'
+    }
+    return undefined
+  }
+
+  private async isTombstoned_ (tx: Tx, t: Tables, id: string): Promise<boolean> {
+    return await tx.get(t.tombstones, idBytes(id)) !== undefined
+  }
+
+  /**
+   * Whether a message belongs to something deleted: a reply or reaction in a deleted thread
+   * or on a deleted target (ROOT_DELETED, PARENT_DELETED), a delete of something deleted
+   * (ALREADY_DELETED).
+   */
+  private async deadCode (tx: Tx, t: Tables, m: Message): Promise<string | undefined> {
+    if (m.kind === 'post') return undefined
+    const parentGone = await this.isTombstoned_(tx, t, m.parent)
+    const rootGone = m.root !== m.parent && await this.isTombstoned_(tx, t, m.root)
+    if (!parentGone && !rootGone) return undefined
+    if (m.kind === 'delete') return 'ALREADY_DELETED'
+    return parentGone && m.kind === 'reaction' ? 'PARENT_DELETED' : 'ROOT_DELETED'
+  }
+
+  /** Writes a message and every index entry and counter it implies. */
+  private async putMessage (tx: Tx, t: Tables, m: Message): Promise<void> {
+    const idb = idBytes(m.id)
+    const ts = u64(m.createdAt)
+    tx.put(t.envelopes, idb, m.envelope)
+    tx.put(t.records, idb, toRecord(m))
+    tx.put(t.expiry, expiryKey(m.expiresAt, EXP_MESSAGE, idb), EMPTY)
+    const exp = u64(m.expiresAt)
+    for (const topic of topicsOf(m)) tx.put(t.byTopicAll, concat(lstr(topic), ts, idb), exp)
+    switch (m.kind) {
+      case 'post':
+        tx.put(t.byTime, concat(ts, idb), EMPTY)
+        for (const topic of topicsOf(m)) {
+          tx.put(t.byTopic, concat(lstr(topic), ts, idb), EMPTY)
+          await this.bumpTopic(tx, t, topic, 1)
+        }
+        for (const prefix of geoPrefixes(m.geohash)) tx.put(t.byGeo, concat(lstr(prefix), ts, idb), EMPTY)
+        await this.bump(tx, t, { posts: 1 })
+        break
+      case 'reply':
+        tx.put(t.byParent, concat(idBytes(m.root), ts, idb), EMPTY)
+        await this.adjustCounter(tx, t, m.root, { replies: 1 })
+        await this.bump(tx, t, { replies: 1 })
+        break
+      case 'reaction':
+        tx.put(t.reactions, concat(idBytes(m.parent), idBytes(m.author)), { value: m.value, createdAt: m.createdAt, id: m.id })
+        tx.put(t.byRoot, concat(idBytes(m.root), idb), EMPTY)
+        await this.adjustCounter(tx, t, m.parent, m.value > 0 ? { up: 1 } : { down: 1 })
+        await this.bump(tx, t, { reactions: 1 })
+        break
+      case 'delete':
+        tx.put(t.byRoot, concat(idBytes(m.root), idb), EMPTY)
+        await this.bump(tx, t, { deletes: 1 })
+        break
+    }
+    if (m.kind !== 'post') {
+      for (const ref of new Set([m.parent, m.root])) {
+        if (await tx.get(t.records, idBytes(ref)) === undefined) await this.markAwaited(tx, t, ref, m.expiresAt)
+      }
+    }
+  }
+
+  /**
+   * Notes that stored messages refer to `id`, which has not arrived: when it does, they are
+   * checked against it (settleEarlyArrivals). The mark lives as long as the longest-lived of them.
+   */
+  private async markAwaited (tx: Tx, t: Tables, id: string, expiresAt: number): Promise<void> {
+    const idb = idBytes(id)
+    const current = await tx.get(t.awaited, idb)
+    if (current !== undefined && current >= expiresAt) return
+    tx.put(t.awaited, idb, expiresAt)
+    tx.put(t.expiry, expiryKey(expiresAt, EXP_AWAITED, idb), EMPTY)
+  }
+
+  /**
+   * Removes a stored message, its index entries and what it counted; a 'delete' also writes
+   * its tombstone so it never comes back. Does not touch messages that refer to it.
+   */
+  private async removeMessage (tx: Tx, t: Tables, id: string, rec: MessageRecord, why: Removal, deleteId?: string): Promise<void> {
+    const idb = idBytes(id)
+    const ts = u64(rec.createdAt)
+    tx.del(t.envelopes, idb)
+    tx.del(t.records, idb)
+    tx.del(t.expiry, expiryKey(rec.expiresAt, EXP_MESSAGE, idb))
+    if (why !== 'evict') tx.del(t.mine, idb)
+    for (const topic of topicsOf(rec)) tx.del(t.byTopicAll, concat(lstr(topic), ts, idb))
+    switch (rec.kind) {
+      case 'post':
+        tx.del(t.byTime, concat(ts, idb))
+        for (const topic of topicsOf(rec)) {
+          tx.del(t.byTopic, concat(lstr(topic), ts, idb))
+          await this.bumpTopic(tx, t, topic, -1)
+        }
+        for (const prefix of geoPrefixes(rec.geohash)) tx.del(t.byGeo, concat(lstr(prefix), ts, idb))
+        await this.adjustCounter(tx, t, id, { clear: true })
+        await this.bump(tx, t, { posts: -1 })
+        break
+      case 'reply':
+        tx.del(t.byParent, concat(idBytes(rec.root), ts, idb))
+        await this.adjustCounter(tx, t, rec.root, { replies: -1 })
+        await this.adjustCounter(tx, t, id, { clear: true })
+        await this.bump(tx, t, { replies: -1 })
+        break
+      case 'reaction': {
+        const key = concat(idBytes(rec.parent), idBytes(rec.author))
+        const current = await tx.get(t.reactions, key)
+        if (current?.id === id) {
+          if (why === 'delete') tx.put(t.reactions, key, { value: 0, createdAt: rec.createdAt, id, ...(deleteId === undefined ? {} : { deleteId }) })
+          else tx.del(t.reactions, key)
+        }
+        tx.del(t.byRoot, concat(idBytes(rec.root), idb))
+        await this.adjustCounter(tx, t, rec.parent, rec.value > 0 ? { up: -1 } : { down: -1 })
+        await this.bump(tx, t, { reactions: -1 })
+        break
+      }
+      case 'delete': {
+        tx.del(t.byRoot, concat(idBytes(rec.root), idb))
+        // a delete whose target never came: its claim goes with it
+        const key = concat(idBytes(rec.parent), idBytes(rec.author))
+        const claim = await tx.get(t.pending, key)
+        if (claim?.deleteId === id) await this.dropClaim(tx, t, key, claim)
+        await this.bump(tx, t, { deletes: -1 })
+        break
+      }
+    }
+    if (why === 'delete') {
+      await this.putTombstone(tx, t, idb, {
+        author: rec.author, expiresAt: rec.expiresAt, ...(rec.kind === 'reaction' ? { target: rec.parent } : {})
+      })
+    }
+  }
+
+  /**
+   * Removes a message and everything that hangs off it (replies, reactions), children first.
+   * Only posts and replies can have stored children: whatever named a reaction or a delete as
+   * its parent or root was refused, or removed when that message arrived (settleEarlyArrivals).
+   */
+  private async removeTree (
+    tx: Tx, t: Tables, id: string, rec: MessageRecord, why: Removal, seen: Set<string>, deleteId?: string
+  ): Promise<void> {
+    seen.add(id)
+    if (rec.kind === 'post' || rec.kind === 'reply') await this.removeChildren(tx, t, idBytes(id), why, seen)
+    await this.removeMessage(tx, t, id, rec, why, deleteId)
+  }
+
+  /** Ids stored as replies of `idb` (by-parent), reactions and deletes in its thread (by-root) and reactions on it. */
+  private async childrenOf (tx: Tx, t: Tables, idb: Uint8Array, retractions = false): Promise<string[]> {
+    const ids = new Set<string>()
+    for await (const [key] of tx.scan(t.byParent, idb)) ids.add(toHex(key.subarray(ID_LEN + TS_LEN)))
+    for await (const [key] of tx.scan(t.byRoot, idb)) ids.add(toHex(key.subarray(ID_LEN)))
+    for await (const [, entry] of tx.scan(t.reactions, idb)) {
+      ids.add(entry.id)
+      if (retractions && entry.deleteId !== undefined) ids.add(entry.deleteId)
+    }
+    return [...ids]
+  }
+
+  /**
+   * Removes what hangs off a message, including the deletes of its reactions that were already
+   * deleted: had this message been removed first, those deletes would have been refused.
+   */
+  private async removeChildren (tx: Tx, t: Tables, idb: Uint8Array, why: Removal, seen: Set<string>): Promise<void> {
+    for (const child of await this.childrenOf(tx, t, idb, true)) {
+      if (seen.has(child)) continue
+      const rec = await tx.get(t.records, idBytes(child))
+      if (rec !== undefined) await this.removeTree(tx, t, child, rec, why, seen)
+    }
+  }
+
+  /**
+   * Gossip is unordered: replies and reactions may arrive before what they refer to and are
+   * stored on trust. When the referred message arrives, those that turn out not to fit (a
+   * thread whose root is not a post, other topics, another thread) are removed, so every node
+   * ends in the same state whatever the arrival order. Pending deletes of the newcomer by
+   * other authors are dropped: they cannot be honoured.
+   */
+  private async settleEarlyArrivals (tx: Tx, t: Tables, m: Message): Promise<void> {
+    const idb = idBytes(m.id)
+    for (const child of await this.childrenOf(tx, t, idb)) {
+      const rec = await tx.get(t.records, idBytes(child))
+      if (rec === undefined) continue
+      let fits: boolean
+      if (m.kind === 'post') {
+        fits = rec.root === m.id && sameTopics(rec, m)
+      } else if (m.kind === 'reply') {
+        fits = rec.kind === 'reaction' && rec.parent === m.id && rec.root === m.root && sameTopics(rec, m)
+      } else {
+        fits = false
+      }
+      if (!fits) await this.removeTree(tx, t, child, rec, 'evict', new Set([m.id]))
+    }
+    await this.clearPending(tx, t, idb)
+  }
+
+  /**
+   * Drops the pending deletes of a message that has arrived, and the delete messages behind
+   * them (but `honoured`): they name the wrong author, thread or topics, and had the target
+   * been here first they would have been refused.
+   */
+  private async clearPending (tx: Tx, t: Tables, idb: Uint8Array, honoured?: string): Promise<void> {
+    const entries: Array<[Uint8Array, PendingTombstone]> = []
+    for await (const entry of tx.scan(t.pending, idb)) entries.push(entry)
+    for (const [key, claim] of entries) {
+      await this.dropClaim(tx, t, key, claim)
+      if (claim.deleteId === honoured) continue
+      const del = await tx.get(t.records, idBytes(claim.deleteId))
+      if (del !== undefined) await this.removeMessage(tx, t, claim.deleteId, del, 'evict')
+    }
+  }
+
+  private async dropClaim (tx: Tx, t: Tables, key: Uint8Array, claim: PendingTombstone): Promise<void> {
+    tx.del(t.pending, key)
+    tx.del(t.expiry, expiryKey(claim.expiresAt, EXP_PENDING, key.subarray(0, ID_LEN), key.subarray(ID_LEN)))
+    await this.bump(tx, t, { pendingTombstones: -1 })
+  }
+
+  private async putTombstone (tx: Tx, t: Tables, idb: Uint8Array, tomb: Tombstone): Promise<void> {
+    tx.put(t.tombstones, idb, tomb)
+    tx.put(t.expiry, expiryKey(tomb.expiresAt, EXP_TOMBSTONE, idb), EMPTY)
+    await this.bump(tx, t, { tombstones: 1 })
+  }
+
+  private async adjustCounter (
+    tx: Tx, t: Tables, id: string, delta: { up?: number, down?: number, replies?: number, clear?: boolean }
+  ): Promise<void> {
+    const key = idBytes(id)
+    if (delta.clear === true) {
+      tx.del(t.counters, key)
+      return
+    }
+    const c = await tx.get(t.counters, key) ?? { up: 0, down: 0, replies: 0 }
+    const next = {
+      up: Math.max(0, c.up + (delta.up ?? 0)),
+      down: Math.max(0, c.down + (delta.down ?? 0)),
+      replies: Math.max(0, c.replies + (delta.replies ?? 0))
+    }
+    if (next.up === 0 && next.down === 0 && next.replies === 0) tx.del(t.counters, key)
+    else tx.put(t.counters, key, next)
+  }
+
+  private async bump (tx: Tx, t: Tables, delta: Partial<Counts>): Promise<void> {
+    const counts = { ...ZERO_COUNTS, ...(await tx.get(t.meta, COUNTS_KEY) as Counts | undefined) }
+    for (const [name, d] of Object.entries(delta) as Array<[keyof Counts, number]>) counts[name] = Math.max(0, counts[name] + d)
+    tx.put(t.meta, COUNTS_KEY, counts)
+  }
+
+  private async bumpTopic (tx: Tx, t: Tables, topic: string, delta: number): Promise<void> {
+    const key = lstr(topic)
+    const next = Math.max(0, (await tx.get(t.topicCounts, key) ?? 0) + delta)
+    if (next === 0) tx.del(t.topicCounts, key)
+    else tx.put(t.topicCounts, key, next)
+  }
+
+  /** Evicts the oldest root posts (with their threads) of every topic over quota. */
+  private async enforceQuota (tx: Tx, t: Tables, topics: Set<string>): Promise<void> {
+    for (const topic of topics) {
+      const count = await tx.get(t.topicCounts, lstr(topic)) ?? 0
+      const excess = count - this.topicQuota
+      if (excess <= 0) continue
+      const oldest: string[] = []
+      for await (const [key] of tx.scan(t.byTopic, lstr(topic))) {
+        oldest.push(tailEntry(key).id)
+        if (oldest.length >= excess) break
+      }
+      for (const id of oldest) {
+        const rec = await tx.get(t.records, idBytes(id))
+        if (rec !== undefined) await this.removeTree(tx, t, id, rec, 'evict', new Set())
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private async load (t: Tables, ids: string[]): Promise<Array<StoredPost | undefined>> {
+    if (ids.length === 0) return []
+    const keys = ids.map(idBytes)
+    const [recs, counters, mine] = await Promise.all([
+      t.records.sub.getMany(keys),
+      t.counters.sub.getMany(keys),
+      t.mine.sub.getMany(keys)
+    ])
+    return ids.map((id, i) => {
+      const rec = recs[i]
+      return rec === undefined ? undefined : toStored(id, rec, counters[i], mine[i] !== undefined)
+    })
+  }
+
+  async get (id: string): Promise<StoredPost | undefined> {
+    const { t } = this.tables()
+    if (!isHexId(id)) return undefined
+    return (await this.load(t, [id]))[0]
+  }
+
+  async getEnvelope (id: string): Promise<Uint8Array | undefined> {
+    const { t } = this.tables()
+    if (!isHexId(id)) return undefined
+    const bytes = await t.envelopes.sub.get(idBytes(id))
+    // classic-level hands back a Buffer: give callers a plain Uint8Array view of the same bytes
+    return bytes === undefined ? undefined : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+
+  async has (id: string): Promise<boolean> {
+    const { t } = this.tables()
+    if (!isHexId(id)) return false
+    return await t.records.sub.has(idBytes(id))
+  }
+
+  async isTombstoned (id: string): Promise<boolean> {
+    const { t } = this.tables()
+    if (!isHexId(id)) return false
+    return await t.tombstones.sub.has(idBytes(id))
+  }
+
+  async thread (rootId: string, options: ThreadOptions = {}): Promise<Thread> {
+    const { t } = this.tables()
+    if (!isHexId(rootId)) return { replies: [] }
+    const now = options.now
+    const live = (p: StoredPost | undefined): p is StoredPost => p !== undefined && (now === undefined || p.expiresAt > now)
+    const [root] = await this.load(t, [rootId])
+    const post = live(root) && root.kind === 'post' ? root : undefined
+    const limit = options.limit ?? Infinity
+    const replies: StoredPost[] = []
+    const it = t.byParent.sub.keys({ ...prefixRange(idBytes(rootId)) })
+    try {
+      while (replies.length < limit) {
+        const keys = await it.nextv(256)
+        if (keys.length === 0) break
+        const loaded = await this.load(t, keys.map(key => toHex(key.subarray(ID_LEN + TS_LEN))))
+        for (const reply of loaded) if (live(reply) && replies.length < limit) replies.push(reply)
+      }
+    } finally {
+      await it.close()
+    }
+    return post === undefined ? { replies } : { post, replies }
+  }
+
+  async myReaction (targetId: string, authorHex: string): Promise<number | undefined> {
+    const { t } = this.tables()
+    if (!isHexId(targetId) || !isHexId(authorHex)) return undefined
+    const value = (await t.reactions.sub.get(concat(idBytes(targetId), idBytes(authorHex))))?.value
+    return value === 0 ? undefined : value
+  }
+
+  async feed (query: FeedQuery): Promise<StoredPost[]> {
+    const { t } = this.tables()
+    const { sort, limit, now } = query ?? {}
+    if (!SORTS.has(sort)) throw new BadRequestError(`unknown sort: ${String(sort)}`, 'BAD_SORT')
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_FEED_LIMIT) {
+      throw new BadRequestError(`limit must be an integer in 1..${MAX_FEED_LIMIT}`, 'BAD_LIMIT')
+    }
+    if (!Number.isFinite(now)) throw new BadRequestError('now must be a number of ms', 'BAD_REQUEST')
+    if (sort === 'near' && (typeof query.origin !== 'string' || !isValidGeohash(query.origin))) {
+      throw new BadRequestError("sort 'near' needs the user's geohash as origin", 'BAD_GEOHASH')
+    }
+    const topic = query.topic === undefined ? undefined : canonicalTopic(query.topic)
+    let prefixes: string[] | undefined
+    if (query.geohashPrefixes !== undefined) {
+      if (!Array.isArray(query.geohashPrefixes) || query.geohashPrefixes.length > MAX_FEED_PREFIXES ||
+          !query.geohashPrefixes.every(p => isValidGeohash(p) && p.length >= 1 && p.length <= 12)) {
+        throw new BadRequestError('geohashPrefixes must be geohash cells', 'BAD_GEOHASH')
+      }
+      prefixes = [...new Set(query.geohashPrefixes)]
+    }
+
+    // newest-first sources: one index range each, merged by (createdAt, id)
+    let sources: Array<{ table: Table<Uint8Array>, prefix: Uint8Array }>
+    if (topic !== undefined) sources = [{ table: t.byTopic, prefix: lstr(topic) }]
+    else if (prefixes !== undefined) sources = prefixes.map(p => ({ table: t.byGeo, prefix: lstr(p) }))
+    else sources = [{ table: t.byTime, prefix: EMPTY }]
+    const filterGeo = topic !== undefined && prefixes !== undefined ? prefixes : undefined
+    if (prefixes !== undefined && prefixes.length === 0) return []
+
+    const window = Math.max(this.candidates, limit)
+    const chunk = sort === 'new' ? Math.min(limit, 100) : 500
+    const seen = new Set<string>()
+    const picked: StoredPost[] = []
+    const merged = newestFirst(sources)
+    let scanned = 0
+    try {
+      let exhausted = false
+      while (!exhausted && scanned < window) {
+        const batch: string[] = []
+        while (batch.length < chunk && scanned < window) {
+          const next = await merged.next()
+          if (next.done === true) {
+            exhausted = true
+            break
+          }
+          const entry = next.value
+          if (seen.has(entry.id)) continue
+          if (sort === 'new' && picked.length >= limit && entry.createdAt < (picked[limit - 1]?.createdAt ?? 0)) {
+            exhausted = true
+            break
+          }
+          seen.add(entry.id)
+          batch.push(entry.id)
+          scanned++
+        }
+        for (const post of await this.load(t, batch)) {
+          if (post === undefined || post.kind !== 'post' || post.expiresAt <= now || isHidden(post.up, post.down)) continue
+          if (filterGeo !== undefined && !filterGeo.some(p => post.geohash.startsWith(p))) continue
+          picked.push(post)
+        }
+      }
+    } finally {
+      await merged.return(undefined)
+    }
+    return rank(picked, sort, now, query.origin).slice(0, limit)
+  }
+
+  async * topicEntries (topic: string, from: number, to: number, options: TopicEntriesOptions = {}): AsyncGenerator<TopicEntry> {
+    const { t } = this.tables()
+    const prefix = lstr(canonicalTopic(topic))
+    const it = t.byTopicAll.sub.iterator({
+      gte: concat(prefix, u64(from)),
+      lt: concat(prefix, u64(to)),
+      ...(options.signal === undefined ? {} : { signal: options.signal })
+    })
+    try {
+      while (true) {
+        const entries = await it.nextv(512)
+        if (entries.length === 0) return
+        for (const [key, exp] of entries) {
+          if (options.now !== undefined && readU64(exp, 0) <= options.now) continue
+          yield tailEntry(key)
+        }
+      }
+    } finally {
+      await it.close()
+    }
+  }
+
+  private async counts (): Promise<Counts> {
+    const { t } = this.tables()
+    return { ...ZERO_COUNTS, ...(await t.meta.sub.get(COUNTS_KEY) as Counts | undefined) }
+  }
+
+  async count (): Promise<number> {
+    return (await this.counts()).posts
+  }
+
+  async stats (): Promise<StoreStats> {
+    return await this.counts()
+  }
+
+  // ---------------------------------------------------------------- purge
+
+  async purge (now: number): Promise<number> {
+    if (!Number.isFinite(now)) throw new BadRequestError('now must be a number of ms', 'BAD_REQUEST')
+    let removed = 0
+    while (true) {
+      const { read, removed: n } = await this.serialise(async () => await this.purgeBatch(now))
+      removed += n
+      if (read < PURGE_BATCH) return removed
+    }
+  }
+
+  /** Handles up to PURGE_BATCH expiry entries with expiresAt ≤ now, oldest first, in one batch. */
+  private async purgeBatch (now: number): Promise<{ read: number, removed: number }> {
+    const { db, t } = this.tables()
+    const keys = await t.expiry.sub.keys({ lt: u64(Math.floor(now) + 1), limit: PURGE_BATCH }).all()
+    if (keys.length === 0) return { read: 0, removed: 0 }
+    let removed = 0
+    const tx = new Tx(db)
+    const byType = (type: number): Uint8Array[] => keys.filter(k => k[TS_LEN] === type).map(k => k.subarray(TS_LEN + 1, TS_LEN + 1 + ID_LEN))
+    const messageIds = byType(EXP_MESSAGE)
+    await Promise.all([
+      tx.prefetch(t.records, messageIds),
+      tx.prefetch(t.tombstones, byType(EXP_TOMBSTONE)),
+      tx.prefetch(t.awaited, byType(EXP_AWAITED)),
+      tx.prefetch(t.pending, keys.filter(k => k[TS_LEN] === EXP_PENDING).map(k => k.subarray(TS_LEN + 1))),
+      tx.prefetch(t.meta, [COUNTS_KEY])
+    ])
+    // second round: what removing those messages will update
+    const counters: Uint8Array[] = []
+    const reactions: Uint8Array[] = []
+    const topics: Uint8Array[] = []
+    for (const idb of messageIds) {
+      const rec = await tx.get(t.records, idb)
+      if (rec === undefined) continue
+      if (rec.kind === 'post') for (const topic of topicsOf(rec)) topics.push(lstr(topic))
+      if (rec.kind === 'reply') counters.push(idBytes(rec.root))
+      if (rec.kind === 'reaction') {
+        counters.push(idBytes(rec.parent))
+        reactions.push(concat(idBytes(rec.parent), idBytes(rec.author)))
+      }
+    }
+    await Promise.all([
+      tx.prefetch(t.counters, counters),
+      tx.prefetch(t.reactions, reactions),
+      tx.prefetch(t.topicCounts, topics)
+    ])
+    for (const key of keys) {
+      const expiresAt = readU64(key, 0)
+      const type = key[TS_LEN]
+      const idb = key.subarray(TS_LEN + 1, TS_LEN + 1 + ID_LEN)
+      tx.del(t.expiry, key)
+      if (type === EXP_MESSAGE) {
+        const rec = await tx.get(t.records, idb)
+        if (rec !== undefined && rec.expiresAt === expiresAt) {
+          await this.removeMessage(tx, t, toHex(idb), rec, 'expire')
+          removed++
+        }
+      } else if (type === EXP_TOMBSTONE) {
+        const tomb = await tx.get(t.tombstones, idb)
+        if (tomb !== undefined && tomb.expiresAt === expiresAt) {
+          tx.del(t.tombstones, idb)
+          if (tomb.target !== undefined) {
+            const key = concat(idBytes(tomb.target), idBytes(tomb.author))
+            const entry = await tx.get(t.reactions, key)
+            if (entry?.value === 0 && entry.id === toHex(idb)) tx.del(t.reactions, key)
+          }
+          await this.bump(tx, t, { tombstones: -1 })
+          removed++
+        }
+      } else if (type === EXP_AWAITED) {
+        if (await tx.get(t.awaited, idb) === expiresAt) tx.del(t.awaited, idb)
+      } else if (type === EXP_PENDING) {
+        const pkey = key.subarray(TS_LEN + 1)
+        const pending = await tx.get(t.pending, pkey)
+        if (pending !== undefined && pending.expiresAt === expiresAt) {
+          tx.del(t.pending, pkey)
+          await this.bump(tx, t, { pendingTombstones: -1 })
+          removed++
+        }
+      }
+    }
+    await tx.commit()
+    return { read: keys.length, removed }
+  }
+
+  // ---------------------------------------------------------------- mine, topics, settings
+
+  async markMine (id: string, nonceHex: string): Promise<void> {
+    if (!isHexId(id)) throw new BadRequestError('id must be 64 hex characters', 'BAD_ID')
+    if (typeof nonceHex !== 'string' || !HEX.test(nonceHex)) throw new BadRequestError('nonce must be hex', 'BAD_NONCE')
+    await this.serialise(async () => { await this.tables().t.mine.sub.put(idBytes(id), nonceHex) })
+  }
+
+  async mineNonce (id: string): Promise<string | undefined> {
+    const { t } = this.tables()
+    if (!isHexId(id)) return undefined
+    return await t.mine.sub.get(idBytes(id))
+  }
+
+  async isMine (id: string): Promise<boolean> {
+    return await this.mineNonce(id) !== undefined
+  }
+
+  async joinTopic (topic: string): Promise<void> {
+    const name = canonicalTopic(topic)
+    await this.serialise(async () => { await this.tables().t.joined.sub.put(utf8(name), EMPTY) })
+  }
+
+  async leaveTopic (topic: string): Promise<void> {
+    const name = canonicalTopic(topic)
+    await this.serialise(async () => { await this.tables().t.joined.sub.del(utf8(name)) })
+  }
+
+  async topics (): Promise<string[]> {
+    const { t } = this.tables()
+    return (await t.joined.sub.keys().all()).map(fromUtf8)
+  }
+
+  async getSetting (key: string): Promise<unknown> {
+    const { t } = this.tables()
+    return await t.settings.sub.get(utf8(key))
+  }
+
+  async setSetting (key: string, value: unknown): Promise<void> {
+    if (value === undefined) throw new BadRequestError('a setting value cannot be undefined', 'BAD_REQUEST')
+    await this.serialise(async () => { await this.tables().t.settings.sub.put(utf8(key), value) })
+  }
+}
+
+/** Merges reverse iterators over several index ranges into one stream, newest (createdAt, id) first. */
+async function * newestFirst (sources: Array<{ table: Table<Uint8Array>, prefix: Uint8Array }>): AsyncGenerator<TopicEntry> {
+  const cursors = sources.map(({ table, prefix }) => ({
+    it: table.sub.keys({ ...prefixRange(prefix), reverse: true }),
+    buf: [] as TopicEntry[],
+    at: 0,
+    done: false
+  }))
+  const head = async (c: typeof cursors[number]): Promise<TopicEntry | undefined> => {
+    if (c.at >= c.buf.length && !c.done) {
+      const keys = await c.it.nextv(128)
+      c.buf = keys.map(tailEntry)
+      c.at = 0
+      if (keys.length === 0) c.done = true
+    }
+    return c.buf[c.at]
+  }
+  try {
+    while (true) {
+      let best: typeof cursors[number] | undefined
+      let bestEntry: TopicEntry | undefined
+      for (const c of cursors) {
+        const e = await head(c)
+        if (e === undefined) continue
+        if (bestEntry === undefined || e.createdAt > bestEntry.createdAt || (e.createdAt === bestEntry.createdAt && e.id > bestEntry.id)) {
+          best = c
+          bestEntry = e
+        }
+      }
+      if (best === undefined || bestEntry === undefined) return
+      best.at++
+      yield bestEntry
+    }
+  } finally {
+    await Promise.all(cursors.map(async c => { await c.it.close() }))
+  }
+}

@@ -1,0 +1,146 @@
+// Public types of the post store: what callers read back (StoredPost) and the PostStore contract.
+// The store persists validated Messages; the key layout is in docs/storage.md.
+
+import type { Message, MessageKind } from '../post/model.js'
+import type { Sort } from '../ranking/index.js'
+
+/** A stored message without its envelope, plus its counters and local authorship. */
+export interface StoredPost {
+  id: string
+  kind: MessageKind
+  author: string
+  createdAt: number
+  expiresAt: number
+  tags: string[]
+  geohash: string
+  text: string
+  parent: string
+  root: string
+  value: number
+  /** +1 reactions on this id */
+  up: number
+  /** −1 reactions on this id */
+  down: number
+  /** replies to this id (roots only) */
+  replies: number
+  /** authored by this node's user (see markMine) */
+  isMine: boolean
+}
+
+export type IngestStatus = 'stored' | 'duplicate' | 'deleted' | 'rejected'
+
+/**
+ * Result codes (`code`), by status:
+ * - rejected: MALFORMED, BAD_VALUE, BAD_PARENT, TOPIC_MISMATCH, NOT_AUTHOR
+ * - duplicate: DUPLICATE (id stored, or twice in one call), SUPERSEDED (an older reaction of an
+ *   author who already has a newer one on that target), ALREADY_DELETED (a delete of something
+ *   already deleted), ALREADY_PENDING (a second delete by the same author of a target not here yet)
+ * - deleted: TOMBSTONED (the id was deleted), PENDING_DELETE (a delete for it arrived first),
+ *   ROOT_DELETED, PARENT_DELETED (it belongs to something deleted; it is tombstoned too)
+ * - stored: no code
+ */
+export interface IngestResult {
+  id: string
+  status: IngestStatus
+  code?: string
+}
+
+export interface Thread {
+  post?: StoredPost
+  /** oldest first */
+  replies: StoredPost[]
+}
+
+export interface FeedQuery {
+  /** 'tag:x' | 'geo:abcd' */
+  topic?: string
+  /** Near me: the union of these geohash cells (any precision 1–6); intersected with `topic` if both are given */
+  geohashPrefixes?: string[]
+  sort: Sort
+  /** 1..200 */
+  limit: number
+  /** ms since the Unix epoch: expired posts (expiresAt ≤ now) are never returned */
+  now: number
+  /** the user's geohash, required by sort 'near' (its cell size sets the distance scale) */
+  origin?: string
+}
+
+export interface TopicEntry {
+  createdAt: number
+  id: string
+}
+
+export interface TopicEntriesOptions {
+  /** when set, entries whose expiresAt ≤ now are skipped */
+  now?: number
+  signal?: AbortSignal
+}
+
+export interface ThreadOptions {
+  /** when set, replies (and a post) whose expiresAt ≤ now are left out */
+  now?: number
+  /** at most this many replies (oldest first); default unbounded */
+  limit?: number
+}
+
+export interface StoreStats {
+  /** root posts */
+  posts: number
+  replies: number
+  reactions: number
+  /** delete messages kept to spread them */
+  deletes: number
+  /** confirmed tombstones (ids deleted by their author) */
+  tombstones: number
+  /** deletes whose target has not arrived yet */
+  pendingTombstones: number
+}
+
+export interface StoreOptions {
+  /** directory of the LevelDB database */
+  path: string
+  /** root posts kept per topic before the oldest are evicted; default 50 000 */
+  topicQuota?: number
+  /** index entries read (newest first) to rank a hot/top/near feed; default 2 000 */
+  candidates?: number
+}
+
+export interface PostStore {
+  /** Opens the database; a no-op when already open. */
+  start(): Promise<void>
+  /** Waits for queued writes, then closes the database; a no-op when closed. */
+  stop(): Promise<void>
+  isStarted(): boolean
+
+  /** Stateful validation and storage of validated messages: one atomic batch; results in input order. */
+  ingest(messages: Message[]): Promise<IngestResult[]>
+
+  get(id: string): Promise<StoredPost | undefined>
+  getEnvelope(id: string): Promise<Uint8Array | undefined>
+  has(id: string): Promise<boolean>
+  isTombstoned(id: string): Promise<boolean>
+  thread(rootId: string, options?: ThreadOptions): Promise<Thread>
+  myReaction(targetId: string, authorHex: string): Promise<number | undefined>
+  feed(query: FeedQuery): Promise<StoredPost[]>
+  /** (createdAt, id) of every stored message of a topic with from ≤ createdAt < to, in time order. */
+  topicEntries(topic: string, from: number, to: number, options?: TopicEntriesOptions): AsyncIterable<TopicEntry>
+
+  /** Stored root posts (a counter, no scan). */
+  count(): Promise<number>
+  stats(): Promise<StoreStats>
+
+  /** Removes everything whose expiresAt ≤ now; returns how many messages and tombstones (pending ones included) were removed. */
+  purge(now: number): Promise<number>
+
+  markMine(id: string, nonceHex: string): Promise<void>
+  mineNonce(id: string): Promise<string | undefined>
+  isMine(id: string): Promise<boolean>
+
+  joinTopic(topic: string): Promise<void>
+  leaveTopic(topic: string): Promise<void>
+  topics(): Promise<string[]>
+
+  /** Small free-form settings (JSON values). */
+  getSetting(key: string): Promise<unknown>
+  setSetting(key: string, value: unknown): Promise<void>
+}
