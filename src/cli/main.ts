@@ -1,0 +1,188 @@
+// The `murmur` command: `start` runs a node; every other command talks to a running node's
+// local API. Human output by default, --json for scripts; exit 0 on success, 1 when the node
+// refuses, 2 for a usage error or an unreachable node.
+
+import { parseArgs } from 'node:util'
+import { request, defaultApi, UnreachableError } from './client.js'
+import { parseDuration, parseLatLon } from './args.js'
+import { formatFeed, formatPost } from './format.js'
+import { MurmurError, BadRequestError, ConfigError } from '../errors.js'
+import type { PostView } from '../node/views.js'
+
+const USAGE = `murmur: anonymous murmurs over a peer-to-peer network, with no server
+
+  murmur start [--data DIR] [--listen MULTIADDR]... [--api HOST:PORT] [--bootstrap MULTIADDR]...
+               [--join TOPIC]... [--no-mdns] [--pow-bits N] [--config FILE]
+  murmur post TEXT [--tag T]... [--geo LAT,LON | --geohash G] [--ttl DURATION]
+  murmur feed [--topic TOPIC | --near LAT,LON] [--sort hot|new|top] [--limit N]
+  murmur show ID
+  murmur reply ID TEXT
+  murmur like ID | murmur dislike ID | murmur delete ID
+  murmur join TOPIC | murmur leave TOPIC | murmur topics
+  murmur peers | murmur status
+
+A TOPIC is tag:NAME (or #NAME) or geo:CELL (a 4-character geohash).
+Every command but start takes --api HOST:PORT (default ${defaultApi()}) and --json.`
+
+const COMMON = { api: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const
+
+type Values = Record<string, string | boolean | string[] | undefined>
+
+interface Command {
+  options?: Record<string, { type: 'string' | 'boolean', multiple?: boolean }>
+  positionals: number
+  run(api: string, args: string[], values: Values): Promise<{ json: unknown, text: string }>
+}
+
+const encode = encodeURIComponent
+
+const COMMANDS: Record<string, Command> = {
+  post: {
+    options: { tag: { type: 'string', multiple: true }, geo: { type: 'string' }, geohash: { type: 'string' }, ttl: { type: 'string' }, precision: { type: 'string' } },
+    positionals: 1,
+    async run (api, [text], values) {
+      const body: Record<string, unknown> = { text }
+      if (values.tag != null) body.tags = values.tag
+      if (values.geo != null && values.geohash != null) throw new BadRequestError('give --geo or --geohash, not both', 'BAD_ARGS')
+      if (typeof values.geo === 'string') Object.assign(body, parseLatLon(values.geo))
+      if (typeof values.precision === 'string') body.precision = Number(values.precision)
+      if (typeof values.geohash === 'string') body.geohash = values.geohash
+      if (typeof values.ttl === 'string') body.ttlSeconds = parseDuration(values.ttl)
+      const post = await request<PostView>(api, 'POST', '/api/posts', body)
+      return { json: post, text: `posted\n${formatPost(post)}` }
+    }
+  },
+  feed: {
+    options: { topic: { type: 'string' }, near: { type: 'string' }, sort: { type: 'string' }, limit: { type: 'string' } },
+    positionals: 0,
+    async run (api, _args, values) {
+      const params = new URLSearchParams()
+      if (typeof values.topic === 'string') params.set('topic', values.topic)
+      if (typeof values.near === 'string') {
+        const { lat, lon } = parseLatLon(values.near)
+        params.set('near', `${lat},${lon}`)
+      }
+      if (typeof values.sort === 'string') params.set('sort', values.sort)
+      if (typeof values.limit === 'string') params.set('limit', values.limit)
+      const { posts } = await request<{ posts: PostView[] }>(api, 'GET', `/api/feed?${params.toString()}`)
+      return { json: { posts }, text: formatFeed(posts) }
+    }
+  },
+  show: {
+    positionals: 1,
+    async run (api, [id]) {
+      const thread = await request<{ post: PostView, replies: PostView[] }>(api, 'GET', `/api/posts/${encode(id)}`)
+      const replies = thread.replies.map(r => formatPost(r, '    ')).join('\n\n')
+      return { json: thread, text: `${formatPost(thread.post)}${replies !== '' ? `\n\n${replies}` : ''}` }
+    }
+  },
+  reply: {
+    positionals: 2,
+    async run (api, [id, text]) {
+      const post = await request<PostView>(api, 'POST', `/api/posts/${encode(id)}/replies`, { text })
+      return { json: post, text: `replied\n${formatPost(post)}` }
+    }
+  },
+  like: reaction(1),
+  dislike: reaction(-1),
+  delete: {
+    positionals: 1,
+    async run (api, [id]) {
+      const result = await request(api, 'DELETE', `/api/posts/${encode(id)}`)
+      return { json: result, text: `deletion of ${id} sent: honest nodes remove it, but copies already seen cannot be recalled` }
+    }
+  },
+  join: {
+    positionals: 1,
+    async run (api, [topic]) {
+      const result = await request<{ topic: string }>(api, 'POST', '/api/topics', { topic })
+      return { json: result, text: `joined ${result.topic}` }
+    }
+  },
+  leave: {
+    positionals: 1,
+    async run (api, [topic]) {
+      const result = await request<{ topic: string }>(api, 'DELETE', `/api/topics/${encode(topic)}`)
+      return { json: result, text: `left ${result.topic}` }
+    }
+  },
+  topics: {
+    positionals: 0,
+    async run (api) {
+      const result = await request<{ topics: string[] }>(api, 'GET', '/api/topics')
+      return { json: result, text: result.topics.length === 0 ? 'no topics joined' : result.topics.join('\n') }
+    }
+  },
+  peers: {
+    positionals: 0,
+    async run (api) {
+      const result = await request<{ peers: Array<{ peerId: string, addresses: string[], topics: string[] }> }>(api, 'GET', '/api/peers')
+      const text = result.peers.length === 0
+        ? 'no peers connected'
+        : result.peers.map(p => `${p.peerId}  ${p.addresses.join(' ')}${p.topics.length > 0 ? `  [${p.topics.join(', ')}]` : ''}`).join('\n')
+      return { json: result, text }
+    }
+  },
+  status: {
+    positionals: 0,
+    async run (api) {
+      const s = await request(api, 'GET', '/api/status')
+      const text = [
+        `peer id    ${String(s.peerId)}`,
+        `peers      ${String(s.peers)}`,
+        `posts      ${String(s.posts)}`,
+        `topics     ${(s.topics as string[]).join(', ') || '(none)'}`,
+        'addresses',
+        ...(s.addresses as string[]).map(a => `  ${a}`)
+      ].join('\n')
+      return { json: s, text }
+    }
+  }
+}
+
+function reaction (value: 1 | -1): Command {
+  return {
+    positionals: 1,
+    async run (api, [id]) {
+      const post = await request<PostView>(api, 'POST', `/api/posts/${encode(id)}/reactions`, { value })
+      return { json: post, text: `${value === 1 ? 'liked' : 'disliked'}\n${formatPost(post)}` }
+    }
+  }
+}
+
+export async function main (argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name == null || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE + '\n')
+    return name == null ? 2 : 0
+  }
+  if (name === 'start') {
+    // loaded only here: the client commands stay quick without libp2p and LevelDB
+    const { startCommand } = await import('./start.js')
+    await startCommand(rest)
+    return -1
+  }
+  const command = COMMANDS[name]
+  if (command == null) throw new BadRequestError(`unknown command "${name}"\n\n${USAGE}`, 'USAGE')
+  const { values, positionals } = parseArgs({ args: rest, options: { ...COMMON, ...command.options }, allowPositionals: true, strict: true })
+  if (values.help === true) {
+    process.stdout.write(USAGE + '\n')
+    return 0
+  }
+  if (positionals.length !== command.positionals) {
+    throw new BadRequestError(`murmur ${name} takes ${command.positionals} argument${command.positionals === 1 ? '' : 's'}, got ${positionals.length}\n\n${USAGE}`, 'USAGE')
+  }
+  const api = typeof values.api === 'string' ? values.api : defaultApi()
+  const result = await command.run(api, positionals, values as Values)
+  process.stdout.write((values.json === true ? JSON.stringify(result.json) : result.text) + '\n')
+  return 0
+}
+
+main(process.argv.slice(2)).then(code => {
+  if (code >= 0) process.exitCode = code
+}, (err: any) => {
+  const usage = err instanceof UnreachableError || err instanceof ConfigError || err?.code === 'USAGE' || err?.code?.startsWith?.('ERR_PARSE_ARGS')
+  const message = err instanceof MurmurError ? `${err.message} (${err.code})` : String(err?.message ?? err)
+  process.stderr.write(`murmur: ${message}\n`)
+  process.exitCode = usage ? 2 : 1
+})

@@ -1,0 +1,103 @@
+// Node configuration: defaults, merging a partial config (CLI flags over a config file over
+// defaults) and validating it, so that createNode only ever sees a complete, checked config.
+
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ConfigError } from './errors.js'
+import { parseTopic, formatTopic } from './geo/index.js'
+
+export interface MurmurConfig {
+  /** folder holding the keys and the LevelDB store */
+  dataDir: string
+  /** libp2p listen multiaddrs */
+  listen: string[]
+  /** multiaddrs to announce instead of the listen ones (a relay behind port forwarding) */
+  announce: string[]
+  /** the local HTTP API and web page, `host:port` */
+  api: string
+  /** peers dialled at start (and redialled while few peers are connected) */
+  bootstrap: string[]
+  /** topics joined at start, in API form (`tag:x`, `geo:abcd`) */
+  join: string[]
+  /** local-network discovery; 'auto' turns it on only when a listen address is not loopback */
+  mdns: boolean | 'auto'
+  /** proof-of-work difficulty (leading zero bits of a message id) required and spent */
+  powBits: number
+  /** refuse to dial anything outside 127.0.0.0/8 and ::1 (tests, demos) */
+  loopbackOnly: boolean
+  /** how often expired posts are purged */
+  purgeIntervalMs: number
+  /** per-topic cap on stored root posts; the oldest are evicted past it */
+  topicQuota: number
+}
+
+export const DEFAULT_API_PORT = 7717
+export const DEFAULT_POW_BITS = 16
+
+export function defaultDataDir (): string {
+  return process.env.MURMUR_DATA ?? join(homedir(), '.murmur')
+}
+
+export function defaultConfig (): MurmurConfig {
+  return {
+    dataDir: defaultDataDir(),
+    // loopback by default: a first run opens nothing to the network without the user asking
+    listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'],
+    announce: [],
+    api: `127.0.0.1:${DEFAULT_API_PORT}`,
+    bootstrap: [],
+    join: [],
+    mdns: 'auto',
+    powBits: DEFAULT_POW_BITS,
+    loopbackOnly: false,
+    purgeIntervalMs: 60_000,
+    topicQuota: 50_000
+  }
+}
+
+/** Merge partial layers (later wins) over the defaults and validate the result. */
+export function createConfig (...layers: Array<Partial<MurmurConfig>>): MurmurConfig {
+  const config = Object.assign(defaultConfig(), ...layers.map(dropUndefined))
+  return validateConfig(config)
+}
+
+export function validateConfig (config: MurmurConfig): MurmurConfig {
+  const out = { ...config }
+  if (typeof out.dataDir !== 'string' || out.dataDir === '') throw new ConfigError('dataDir must be a folder path')
+  out.dataDir = resolve(out.dataDir)
+  for (const key of ['listen', 'announce', 'bootstrap'] as const) {
+    if (!Array.isArray(out[key])) throw new ConfigError(`${key} must be a list of multiaddrs`)
+    for (const addr of out[key]) {
+      try {
+        multiaddr(addr)
+      } catch {
+        throw new ConfigError(`${key}: not a multiaddr: ${String(addr)}`)
+      }
+    }
+  }
+  parseHostPort(out.api)
+  if (!Array.isArray(out.join)) throw new ConfigError('join must be a list of topics')
+  try {
+    out.join = out.join.map(t => formatTopic(parseTopic(t)))
+  } catch (err: any) {
+    throw new ConfigError(`join: ${String(err.message)}`)
+  }
+  if (out.mdns !== true && out.mdns !== false && out.mdns !== 'auto') throw new ConfigError('mdns must be true, false or "auto"')
+  if (!Number.isInteger(out.powBits) || out.powBits < 0 || out.powBits > 32) throw new ConfigError('powBits must be a whole number from 0 to 32')
+  if (!Number.isInteger(out.purgeIntervalMs) || out.purgeIntervalMs < 1000) throw new ConfigError('purgeIntervalMs must be at least 1000')
+  if (!Number.isInteger(out.topicQuota) || out.topicQuota < 1) throw new ConfigError('topicQuota must be a positive whole number')
+  if (typeof out.loopbackOnly !== 'boolean') throw new ConfigError('loopbackOnly must be true or false')
+  return out
+}
+
+export function parseHostPort (value: string): { host: string, port: number } {
+  const match = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(String(value))
+  const port = match == null ? NaN : Number(match[2])
+  if (match == null || port > 65535) throw new ConfigError(`api must be HOST:PORT, got ${String(value)}`)
+  return { host: match[1].replace(/^\[|\]$/g, ''), port }
+}
+
+function dropUndefined (layer: Partial<MurmurConfig>): Partial<MurmurConfig> {
+  return Object.fromEntries(Object.entries(layer ?? {}).filter(([, v]) => v !== undefined))
+}

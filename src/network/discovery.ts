@@ -1,0 +1,123 @@
+// Topic discovery through the DHT: a node provides one CID per joined topic and looks up
+// that CID's providers to dial peers of the same topic, so a rare #tag finds its few
+// members without anyone knowing the whole network.
+
+import { CID } from 'multiformats/cid'
+import { sha256 } from 'multiformats/hashes/sha2'
+import * as raw from 'multiformats/codecs/raw'
+import { parseTopic, topicCidKey } from '../geo/index.js'
+import type { MurmurLibp2p } from './libp2p.js'
+import type { Logger } from '@libp2p/interface'
+
+export interface TopicDiscoveryInit {
+  libp2p: MurmurLibp2p
+  log: Logger
+  /** how often joined topics are looked up again (the DHT itself re-provides) */
+  lookupIntervalMs?: number
+  /** providers dialled per topic and lookup */
+  dialsPerLookup?: number
+  /** give up a lookup after this long */
+  lookupTimeoutMs?: number
+}
+
+export interface TopicDiscovery {
+  start(): void
+  stop(): Promise<void>
+  join(topic: string): void
+  leave(topic: string): Promise<void>
+  /** provide and look up now; settles when both are done (tests, and a freshly joined topic) */
+  refresh(topic: string): Promise<number>
+}
+
+/** The CID a topic is provided under: raw sha256 of `murmur/1/topic/<topic>` (see protocol.md). */
+export async function topicCid (topic: string): Promise<CID> {
+  const digest = await sha256.digest(new TextEncoder().encode(topicCidKey(parseTopic(topic))))
+  return CID.createV1(raw.code, digest)
+}
+
+export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery {
+  const { libp2p, log } = init
+  const interval = init.lookupIntervalMs ?? 5 * 60_000
+  const dialsPerLookup = init.dialsPerLookup ?? 6
+  const timeout = init.lookupTimeoutMs ?? 60_000
+  const topics = new Set<string>()
+  const controller = new AbortController()
+  const running = new Set<Promise<unknown>>()
+  let timer: ReturnType<typeof setInterval> | undefined
+  let firstContacts: ReturnType<typeof setTimeout> | undefined
+
+  // A topic joined before the node had peers was provided to nobody: redo it when the
+  // first peers arrive (debounced, since they arrive together).
+  const onConnect = (): void => {
+    if (libp2p.getConnections().length > dialsPerLookup) return
+    clearTimeout(firstContacts)
+    firstContacts = setTimeout(() => {
+      for (const topic of topics) track(refresh(topic))
+    }, 2_000)
+    firstContacts.unref()
+  }
+
+  function track<T> (work: Promise<T>): void {
+    const p = work.catch(err => { log('topic discovery failed - %e', err) })
+    running.add(p)
+    void p.finally(() => running.delete(p))
+  }
+
+  async function provide (topic: string): Promise<void> {
+    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeout)])
+    await libp2p.contentRouting.provide(await topicCid(topic), { signal })
+  }
+
+  async function lookup (topic: string): Promise<number> {
+    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeout)])
+    let dialled = 0
+    for await (const provider of libp2p.contentRouting.findProviders(await topicCid(topic), { signal })) {
+      if (provider.id.equals(libp2p.peerId) || libp2p.getConnections(provider.id).length > 0) continue
+      try {
+        if (provider.multiaddrs.length > 0) await libp2p.peerStore.merge(provider.id, { multiaddrs: provider.multiaddrs })
+        await libp2p.dial(provider.id, { signal })
+        dialled++
+      } catch (err: any) {
+        log('could not dial provider %p of %s - %e', provider.id, topic, err)
+      }
+      if (dialled >= dialsPerLookup) break
+    }
+    return dialled
+  }
+
+  async function refresh (topic: string): Promise<number> {
+    // provide and look up in parallel: each can take a full DHT walk
+    const [, dialled] = await Promise.all([
+      provide(topic).catch(err => { log('could not provide %s - %e', topic, err) }),
+      lookup(topic)
+    ])
+    return dialled
+  }
+
+  return {
+    start () {
+      libp2p.addEventListener('peer:connect', onConnect)
+      timer = setInterval(() => {
+        for (const topic of topics) track(lookup(topic))
+      }, interval)
+      timer.unref()
+    },
+    async stop () {
+      libp2p.removeEventListener('peer:connect', onConnect)
+      clearInterval(timer)
+      clearTimeout(firstContacts)
+      controller.abort()
+      await Promise.all([...running])
+    },
+    join (topic) {
+      if (topics.has(topic)) return
+      topics.add(topic)
+      track(refresh(topic))
+    },
+    async leave (topic) {
+      if (!topics.delete(topic)) return
+      await libp2p.services.dht.cancelReprovide(await topicCid(topic)).catch(err => { log('cancelReprovide %s - %e', topic, err) })
+    },
+    refresh
+  }
+}

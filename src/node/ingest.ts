@@ -1,0 +1,106 @@
+// The one entry point for every envelope a node accepts — gossip, sync and the local API:
+// stateless validation, then the store's stateful rules, with writes arriving together
+// coalesced into one LevelDB batch.
+
+import { validateEnvelope } from '../post/index.js'
+import type { Message } from '../post/model.js'
+import type { PowPolicy } from '../post/index.js'
+import type { PostStore, IngestResult } from '../store/index.js'
+
+export type IngestOutcome =
+  | { status: 'stored', message: Message }
+  /** valid but already known (or deleted): nothing changed */
+  | { status: 'known', message: Message, code: 'DUPLICATE' | 'DELETED' }
+  /** not stored; 'ignore' is not held against the sender, 'reject' is */
+  | { status: 'refused', severity: 'ignore' | 'reject', code: string, reason: string }
+
+export interface IngestOptions {
+  /** the gossip topic it arrived on, checked against the message's own topics */
+  topic?: string
+  now?: number
+}
+
+export interface Ingestor {
+  submit(envelope: Uint8Array, options?: IngestOptions): Promise<IngestOutcome>
+  /** the same for many envelopes, written in one batch */
+  submitMany(envelopes: Uint8Array[], options?: IngestOptions): Promise<IngestOutcome[]>
+  /** settles once every write submitted so far is on disk */
+  flush(): Promise<void>
+}
+
+export interface IngestorInit {
+  store: PostStore
+  pow: () => PowPolicy
+  /** called once for each message newly stored */
+  onStored?(message: Message): void
+  /** largest batch written at once */
+  maxBatch?: number
+}
+
+interface Pending {
+  message: Message
+  resolve(result: IngestResult): void
+  reject(err: Error): void
+}
+
+export function createIngestor (init: IngestorInit): Ingestor {
+  const maxBatch = init.maxBatch ?? 512
+  let queue: Pending[] = []
+  let scheduled: Promise<void> | undefined
+
+  // Messages validated in the same turn of the event loop share one batch; gossip delivers
+  // bursts, and one batched write costs little more than a single put.
+  function enqueue (message: Message): Promise<IngestResult> {
+    return new Promise<IngestResult>((resolve, reject) => {
+      queue.push({ message, resolve, reject })
+      if (queue.length >= maxBatch) {
+        void writeQueued()
+      } else {
+        scheduled ??= new Promise<void>(resolve => setImmediate(resolve)).then(writeQueued)
+      }
+    })
+  }
+
+  async function writeQueued (): Promise<void> {
+    scheduled = undefined
+    const batch = queue
+    queue = []
+    if (batch.length === 0) return
+    try {
+      const results = await init.store.ingest(batch.map(p => p.message))
+      batch.forEach((p, i) => { p.resolve(results[i]) })
+    } catch (err: any) {
+      batch.forEach(p => { p.reject(err) })
+    }
+  }
+
+  async function submit (envelope: Uint8Array, options: IngestOptions = {}): Promise<IngestOutcome> {
+    const verdict = validateEnvelope(envelope, {
+      now: options.now ?? Date.now(),
+      pow: init.pow(),
+      ...(options.topic != null ? { topic: options.topic } : {})
+    })
+    if (!verdict.ok) return { status: 'refused', severity: verdict.severity, code: verdict.code, reason: verdict.reason }
+    const { message } = verdict
+    const result = await enqueue(message)
+    switch (result.status) {
+      case 'stored':
+        init.onStored?.(message)
+        return { status: 'stored', message }
+      case 'duplicate':
+        return { status: 'known', message, code: 'DUPLICATE' }
+      case 'deleted':
+        return { status: 'known', message, code: 'DELETED' }
+      default:
+        return { status: 'refused', severity: 'reject', code: result.code ?? 'REJECTED', reason: `refused by the store: ${result.code ?? 'rejected'}` }
+    }
+  }
+
+  return {
+    submit,
+    submitMany: async (envelopes, options) => Promise.all(envelopes.map(async e => submit(e, options))),
+    flush: async () => {
+      while (scheduled != null || queue.length > 0) await (scheduled ?? writeQueued())
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// Integration fixture: many murmur nodes in one process on libp2p's in-memory transport,
+// each with a real LevelDB store in its own temp dir.
+
+import { memory } from '@libp2p/memory'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createNode, type MurmurNode, type MurmurConfig } from '../../src/index.js'
+import { tempDir, removeDir, waitFor } from './cli-node.js'
+
+export interface TestNode extends MurmurNode {
+  dataDir: string
+  cleanup(): Promise<void>
+}
+
+let counter = 0
+
+export async function createMemoryNode (config: Partial<MurmurConfig> = {}): Promise<TestNode> {
+  const dataDir = config.dataDir ?? await tempDir()
+  const node = await createNode({
+    dataDir,
+    listen: [`/memory/murmur-${process.pid}-${++counter}-${Date.now()}`],
+    api: '127.0.0.1:0',
+    mdns: false,
+    loopbackOnly: true,
+    powBits: 2,
+    ...config
+  }, { transports: [memory()] })
+  await node.start()
+  return Object.assign(node, {
+    dataDir,
+    async cleanup () {
+      await node.stop()
+      await removeDir(dataDir)
+    }
+  })
+}
+
+export async function connect (a: MurmurNode, b: MurmurNode): Promise<void> {
+  await a.libp2p.dial(multiaddr(b.addresses()[0]))
+}
+
+/** Waits until `node` sees every one of `others` subscribed to the gossip topic. */
+export async function waitForSubscribers (node: MurmurNode, others: MurmurNode[], topic: string): Promise<void> {
+  await waitFor(`${others.length} subscribers of ${topic}`, () => {
+    const peers = node.peers()
+    return others.every(o => peers.some(p => p.peerId === o.peerId && p.topics.includes(topic)))
+  })
+}

@@ -1,0 +1,66 @@
+// A bare libp2p peer that speaks gossipsub as murmur does but runs no murmur validation:
+// the attacker of the end-to-end tests, free to publish any bytes on any topic.
+
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { createLibp2p } from 'libp2p'
+import { gossipMessageId } from '../../src/network/libp2p.js'
+import { createMessage, decodeEnvelope, uniformPolicy } from '../../src/post/index.js'
+
+export interface RawPeer {
+  peerId: string
+  dial(addr: string): Promise<void>
+  publish(topic: string, data: Uint8Array): Promise<void>
+  /** builds, signs and mines a genuine post with a throwaway key; returns its id */
+  publishValid(topic: string, post: { text: string, tags: string[] }, powBits: number): Promise<string>
+  /** an envelope received by gossip, by post id */
+  seen(id: string): Uint8Array | undefined
+  stop(): Promise<void>
+}
+
+export async function createRawPeer (topics: string[]): Promise<RawPeer> {
+  const node = await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: () => false },
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        globalSignaturePolicy: 'StrictNoSign',
+        msgIdFn: gossipMessageId,
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        // forget sent messages at once, so the peer can replay them
+        seenTTL: 1
+      })
+    }
+  })
+  const seen = new Map<string, Uint8Array>()
+  node.services.pubsub.addEventListener('message', (evt) => {
+    try {
+      seen.set(bytesToHex(sha256(decodeEnvelope(evt.detail.data).body)), evt.detail.data)
+    } catch {}
+  })
+  for (const topic of topics) node.services.pubsub.subscribe(topic)
+  return {
+    peerId: node.peerId.toString(),
+    async dial (addr) { await node.dial(multiaddr(addr)) },
+    async publish (topic, data) { await node.services.pubsub.publish(topic, data) },
+    async publishValid (topic, post, powBits) {
+      const key = crypto.getRandomValues(new Uint8Array(32))
+      const { message } = await createMessage({ kind: 'post', ...post }, key, { pow: uniformPolicy(powBits) })
+      await node.services.pubsub.publish(topic, message.envelope)
+      return message.id
+    },
+    seen: (id) => seen.get(id),
+    async stop () { await node.stop() }
+  }
+}
