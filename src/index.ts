@@ -122,7 +122,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
 
   /** Store first (durably), then gossip: the API answers only once the post is safe on disk. */
   async function publishOwn (message: Message): Promise<void> {
-    const outcome = await ingestor.submit(message.envelope)
+    const outcome = await ingestor.submit(message.envelope, { durable: true })
     if (outcome.status === 'refused') throw new BadRequestError(`the node refused its own message: ${outcome.reason}`, outcome.code)
     await gossip.publish(message).catch(err => { log.error('publish failed - %e', err) })
   }
@@ -261,7 +261,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     async thread (id): Promise<Thread> {
       const target = await requirePost(id)
       const rootId = target.kind === 'post' ? target.id : target.root
-      const { post, replies } = await store.thread(rootId)
+      const { post, replies } = await store.thread(rootId, { now: Date.now() })
       if (post == null) throw new NotFoundError(`the thread of ${id} is not on this node yet`)
       return {
         post: await view(post),

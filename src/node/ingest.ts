@@ -18,6 +18,8 @@ export interface IngestOptions {
   /** the gossip topic it arrived on, checked against the message's own topics */
   topic?: string
   now?: number
+  /** write at once and flush to disk before answering: the local user's own messages */
+  durable?: boolean
 }
 
 export interface Ingestor {
@@ -82,7 +84,9 @@ export function createIngestor (init: IngestorInit): Ingestor {
     })
     if (!verdict.ok) return { status: 'refused', severity: verdict.severity, code: verdict.code, reason: verdict.reason }
     const { message } = verdict
-    const result = await enqueue(message)
+    const result = options.durable === true
+      ? (await init.store.ingest([message], { sync: true }))[0]
+      : await enqueue(message)
     switch (result.status) {
       case 'stored':
         init.onStored?.(message)

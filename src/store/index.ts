@@ -5,7 +5,7 @@ import { LevelPostStore } from './store.js'
 import type { PostStore, StoreOptions } from './types.js'
 
 export type {
-  FeedQuery, IngestResult, IngestStatus, PostStore, StoreOptions, StoreStats, StoredPost, Thread,
+  FeedQuery, IngestOptions, IngestResult, IngestStatus, PostStore, StoreOptions, StoreStats, StoredPost, Thread,
   ThreadOptions, TopicEntriesOptions, TopicEntry
 } from './types.js'
 export { DEFAULT_CANDIDATES, DEFAULT_TOPIC_QUOTA, MAX_FEED_LIMIT, PURGE_BATCH, SCHEMA_VERSION, topicsOf } from './store.js'

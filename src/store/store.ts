@@ -13,7 +13,7 @@ import {
 import { Tx } from './tx.js'
 import type { RootDb, Table } from './tx.js'
 import type {
-  FeedQuery, IngestResult, PostStore, StoreOptions, StoreStats, StoredPost, Thread, ThreadOptions,
+  FeedQuery, IngestOptions, IngestResult, PostStore, StoreOptions, StoreStats, StoredPost, Thread, ThreadOptions,
   TopicEntriesOptions, TopicEntry
 } from './types.js'
 import type { Message, MessageKind } from '../post/model.js'
@@ -298,7 +298,7 @@ export class LevelPostStore implements PostStore {
 
   // ---------------------------------------------------------------- ingest
 
-  async ingest (messages: Message[]): Promise<IngestResult[]> {
+  async ingest (messages: Message[], options: IngestOptions = {}): Promise<IngestResult[]> {
     if (!Array.isArray(messages)) throw new BadRequestError('ingest takes an array of messages', 'BAD_REQUEST')
     if (messages.length === 0) return []
     return await this.serialise(async () => {
@@ -309,7 +309,7 @@ export class LevelPostStore implements PostStore {
       const results: IngestResult[] = []
       for (const m of messages) results.push(await this.ingestOne(tx, t, m, touched))
       await this.enforceQuota(tx, t, touched)
-      await tx.commit()
+      await tx.commit(options)
       return results
     })
   }

@@ -2,7 +2,7 @@
 // and everything commits as ONE atomic LevelDB batch (or not at all).
 
 import { compareBytes, prefixRange } from './keys.js'
-import type { AbstractLevel, AbstractSublevel } from 'abstract-level'
+import type { AbstractBatchOptions, AbstractLevel, AbstractSublevel } from 'abstract-level'
 
 export type RootDb = AbstractLevel<string | Buffer | Uint8Array, Uint8Array, Uint8Array>
 
@@ -146,7 +146,8 @@ export class Tx {
     }
   }
 
-  async commit (): Promise<void> {
+  /** `sync` waits for the OS to put the write on disk (the local user's own posts). */
+  async commit (options: { sync?: boolean } = {}): Promise<void> {
     const ops: any[] = []
     for (const [table, overlay] of this.overlays) {
       for (const { key, value } of overlay.slots.values()) {
@@ -155,6 +156,8 @@ export class Tx {
           : { type: 'put', sublevel: table.sub, key, value })
       }
     }
-    if (ops.length > 0) await this.db.batch(ops)
+    // `sync` is classic-level's (LevelDB's) option, beyond abstract-level's generic type
+    const batchOptions = { sync: options.sync === true } as unknown as AbstractBatchOptions<Uint8Array, Uint8Array>
+    if (ops.length > 0) await this.db.batch(ops, batchOptions)
   }
 }

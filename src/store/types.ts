@@ -45,6 +45,11 @@ export interface IngestResult {
   code?: string
 }
 
+export interface IngestOptions {
+  /** flush the write to disk before answering (the local user's own messages) */
+  sync?: boolean
+}
+
 export interface Thread {
   post?: StoredPost
   /** oldest first */
@@ -113,7 +118,7 @@ export interface PostStore {
   isStarted(): boolean
 
   /** Stateful validation and storage of validated messages: one atomic batch; results in input order. */
-  ingest(messages: Message[]): Promise<IngestResult[]>
+  ingest(messages: Message[], options?: IngestOptions): Promise<IngestResult[]>
 
   get(id: string): Promise<StoredPost | undefined>
   getEnvelope(id: string): Promise<Uint8Array | undefined>

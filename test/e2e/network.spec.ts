@@ -85,9 +85,12 @@ describe('e2e: three nodes over TCP', function () {
     }
   })
 
-  it('a node restarted on the same data dir keeps its posts and topics', async () => {
+  it('a node killed right after answering, restarted on the same data dir, keeps its posts and topics', async () => {
     const { body: kept } = await c.send<any>('POST', '/api/posts', { text: 'still here after a restart', tags: ['e2e', 'restart'] })
-    await c.stop()
+    // no clean shutdown: what the API confirmed must already be on disk
+    const exited = new Promise(resolve => c.process.once('exit', resolve))
+    c.process.kill('SIGKILL')
+    await exited
     c = await startCliNode({ dataDir: c.dataDir, bootstrap: [a.addresses[0]] })
     const status = await c.get<any>('/api/status')
     assert.deepEqual([...status.topics].sort(), ['tag:e2e', 'tag:restart'])
