@@ -16,7 +16,7 @@ import type {
   FeedQuery, IngestOptions, IngestResult, PostStore, StoreOptions, StoreStats, StoredPost, Thread, ThreadOptions,
   TopicEntriesOptions, TopicEntry
 } from './types.js'
-import type { Message, MessageKind } from '../post/model.js'
+import type { Message } from '../post/model.js'
 
 export const SCHEMA_VERSION = 1
 export const DEFAULT_TOPIC_QUOTA = 50_000
@@ -28,18 +28,7 @@ export const MAX_FEED_PREFIXES = 64
 export const PURGE_BATCH = 1_000
 
 /** What the store keeps of a message besides its envelope: enough to serve feeds without decoding. */
-export interface MessageRecord {
-  kind: MessageKind
-  author: string
-  createdAt: number
-  expiresAt: number
-  tags: string[]
-  geohash: string
-  text: string
-  parent: string
-  root: string
-  value: number
-}
+export type MessageRecord = Omit<Message, 'id' | 'envelope'>
 
 interface Counters { up: number, down: number, replies: number }
 /**

@@ -1,22 +1,11 @@
 // Public types of the post store: what callers read back (StoredPost) and the PostStore contract.
 // The store persists validated Messages; the key layout is in docs/storage.md.
 
-import type { Message, MessageKind } from '../post/model.js'
+import type { Message } from '../post/model.js'
 import type { Sort } from '../ranking/index.js'
 
 /** A stored message without its envelope, plus its counters and local authorship. */
-export interface StoredPost {
-  id: string
-  kind: MessageKind
-  author: string
-  createdAt: number
-  expiresAt: number
-  tags: string[]
-  geohash: string
-  text: string
-  parent: string
-  root: string
-  value: number
+export interface StoredPost extends Omit<Message, 'envelope'> {
   /** +1 reactions on this id */
   up: number
   /** −1 reactions on this id */
