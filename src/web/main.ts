@@ -313,9 +313,15 @@ async function fillFeed (token: number, list: HTMLElement, query: FeedQuery, emp
     if (token !== state.token) return
     noteTags(posts)
     renderNav()
-    mount(list, posts.length === 0
+    // Cards in the list now are live posts that came while this answer was on its way. The
+    // node may have read its store just before storing them, so an answer without them is
+    // stale, not a removal: keep them on top rather than make them vanish.
+    const answered = new Set(posts.map(p => p.id))
+    const arrived = [...list.querySelectorAll<HTMLElement>('article.card[data-id]:not(.leaving)')]
+      .filter(card => !answered.has(card.dataset.id ?? ''))
+    mount(list, posts.length === 0 && arrived.length === 0
       ? emptyState(emptyText)
-      : posts.filter(p => p.score > HIDE_SCORE_THRESHOLD).map(p => postCard(p, actions)))
+      : [...arrived, ...posts.filter(p => p.score > HIDE_SCORE_THRESHOLD).map(p => postCard(p, actions))])
   } catch (err) {
     if (token !== state.token) return
     mount(list, errorState(describeError(err, 'Could not load murmurs'), () => { show(false) }))
@@ -369,6 +375,9 @@ async function renderNear (token: number, sort: Sort): Promise<void> {
     status.textContent = `Showing murmurs around cell ${cell} (${cellSize(cell)} wide) and its neighbours.`
     locateButton.replaceChildren(icon('locate', 18), 'Update location')
     locateButton.classList.replace('primary', 'subtle')
+    // skeletons before joining the area: a live post arriving meanwhile is prepended and kept
+    list.setAttribute('aria-busy', 'true')
+    mount(list, skeletons(2))
     const area = `geo:${cell.slice(0, GEO_CELL_PRECISION)}`
     if (!state.topics.includes(area)) {
       try {
@@ -379,8 +388,6 @@ async function renderNear (token: number, sort: Sort): Promise<void> {
       }
     }
     if (token !== state.token) return
-    list.setAttribute('aria-busy', 'true')
-    mount(list, skeletons(2))
     await fillFeed(token, list, { sort, ...nearQuery(cell) }, 'Nobody has murmured near you yet. Say hello to your neighbours!')
   }
 
