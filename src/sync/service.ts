@@ -1,0 +1,413 @@
+// The sync service: serves /murmur/sync/1.0.0, starts sessions when a peer sharing a topic
+// appears, when a session brought news (to pass it on) and periodically, bounds concurrency,
+// penalises peers that break the protocol, and reports progress.
+
+import { peerIdFromString } from '@libp2p/peer-id'
+import { pbStream } from '@libp2p/utils'
+import { parseTopic, formatTopic, toGossipTopic, fromGossipTopic } from '../geo/index.js'
+import { SYNC_PROTOCOL, DEFAULT_LIMITS, initiateSession, respondSession, newProgress } from './session.js'
+import { SyncFrame } from './sync.js'
+import { SyncProtocolError, SyncDeniedError } from './errors.js'
+import type { SyncLimits, SessionProgress, SessionContext } from './session.js'
+import type { MurmurLibp2p } from '../network/libp2p.js'
+import type { PostStore } from '../store/index.js'
+import type { Ingestor } from '../node/ingest.js'
+import type { AbortOptions, Connection, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
+import type { SubscriptionChangeData } from '@libp2p/gossipsub'
+
+export interface SyncOptions extends SyncLimits {
+  /** periodic sync of every joined topic with a few random subscribers; 0 turns it off */
+  intervalMs: number
+  /** subscribers per topic per periodic round, and to pass news on to after a session that stored some */
+  fanout: number
+  /** a trigger waits 0.5–1.5 × this, so bursts merge and two peers rarely start at once */
+  debounceMs: number
+  /** concurrent inbound sessions from one peer, and from everyone */
+  maxInboundPerPeer: number
+  maxInbound: number
+  /** how long a peer that broke the protocol is refused, and how many such peers are remembered */
+  denyMs: number
+  maxDenied: number
+}
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
+  ...DEFAULT_LIMITS,
+  intervalMs: 5 * 60_000,
+  fanout: 4,
+  debounceMs: 1_000,
+  maxInboundPerPeer: 2,
+  maxInbound: 16,
+  denyMs: 10 * 60_000,
+  maxDenied: 1_024
+}
+
+export interface SyncInit {
+  libp2p: MurmurLibp2p
+  store: PostStore
+  ingestor: Ingestor
+  log: Logger
+  /** the joined topics, API form (`tag:x`) */
+  topics: () => string[]
+  options?: Partial<SyncOptions>
+}
+
+/** A finished session, as syncWithPeer reports it. */
+export interface SyncResult {
+  peer: string
+  topic: string
+  have: number
+  need: number
+  received: number
+  stored: number
+  sent: number
+  rounds: number
+  bytesIn: number
+  bytesOut: number
+  durationMs: number
+}
+
+export interface SyncTopicSummary {
+  topic: string
+  peers: number
+  ok: number
+  failed: number
+  stored: number
+}
+
+export interface SyncSessionView extends Omit<SessionProgress, 'startedAt'> {
+  durationMs: number
+}
+
+/** The `sync` field of the node's status. */
+export interface SyncStatus {
+  active: number
+  sessions: SyncSessionView[]
+  completed: number
+  failed: number
+  bytesIn: number
+  bytesOut: number
+  /** peers currently refused for breaking the protocol */
+  denied: number
+}
+
+export interface Sync extends Startable {
+  /** Syncs a joined topic with each connected subscriber in turn (the first brings most, the rest only their differences). */
+  syncTopic(topic: string, options?: AbortOptions): Promise<SyncTopicSummary>
+  /** One session as initiator; joins a session already running with that peer on that topic. */
+  syncWithPeer(peer: PeerId | string, topic: string, options?: AbortOptions): Promise<SyncResult>
+  progress(): SyncStatus
+  /** Peers refused for breaking the protocol (id → until, ms). */
+  deniedPeers(): Map<string, number>
+}
+
+type Trigger = 'subscription' | 'propagate' | 'periodic'
+
+export function createSync (init: SyncInit): Sync {
+  return new SyncService(init)
+}
+
+class SyncService implements Sync {
+  private readonly libp2p: MurmurLibp2p
+  private readonly init: SyncInit
+  private readonly options: SyncOptions
+  private readonly log: Logger
+  private started = false
+  private shutdown = new AbortController()
+  private timer: ReturnType<typeof setInterval> | undefined
+  /** peer|topic → the running outbound session */
+  private readonly outbound = new Map<string, Promise<SyncResult>>()
+  /** peer|topic → a scheduled trigger */
+  private readonly pending = new Map<string, ReturnType<typeof setTimeout>>()
+  private readonly active = new Set<SessionProgress>()
+  private readonly running = new Set<Promise<unknown>>()
+  private readonly inboundByPeer = new Map<string, number>()
+  private readonly denied = new Map<string, number>()
+  private totals = { completed: 0, failed: 0, bytesIn: 0, bytesOut: 0 }
+
+  constructor (init: SyncInit) {
+    this.init = init
+    this.libp2p = init.libp2p
+    this.log = init.log
+    this.options = { ...DEFAULT_SYNC_OPTIONS, ...init.options }
+    this.onStream = this.onStream.bind(this)
+    this.onSubscriptionChange = this.onSubscriptionChange.bind(this)
+  }
+
+  isStarted (): boolean {
+    return this.started
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    this.shutdown = new AbortController()
+    await this.libp2p.handle(SYNC_PROTOCOL, this.onStream, {
+      maxInboundStreams: this.options.maxInboundPerPeer,
+      maxOutboundStreams: 64
+    })
+    this.libp2p.services.pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
+    if (this.options.intervalMs > 0) {
+      this.timer = setInterval(() => { this.periodic() }, this.options.intervalMs)
+      this.timer.unref()
+    }
+    this.started = true
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    clearInterval(this.timer)
+    for (const timer of this.pending.values()) clearTimeout(timer)
+    this.pending.clear()
+    this.libp2p.services.pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
+    this.shutdown.abort(new Error('sync stopped'))
+    await Promise.allSettled([...this.running])
+    // fails only if libp2p has already stopped, which unhandles everything anyway
+    await this.libp2p.unhandle(SYNC_PROTOCOL).catch(() => {})
+  }
+
+  async syncTopic (topic: string, options: AbortOptions = {}): Promise<SyncTopicSummary> {
+    const name = formatTopic(parseTopic(topic))
+    const peers = this.subscribers(name)
+    const summary: SyncTopicSummary = { topic: name, peers: peers.length, ok: 0, failed: 0, stored: 0 }
+    for (const peer of peers) {
+      options.signal?.throwIfAborted()
+      try {
+        summary.stored += (await this.syncWithPeer(peer, name, options)).stored
+        summary.ok++
+      } catch {
+        summary.failed++
+      }
+    }
+    return summary
+  }
+
+  async syncWithPeer (peer: PeerId | string, topic: string, options: AbortOptions = {}): Promise<SyncResult> {
+    const peerId = typeof peer === 'string' ? peerIdFromString(peer) : peer
+    const name = formatTopic(parseTopic(topic))
+    const key = `${peerId.toString()}|${name}`
+    const running = this.outbound.get(key)
+    if (running != null) return running
+    if (!this.started) throw new Error('sync is not started')
+    if (this.isDenied(peerId.toString())) throw new SyncDeniedError(`${peerId.toString()} is refused for breaking the sync protocol`)
+    const session = this.initiate(peerId, name, options).finally(() => { this.outbound.delete(key) })
+    this.outbound.set(key, session)
+    return session
+  }
+
+  progress (): SyncStatus {
+    const now = Date.now()
+    const sessions = [...this.active].map(({ startedAt, ...rest }) => ({ ...rest, durationMs: now - startedAt }))
+    return {
+      active: sessions.length,
+      sessions,
+      completed: this.totals.completed,
+      failed: this.totals.failed,
+      bytesIn: this.totals.bytesIn + sessions.reduce((n, s) => n + s.bytesIn, 0),
+      bytesOut: this.totals.bytesOut + sessions.reduce((n, s) => n + s.bytesOut, 0),
+      denied: this.deniedPeers().size
+    }
+  }
+
+  deniedPeers (): Map<string, number> {
+    const now = Date.now()
+    for (const [peer, until] of this.denied) if (until <= now) this.denied.delete(peer)
+    return new Map(this.denied)
+  }
+
+  // ------------------------------------------------------------------ sessions
+
+  private async initiate (peerId: PeerId, topic: string, options: AbortOptions): Promise<SyncResult> {
+    const peer = peerId.toString()
+    const progress = newProgress(peer, topic, 'initiator')
+    const ctx = this.context(progress, options.signal)
+    let stream: Stream | undefined
+    const work = (async () => {
+      try {
+        stream = await this.libp2p.dialProtocol(peerId, SYNC_PROTOCOL, { signal: ctx.signal })
+        await initiateSession(stream, topic, ctx)
+        this.succeeded(progress)
+        return result(progress)
+      } catch (err: any) {
+        this.failedWith(err, progress, stream)
+        throw err
+      }
+    })()
+    return this.track(work, progress)
+  }
+
+  private async onStream (stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString()
+    if (this.isDenied(peer)) { refuse(stream, 'DENIED'); return }
+    const fromPeer = this.inboundByPeer.get(peer) ?? 0
+    const inbound = [...this.active].filter(s => s.role === 'responder').length
+    if (!this.started || fromPeer >= this.options.maxInboundPerPeer || inbound >= this.options.maxInbound) {
+      refuse(stream, 'BUSY')
+      return
+    }
+    this.inboundByPeer.set(peer, fromPeer + 1)
+    const progress = newProgress(peer, '', 'responder')
+    const ctx = this.context(progress)
+    const work = (async () => {
+      try {
+        const joined = new Set(this.init.topics())
+        await respondSession(stream, ctx, topic => joined.has(topic))
+        this.succeeded(progress)
+      } catch (err: any) {
+        this.failedWith(err, progress, stream)
+      } finally {
+        const left = (this.inboundByPeer.get(peer) ?? 1) - 1
+        if (left > 0) this.inboundByPeer.set(peer, left)
+        else this.inboundByPeer.delete(peer)
+      }
+    })()
+    await this.track(work, progress)
+  }
+
+  private context (progress: SessionProgress, signal?: AbortSignal): SessionContext {
+    const signals = [this.shutdown.signal, AbortSignal.timeout(this.options.sessionTimeoutMs)]
+    if (signal != null) signals.push(signal)
+    return {
+      store: this.init.store,
+      ingestor: this.init.ingestor,
+      limits: this.options,
+      progress,
+      signal: AbortSignal.any(signals)
+    }
+  }
+
+  private async track<T> (work: Promise<T>, progress: SessionProgress): Promise<T> {
+    this.active.add(progress)
+    this.running.add(work)
+    try {
+      return await work
+    } finally {
+      this.active.delete(progress)
+      this.running.delete(work)
+      this.totals.bytesIn += progress.bytesIn
+      this.totals.bytesOut += progress.bytesOut
+    }
+  }
+
+  private succeeded (progress: SessionProgress): void {
+    this.totals.completed++
+    this.log('%s sync of %s with %s: need %d, have %d, stored %d, sent %d, %d rounds, %d ms',
+      progress.role, progress.topic, progress.peer, progress.need, progress.have, progress.stored, progress.sent, progress.rounds, Date.now() - progress.startedAt)
+    // what we just learned, our other peers on the topic may lack too: pass it on
+    if (progress.stored > 0 && progress.topic !== '') {
+      const others = shuffle(this.subscribers(progress.topic).filter(p => p.toString() !== progress.peer))
+      for (const peer of others.slice(0, this.options.fanout)) this.schedule(peer, progress.topic, 'propagate')
+    }
+  }
+
+  private failedWith (err: any, progress: SessionProgress, stream: Stream | undefined): void {
+    this.totals.failed++
+    stream?.abort(err)
+    this.log('%s sync of %s with %s failed - %s: %s', progress.role, progress.topic, progress.peer, err?.name, err?.message)
+    if (err instanceof SyncProtocolError) this.penalise(progress.peer, err)
+  }
+
+  /**
+   * A peer that broke the protocol: its sync streams are refused for denyMs, its connections
+   * closed, and gossipsub's score (when reachable) learns of it too.
+   */
+  private penalise (peer: string, err: Error): void {
+    this.log.error('penalising %s for breaking the sync protocol: %s', peer, err.message)
+    this.denied.delete(peer)
+    this.denied.set(peer, Date.now() + this.options.denyMs)
+    while (this.denied.size > this.options.maxDenied) this.denied.delete(this.denied.keys().next().value as string)
+    // GossipSub's class exposes `score` at runtime, though its interface type does not
+    const score = (this.libp2p.services.pubsub as unknown as { score?: { addPenalty?: (id: string, penalty: number, label: string) => void } }).score
+    if (typeof score?.addPenalty === 'function') score.addPenalty(peer, 1, 'murmur_sync')
+    this.libp2p.hangUp(peerIdFromString(peer)).catch(e => { this.log('could not hang up on %s - %e', peer, e) })
+  }
+
+  private isDenied (peer: string): boolean {
+    const until = this.denied.get(peer)
+    if (until == null) return false
+    if (until > Date.now()) return true
+    this.denied.delete(peer)
+    return false
+  }
+
+  // ------------------------------------------------------------------ triggers
+
+  /** Connected peers subscribed to the topic's gossip name, minus those refused. */
+  private subscribers (topic: string): PeerId[] {
+    const gossipName = toGossipTopic(parseTopic(topic))
+    return this.libp2p.services.pubsub.getSubscribers(gossipName).filter(p => !this.isDenied(p.toString()))
+  }
+
+  private onSubscriptionChange (evt: CustomEvent<SubscriptionChangeData>): void {
+    const joined = new Set(this.init.topics())
+    for (const sub of evt.detail.subscriptions) {
+      if (!sub.subscribe) continue
+      const topic = fromGossipTopic(sub.topic)
+      if (topic == null) continue
+      const name = formatTopic(topic)
+      if (joined.has(name)) this.schedule(evt.detail.peerId, name, 'subscription')
+    }
+  }
+
+  private periodic (): void {
+    for (const topic of this.init.topics()) {
+      for (const peer of shuffle(this.subscribers(topic)).slice(0, this.options.fanout)) this.schedule(peer, topic, 'periodic')
+    }
+  }
+
+  /**
+   * Runs syncWithPeer after a jittered delay, once per (peer, topic) however many triggers
+   * arrive meanwhile. A session already running on that pair (either direction) makes a
+   * subscription trigger redundant; news to pass on waits for it and goes after.
+   */
+  private schedule (peer: PeerId, topic: string, trigger: Trigger): void {
+    if (!this.started || this.isDenied(peer.toString())) return
+    const key = `${peer.toString()}|${topic}`
+    if (this.pending.has(key)) return
+    const delay = this.options.debounceMs * (0.5 + Math.random())
+    const timer = setTimeout(() => {
+      this.pending.delete(key)
+      if (!this.started) return
+      const busy = this.outbound.has(key) ||
+        [...this.active].some(s => s.peer === peer.toString() && s.topic === topic)
+      if (busy) {
+        if (trigger !== 'subscription') this.schedule(peer, topic, trigger)
+        return
+      }
+      this.syncWithPeer(peer, topic).catch(err => { this.log('%s sync of %s with %p failed - %e', trigger, topic, peer, err) })
+    }, delay)
+    timer.unref()
+    this.pending.set(key, timer)
+  }
+}
+
+function shuffle<T> (items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[items[i], items[j]] = [items[j], items[i]]
+  }
+  return items
+}
+
+function result (p: SessionProgress): SyncResult {
+  return {
+    peer: p.peer,
+    topic: p.topic,
+    have: p.have,
+    need: p.need,
+    received: p.received,
+    stored: p.stored,
+    sent: p.sent,
+    rounds: p.rounds,
+    bytesIn: p.bytesIn,
+    bytesOut: p.bytesOut,
+    durationMs: Date.now() - p.startedAt
+  }
+}
+
+/** Tells the peer why, best effort and briefly, then closes. */
+function refuse (stream: Stream, code: string): void {
+  const signal = AbortSignal.timeout(1_000)
+  pbStream(stream).write({ error: code }, SyncFrame, { signal })
+    .then(async () => { await stream.close({ signal }) })
+    .catch(err => { stream.abort(err) })
+}

@@ -1,0 +1,399 @@
+// One sync session on one stream, both roles: frame I/O with limits and timeouts, the
+// Negentropy rounds, then fetching what we lack and offering what the peer lacks. No libp2p
+// node here (only a Stream), so unit tests and the benchmark run it over a stream pair.
+
+import { decodeEnvelope, bodyId, decodeBody, gossipTopicsOf, MAX_ENVELOPE_BYTES, MAX_TTL_MS } from '../post/index.js'
+import { parseTopic, formatTopic, toGossipTopic } from '../geo/index.js'
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import { hexToBytes } from '@noble/hashes/utils.js'
+import { Negentropy, StorageBuilder, NegentropyError, type NegentropyStorage, NEGENTROPY_VERSION, ID_SIZE, hex } from './negentropy.js'
+import { SyncFrame } from './sync.js'
+import { SyncProtocolError, SyncRemoteError, SyncTimeoutError, SyncClosedError, SyncLimitError } from './errors.js'
+import type { Stream } from '@libp2p/interface'
+import type { PostStore } from '../store/index.js'
+import type { Ingestor } from '../node/ingest.js'
+
+export const SYNC_PROTOCOL = '/murmur/sync/1.0.0'
+/** ids in one have or want frame */
+export const MAX_IDS_PER_FRAME = 256
+/** envelopes in one envelopes frame: 64 × 4096 B stays well under the frame limit */
+export const MAX_ENVELOPES_PER_FRAME = 64
+
+export interface SyncLimits {
+  /** largest frame read or written (the length prefix's value) */
+  maxFrameBytes: number
+  /** Negentropy frameSizeLimit: a reconciliation message is at most this long */
+  negFrameBytes: number
+  /** the peer must send each expected frame within this */
+  frameTimeoutMs: number
+  /** a whole session, either role */
+  sessionTimeoutMs: number
+  /** Negentropy rounds in one session */
+  maxRounds: number
+  /** items reconciled per side (the newest are kept), and ids a peer may claim, want or offer */
+  maxItems: number
+  /** the live window: posts created at most this long ago */
+  windowMs: number
+}
+
+export const DEFAULT_LIMITS: SyncLimits = {
+  maxFrameBytes: 512 * 1024,
+  negFrameBytes: 256 * 1024,
+  frameTimeoutMs: 10_000,
+  sessionTimeoutMs: 5 * 60_000,
+  maxRounds: 64,
+  maxItems: 200_000,
+  windowMs: MAX_TTL_MS
+}
+
+export type SessionPhase = 'open' | 'reconcile' | 'fetch' | 'push' | 'serve' | 'done'
+
+/** Live counters of one session, read by the service's progress(). */
+export interface SessionProgress {
+  peer: string
+  topic: string
+  role: 'initiator' | 'responder'
+  phase: SessionPhase
+  /** ids we hold that the peer lacks */
+  have: number
+  /** ids the peer holds that we lack */
+  need: number
+  /** envelopes received and newly stored */
+  received: number
+  stored: number
+  /** envelopes sent */
+  sent: number
+  rounds: number
+  bytesIn: number
+  bytesOut: number
+  startedAt: number
+}
+
+export interface SessionContext {
+  store: Pick<PostStore, 'topicEntries' | 'getEnvelope' | 'has' | 'isTombstoned'>
+  ingestor: Pick<Ingestor, 'submitMany'>
+  limits: SyncLimits
+  progress: SessionProgress
+  /** aborts the session (stop, session timeout) */
+  signal: AbortSignal
+  now?: () => number
+}
+
+export function newProgress (peer: string, topic: string, role: SessionProgress['role']): SessionProgress {
+  return { peer, topic, role, phase: 'open', have: 0, need: 0, received: 0, stored: 0, sent: 0, rounds: 0, bytesIn: 0, bytesOut: 0, startedAt: Date.now() }
+}
+
+/**
+ * The initiator: open, reconcile, fetch what we lack (want → envelopes), offer what the peer
+ * lacks (have → want → envelopes), done. Both sides know each other's differences after it.
+ */
+export async function initiateSession (stream: Stream, topic: string, ctx: SessionContext): Promise<void> {
+  const { limits, progress } = ctx
+  const now = (ctx.now ?? Date.now)()
+  const frames = new Frames(stream, ctx)
+  const gossipTopic = toGossipTopic(parseTopic(topic))
+  const since = now - limits.windowMs
+  const neg = new Negentropy(await loadSet(ctx, topic, since, now), limits.negFrameBytes)
+  const have: Array<Uint8Array<ArrayBuffer>> = []
+  const need: Array<Uint8Array<ArrayBuffer>> = []
+
+  progress.phase = 'reconcile'
+  await frames.write({ open: { topic, since: BigInt(since) } }, { neg: neg.initiate() })
+  while (true) {
+    const frame = await frames.read()
+    if (frame.neg == null) throw new SyncProtocolError('expected a neg frame')
+    if (++progress.rounds > limits.maxRounds) throw new SyncLimitError(`more than ${limits.maxRounds} rounds`)
+    const result = reconcileOrThrow(neg, frame.neg)
+    have.push(...result.have)
+    need.push(...result.need)
+    progress.have = have.length
+    progress.need = need.length
+    // an honest responder reconciles at most maxItems items, so it cannot lack or hold more
+    if (need.length > limits.maxItems || have.length > limits.maxItems) throw new SyncProtocolError('the peer claims more ids than the limit')
+    if (result.output == null) break
+    await frames.write({ neg: result.output })
+  }
+
+  progress.phase = 'fetch'
+  for (let i = 0; i < need.length; i += MAX_IDS_PER_FRAME) {
+    // gossip or another session may have brought some meanwhile; a deleted id stays deleted
+    const ids = await lacking(ctx, need.slice(i, i + MAX_IDS_PER_FRAME))
+    if (ids.length === 0) continue
+    await frames.write({ want: { ids } })
+    await receiveEnvelopes(frames, ids, gossipTopic, ctx)
+  }
+
+  progress.phase = 'push'
+  for (let i = 0; i < have.length; i += MAX_IDS_PER_FRAME) {
+    const ids = have.slice(i, i + MAX_IDS_PER_FRAME)
+    await frames.write({ have: { ids } })
+    const answer = await frames.read()
+    if (answer.want == null) throw new SyncProtocolError('expected a want frame')
+    const offered = new Set(ids.map(hex))
+    if (!answer.want.ids.every(id => offered.has(hex(id)))) throw new SyncProtocolError('wanted an id that was not offered')
+    await sendEnvelopes(frames, answer.want.ids, gossipTopic, now, ctx)
+  }
+
+  // the responder answers done once all it received is stored: the session is over for both
+  progress.phase = 'done'
+  await frames.write({ done: true })
+  const last = await frames.read()
+  if (last.done !== true) throw new SyncProtocolError('expected done')
+  await stream.close({ signal: frames.frameSignal() })
+}
+
+/**
+ * The responder: answers each frame of the initiator until done. `joined` says whether we
+ * hold the topic; we never reconcile a topic we have not joined.
+ */
+export async function respondSession (stream: Stream, ctx: SessionContext, joined: (topic: string) => boolean): Promise<void> {
+  const { limits, progress } = ctx
+  const now = (ctx.now ?? Date.now)()
+  const frames = new Frames(stream, ctx)
+
+  const first = await frames.read()
+  if (first.open == null) throw new SyncProtocolError('expected an open frame')
+  let topic: string
+  try {
+    topic = formatTopic(parseTopic(first.open.topic))
+  } catch {
+    throw new SyncProtocolError('not a topic')
+  }
+  progress.topic = topic
+  if (!joined(topic)) {
+    await frames.write({ error: 'NOT_JOINED' })
+    await stream.close({ signal: frames.frameSignal() })
+    return
+  }
+  const gossipTopic = toGossipTopic(parseTopic(topic))
+  // the initiator chooses the window's start, but never beyond our own live window
+  const since = Math.max(Number(first.open.since), now - limits.windowMs)
+  const neg = new Negentropy(await loadSet(ctx, topic, since, now), limits.negFrameBytes)
+  let wanted = 0
+  let offered = 0
+
+  progress.phase = 'reconcile'
+  while (true) {
+    const frame = await frames.read()
+    if (frame.neg != null) {
+      if (++progress.rounds > limits.maxRounds) throw new SyncLimitError(`more than ${limits.maxRounds} rounds`)
+      const { output } = reconcileOrThrow(neg, frame.neg)
+      // a responder always answers (a lone version byte means every range matched)
+      await frames.write({ neg: output ?? Uint8Array.of(NEGENTROPY_VERSION) })
+    } else if (frame.want != null) {
+      progress.phase = 'serve'
+      wanted += frame.want.ids.length
+      // an honest initiator wants only ids we listed, each once, and never nothing
+      if (frame.want.ids.length === 0 || wanted > neg.size()) throw new SyncProtocolError('wanted more ids than we hold')
+      progress.have = wanted
+      await sendEnvelopes(frames, frame.want.ids, gossipTopic, now, ctx)
+    } else if (frame.have != null) {
+      progress.phase = 'fetch'
+      offered += frame.have.ids.length
+      if (frame.have.ids.length === 0 || offered > limits.maxItems) throw new SyncProtocolError('offered no ids, or more than the limit')
+      const ids = await lacking(ctx, frame.have.ids)
+      progress.need += ids.length
+      await frames.write({ want: { ids } })
+      await receiveEnvelopes(frames, ids, gossipTopic, ctx)
+    } else if (frame.done === true) {
+      progress.phase = 'done'
+      await frames.write({ done: true })
+      await stream.close({ signal: frames.frameSignal() })
+      return
+    } else {
+      throw new SyncProtocolError('unexpected frame')
+    }
+  }
+}
+
+/** Reads envelopes frames up to the one marked end: each must be one of `ids`, each is validated and stored. */
+async function receiveEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic: string, ctx: SessionContext): Promise<void> {
+  const pending = new Set(ids.map(hex))
+  // the answer to k ids takes at most ⌈k / 64⌉ frames (one if k is 0): no stream of empty frames
+  let budget = Math.max(1, Math.ceil(ids.length / MAX_ENVELOPES_PER_FRAME))
+  while (true) {
+    const frame = await frames.read()
+    if (frame.envelopes == null) throw new SyncProtocolError('expected an envelopes frame')
+    if (budget-- === 0) throw new SyncProtocolError('more envelopes frames than the want needs')
+    const items = frame.envelopes.items
+    for (const item of items) {
+      const id = envelopeId(item)
+      // also refuses repeats: each wanted id is struck off once
+      if (id == null || !pending.delete(id)) throw new SyncProtocolError('an envelope that was not asked for')
+    }
+    if (items.length > 0) {
+      // the gossip topic makes the pipeline refuse a message of another topic, as gossip does
+      const outcomes = await ctx.ingestor.submitMany(items, { topic: gossipTopic })
+      for (const outcome of outcomes) {
+        if (outcome.status === 'refused' && outcome.severity === 'reject') {
+          throw new SyncProtocolError(`invalid envelope: ${outcome.code}`)
+        }
+        if (outcome.status === 'stored') ctx.progress.stored++
+      }
+      ctx.progress.received += items.length
+    }
+    if (frame.envelopes.end) return
+  }
+}
+
+/** Answers a want: the envelopes we still hold that belong to the topic and are live, ≤ 64 per frame. */
+async function sendEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic: string, now: number, ctx: SessionContext): Promise<void> {
+  const items: Array<Uint8Array<ArrayBuffer>> = []
+  for (const id of ids) {
+    const envelope = await ctx.store.getEnvelope(hex(id))
+    if (envelope != null && servable(envelope, gossipTopic, now)) items.push(envelope as Uint8Array<ArrayBuffer>)
+  }
+  const batch: SyncFrame[] = []
+  for (let i = 0; i < items.length || i === 0; i += MAX_ENVELOPES_PER_FRAME) {
+    const chunk = items.slice(i, i + MAX_ENVELOPES_PER_FRAME)
+    batch.push({ envelopes: { items: chunk, end: i + MAX_ENVELOPES_PER_FRAME >= items.length } })
+  }
+  await frames.write(...batch)
+  ctx.progress.sent += items.length
+}
+
+/** Only the topic's live messages leave through a session on that topic. */
+function servable (envelope: Uint8Array, gossipTopic: string, now: number): boolean {
+  try {
+    const body = decodeBody(decodeEnvelope(envelope).body)
+    return body.expiresAt > BigInt(now) && gossipTopicsOf(body).includes(gossipTopic)
+  } catch {
+    return false
+  }
+}
+
+function envelopeId (bytes: Uint8Array): string | undefined {
+  if (bytes.byteLength > MAX_ENVELOPE_BYTES) return undefined
+  try {
+    return hex(bodyId(decodeEnvelope(bytes).body))
+  } catch {
+    return undefined
+  }
+}
+
+/** The ids we neither hold nor have seen deleted. */
+async function lacking (ctx: SessionContext, ids: Array<Uint8Array<ArrayBuffer>>): Promise<Array<Uint8Array<ArrayBuffer>>> {
+  const out: Array<Uint8Array<ArrayBuffer>> = []
+  for (const id of ids) {
+    const key = hex(id)
+    if (!await ctx.store.has(key) && !await ctx.store.isTombstoned(key)) out.push(id)
+  }
+  return out
+}
+
+function reconcileOrThrow (neg: Negentropy, message: Uint8Array): ReturnType<Negentropy['reconcile']> {
+  try {
+    return neg.reconcile(message)
+  } catch (err: any) {
+    if (err instanceof NegentropyError) throw new SyncProtocolError(`bad negentropy message: ${err.message}`)
+    throw err
+  }
+}
+
+/**
+ * The topic's live set, (createdAt in seconds, id) as NIP-77 has it: seconds fit every
+ * Negentropy implementation's varints. Past maxItems only the newest are kept.
+ */
+async function loadSet (ctx: SessionContext, topic: string, since: number, now: number): Promise<NegentropyStorage> {
+  // entries arrive oldest first: the capped builder keeps the newest maxItems
+  const builder = new StorageBuilder(ctx.limits.maxItems)
+  for await (const entry of ctx.store.topicEntries(topic, since, Number.MAX_SAFE_INTEGER, { now, signal: ctx.signal })) {
+    builder.add(Math.floor(entry.createdAt / 1000), hexToBytes(entry.id))
+  }
+  return builder.build()
+}
+
+/** Frame limits given to the decoder, so a frame cannot even allocate more than this. */
+const DECODE_LIMITS = {
+  limits: {
+    have: { ids: MAX_IDS_PER_FRAME },
+    want: { ids: MAX_IDS_PER_FRAME },
+    envelopes: { items: MAX_ENVELOPES_PER_FRAME }
+  }
+}
+
+/** Length-prefixed SyncFrames with size checks, a timeout on every read and write, and byte counts. */
+class Frames {
+  private readonly lp: LengthPrefixedStream<Stream>
+  private readonly ctx: SessionContext
+
+  constructor (stream: Stream, ctx: SessionContext) {
+    this.ctx = ctx
+    // the lockstep flow keeps at most one want's answer (≤ 1 MiB) in flight: 4 frames of slack
+    this.lp = lpStream(stream, { maxDataLength: ctx.limits.maxFrameBytes, maxBufferSize: 4 * ctx.limits.maxFrameBytes + 1024 * 1024 })
+  }
+
+  /** The session's signal bounded by one frame timeout. */
+  frameSignal (): AbortSignal {
+    return AbortSignal.any([this.ctx.signal, AbortSignal.timeout(this.ctx.limits.frameTimeoutMs)])
+  }
+
+  async read (): Promise<SyncFrame> {
+    const signal = this.frameSignal()
+    let bytes
+    try {
+      bytes = await this.lp.read({ signal })
+    } catch (err: any) {
+      throw this.classify(err, signal)
+    }
+    this.ctx.progress.bytesIn += bytes.byteLength
+    let frame: SyncFrame
+    try {
+      frame = SyncFrame.decode(bytes, DECODE_LIMITS)
+    } catch (err: any) {
+      throw new SyncProtocolError(`undecodable frame: ${err.message}`)
+    }
+    checkShape(frame)
+    if (frame.error != null) throw new SyncRemoteError(frame.error.slice(0, 64))
+    return frame
+  }
+
+  async write (...frames: SyncFrame[]): Promise<void> {
+    const encoded = frames.map(f => SyncFrame.encode(f))
+    for (const bytes of encoded) {
+      if (bytes.byteLength > this.ctx.limits.maxFrameBytes) throw new Error(`frame of ${bytes.byteLength} bytes over the limit`)
+      this.ctx.progress.bytesOut += bytes.byteLength
+    }
+    const signal = this.frameSignal()
+    try {
+      await this.lp.writeV(encoded, { signal })
+    } catch (err: any) {
+      throw this.classify(err, signal)
+    }
+  }
+
+  /** Timeouts and hang-ups are not the peer's fault; oversized or overflowing input is. */
+  private classify (err: any, signal: AbortSignal): Error {
+    if (signal.aborted) {
+      if (this.ctx.signal.aborted) {
+        const reason = this.ctx.signal.reason
+        return reason?.name === 'TimeoutError' ? new SyncTimeoutError('the session timed out') : reason ?? err
+      }
+      return new SyncTimeoutError('the peer did not send the next frame in time')
+    }
+    switch (err?.name) {
+      case 'InvalidDataLengthError':
+      case 'InvalidDataLengthLengthError':
+      case 'InvalidMessageLengthError':
+        return new SyncProtocolError(`frame too large: ${err.message}`)
+      case 'StreamBufferError':
+        return new SyncProtocolError('the peer sent more than was asked for')
+      case 'UnexpectedEOFError':
+      case 'StreamResetError':
+      case 'StreamAbortedError':
+      case 'StreamStateError':
+        return new SyncClosedError(`the stream closed: ${err.message}`)
+      default:
+        return err
+    }
+  }
+}
+
+/** Exactly one field set; ids exactly 32 bytes. */
+function checkShape (frame: SyncFrame): void {
+  const set = [frame.open, frame.neg, frame.have, frame.want, frame.envelopes, frame.done, frame.error].filter(v => v != null)
+  if (set.length !== 1) throw new SyncProtocolError(`a frame sets ${set.length} fields, not 1`)
+  for (const id of [...frame.have?.ids ?? [], ...frame.want?.ids ?? []]) {
+    if (id.byteLength !== ID_SIZE) throw new SyncProtocolError('an id is not 32 bytes')
+  }
+}

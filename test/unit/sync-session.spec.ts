@@ -1,0 +1,152 @@
+// Sync sessions over an in-memory stream pair, against stub stores: a nostr-tools initiator
+// driven by hand through murmur's frames, two murmur sides learning each other's posts, and
+// the responder's refusals.
+
+import assert from 'node:assert/strict'
+import { nip77 } from 'nostr-tools'
+import { pbStream, streamPair } from '@libp2p/utils'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { createMessage, uniformPolicy, validateEnvelope } from '../../src/post/index.js'
+import { initiateSession, respondSession, newProgress, DEFAULT_LIMITS, SyncFrame, SyncRemoteError, type SessionContext } from '../../src/sync/index.js'
+import type { Ingestor, IngestOutcome } from '../../src/node/ingest.js'
+import type { PostStore, TopicEntry } from '../../src/store/index.js'
+import type { Message } from '../../src/post/model.js'
+
+const pow = uniformPolicy(0)
+
+/** Just what a session reads and writes, in memory; ingest runs the real validation pipeline. */
+class StubStore {
+  readonly messages = new Map<string, Message>()
+
+  async * topicEntries (topic: string, from: number, to: number, options: { now?: number } = {}): AsyncGenerator<TopicEntry> {
+    const tag = topic.slice('tag:'.length)
+    const entries = [...this.messages.values()]
+      .filter(m => m.tags.includes(tag) && m.createdAt >= from && m.createdAt < to && (options.now == null || m.expiresAt > options.now))
+      .sort((a, b) => a.createdAt - b.createdAt)
+    for (const m of entries) yield { createdAt: m.createdAt, id: m.id }
+  }
+
+  async getEnvelope (id: string): Promise<Uint8Array | undefined> { return this.messages.get(id)?.envelope }
+  async has (id: string): Promise<boolean> { return this.messages.has(id) }
+  async isTombstoned (): Promise<boolean> { return false }
+
+  readonly ingestor: Pick<Ingestor, 'submitMany'> = {
+    submitMany: async (envelopes, options = {}) => envelopes.map((envelope): IngestOutcome => {
+      const verdict = validateEnvelope(envelope, { now: Date.now(), pow, ...(options.topic != null ? { topic: options.topic } : {}) })
+      if (!verdict.ok) return { status: 'refused', severity: verdict.severity, code: verdict.code, reason: verdict.reason }
+      if (this.messages.has(verdict.message.id)) return { status: 'known', message: verdict.message, code: 'DUPLICATE' }
+      this.messages.set(verdict.message.id, verdict.message)
+      return { status: 'stored', message: verdict.message }
+    })
+  }
+
+  ids (): Set<string> { return new Set(this.messages.keys()) }
+}
+
+function context (store: StubStore, role: 'initiator' | 'responder'): SessionContext {
+  return {
+    store: store as unknown as Pick<PostStore, 'topicEntries' | 'getEnvelope' | 'has' | 'isTombstoned'>,
+    ingestor: store.ingestor,
+    limits: { ...DEFAULT_LIMITS, frameTimeoutMs: 2_000, negFrameBytes: 4_096 },
+    progress: newProgress('peer', 'tag:unit', role),
+    signal: AbortSignal.timeout(30_000)
+  }
+}
+
+const key = crypto.getRandomValues(new Uint8Array(32))
+let made: Message[] = []
+
+/** `count` posts on tag:unit, created a second apart (few enough to build with the real builder). */
+async function posts (count: number): Promise<Message[]> {
+  while (made.length < count) {
+    const now = Date.now()
+    const { message } = await createMessage({ kind: 'post', text: `unit ${made.length}`, tags: ['unit'], createdAt: now - made.length * 1_000, expiresAt: now + 86_400_000 }, key, { pow })
+    made.push(message)
+  }
+  return made.slice(0, count)
+}
+
+describe('sync: sessions over a stream pair', function () {
+  this.timeout(60_000)
+  after(() => { made = [] })
+
+  it('lets a nostr-tools initiator, driven by hand, reconcile and fetch through murmur frames', async () => {
+    const all = await posts(120)
+    const responder = new StubStore()
+    for (const m of all.slice(0, 100)) responder.messages.set(m.id, m)
+    // the initiator holds 40 of them, 20 of which the responder lacks
+    const mine = all.slice(80, 120)
+    const [outbound, inbound] = await streamPair()
+    const serving = respondSession(inbound, context(responder, 'responder'), topic => topic === 'tag:unit')
+
+    const vector = new nip77.NegentropyStorageVector()
+    for (const m of mine) vector.insert(Math.floor(m.createdAt / 1000), m.id)
+    vector.seal()
+    const neg = new nip77.Negentropy(vector, 4_096)
+    const frames = pbStream(outbound).pb(SyncFrame)
+    const have: string[] = []
+    const need: string[] = []
+    await frames.write({ open: { topic: 'tag:unit', since: BigInt(Date.now() - DEFAULT_LIMITS.windowMs) } })
+    await frames.write({ neg: hexToBytes(neg.initiate()) })
+    while (true) {
+      const answer = await frames.read()
+      assert.ok(answer.neg != null)
+      const next = neg.reconcile(bytesToHex(answer.neg), id => have.push(id), id => need.push(id))
+      if (next == null) break
+      await frames.write({ neg: hexToBytes(next) })
+    }
+    assert.deepEqual(new Set(need), new Set(all.slice(0, 80).map(m => m.id)))
+    assert.deepEqual(new Set(have), new Set(all.slice(100, 120).map(m => m.id)))
+
+    // fetch what we lack: each want is answered by envelopes frames up to the one marked end
+    const received: string[] = []
+    for (let i = 0; i < need.length; i += 50) {
+      await frames.write({ want: { ids: need.slice(i, i + 50).map(hexToBytes) } })
+      while (true) {
+        const answer = await frames.read()
+        assert.ok(answer.envelopes != null)
+        for (const envelope of answer.envelopes.items) {
+          const verdict = validateEnvelope(envelope, { now: Date.now(), pow })
+          assert.ok(verdict.ok)
+          received.push(verdict.message.id)
+        }
+        if (answer.envelopes.end) break
+      }
+    }
+    assert.deepEqual(received.sort(), [...need].sort())
+    await frames.write({ done: true })
+    assert.equal((await frames.read()).done, true)
+    await serving
+  })
+
+  it('leaves both murmur sides with the union, in one session', async () => {
+    const all = await posts(150)
+    const a = new StubStore()
+    const b = new StubStore()
+    all.forEach((m, i) => {
+      if (i % 3 !== 0) a.messages.set(m.id, m)
+      if (i % 3 !== 1) b.messages.set(m.id, m)
+    })
+    const [outbound, inbound] = await streamPair()
+    const ctxA = context(a, 'initiator')
+    const ctxB = context(b, 'responder')
+    await Promise.all([
+      initiateSession(outbound, 'tag:unit', ctxA),
+      respondSession(inbound, ctxB, () => true)
+    ])
+    const union = new Set(all.map(m => m.id))
+    assert.deepEqual(a.ids(), union)
+    assert.deepEqual(b.ids(), union)
+    assert.deepEqual({ need: ctxA.progress.need, have: ctxA.progress.have, stored: ctxA.progress.stored }, { need: 50, have: 50, stored: 50 })
+    assert.equal(ctxB.progress.stored, 50)
+    assert.ok(ctxA.progress.bytesOut > 0 && ctxA.progress.bytesIn > 0)
+  })
+
+  it('refuses a topic the responder has not joined', async () => {
+    const [outbound, inbound] = await streamPair()
+    const serving = respondSession(inbound, context(new StubStore(), 'responder'), () => false)
+    await assert.rejects(initiateSession(outbound, 'tag:unit', context(new StubStore(), 'initiator')),
+      (err: any) => err instanceof SyncRemoteError && err.code === 'NOT_JOINED')
+    await serving
+  })
+})
