@@ -10,6 +10,7 @@ import { createStore } from './store/index.js'
 import { createNetwork, isLoopback, multiaddr } from './network/libp2p.js'
 import { createGossip } from './network/gossip.js'
 import { createTopicDiscovery } from './network/discovery.js'
+import { createSync, type SyncOptions } from './sync/index.js'
 import { createIngestor } from './node/ingest.js'
 import { loadIdentity } from './node/identity.js'
 import { toView, type PostView } from './node/views.js'
@@ -29,6 +30,7 @@ export interface CreateNodeOptions {
   /** replaces TCP + WebSockets, for in-process integration tests */
   transports?: Array<(components: any) => Transport>
   logger?: ComponentLogger
+  sync?: Partial<SyncOptions>
 }
 
 const DEFAULT_FEED_LIMIT = 50
@@ -64,6 +66,14 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   })
   const gossip = createGossip({ libp2p, ingestor, log: logger.forComponent('murmur:gossip') })
   const discovery = createTopicDiscovery({ libp2p, log: logger.forComponent('murmur:discovery') })
+  const sync = createSync({
+    libp2p,
+    store,
+    ingestor,
+    log: logger.forComponent('murmur:sync'),
+    topics: () => gossip.joined(),
+    ...(options.sync != null ? { options: options.sync } : {})
+  })
 
   // Public keys of this user's pseudonym per thread: isMine for replies and reactions.
   const myThreadKeys = new Map<string, string>()
@@ -163,11 +173,13 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     store,
     ingestor,
     discovery,
+    sync,
     events,
 
     async start () {
       await store.start()
       await libp2p.start()
+      await sync.start()
       discovery.start()
       for (const topic of new Set([...await store.topics(), ...config.join])) await node.join(topic)
       libp2p.addEventListener('peer:discovery', (evt) => {
@@ -184,6 +196,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     async stop () {
       clearInterval(purgeTimer)
       await discovery.stop()
+      await sync.stop()
       await libp2p.stop()
       await ingestor.flush()
       await store.stop()
@@ -199,6 +212,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         peers: libp2p.getPeers().length,
         posts: await store.count(),
         gossip: gossip.counters(),
+        sync: sync.progress(),
         powBits: config.powBits
       }
     },
@@ -290,9 +304,12 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
 
     async join (topic) {
       const name = formatTopic(parseTopic(topic))
+      // post() joins its topics every time: sync only what is newly joined
+      const isNew = !gossip.joined().includes(name)
       await store.joinTopic(name)
       gossip.join(name)
       discovery.join(name)
+      if (isNew) void sync.syncTopic(name).catch(err => { log('sync of %s failed - %e', name, err) })
       return name
     },
 

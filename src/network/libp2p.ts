@@ -89,7 +89,8 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
     ...(options.logger != null ? { logger: options.logger } : {}),
     services: {
       identify: identify(),
-      ping: ping(),
+      // two: the connection monitor's ping must not be refused while a DHT ping's stream closes
+      ping: ping({ maxOutboundStreams: 2 }),
       // a private DHT: murmur peers only, addresses kept as they are so loopback and LAN work
       dht: kadDHT({
         protocol: DHT_PROTOCOL,

@@ -7,6 +7,7 @@ import type { GossipCounters } from '../network/gossip.js'
 import type { PostStore } from '../store/index.js'
 import type { Ingestor } from './ingest.js'
 import type { TopicDiscovery } from '../network/discovery.js'
+import type { Sync, SyncStatus } from '../sync/index.js'
 
 export interface PostInput {
   text: string
@@ -35,6 +36,8 @@ export interface NodeStatus {
   peers: number
   posts: number
   gossip: GossipCounters
+  /** history sync sessions running and done, bytes exchanged */
+  sync: SyncStatus
   powBits: number
 }
 
@@ -64,6 +67,7 @@ export interface MurmurNode {
   readonly store: PostStore
   readonly ingestor: Ingestor
   readonly discovery: TopicDiscovery
+  readonly sync: Sync
   readonly events: EventTarget
   start(): Promise<void>
   stop(): Promise<void>
