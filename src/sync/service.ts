@@ -52,19 +52,8 @@ export interface SyncInit {
 }
 
 /** A finished session, as syncWithPeer reports it. */
-export interface SyncResult {
-  peer: string
-  topic: string
-  have: number
-  need: number
-  received: number
-  stored: number
-  sent: number
-  rounds: number
-  bytesIn: number
-  bytesOut: number
-  durationMs: number
-}
+/** A finished session: its progress counters, and how long it took. */
+export type SyncResult = Omit<SessionProgress, 'role' | 'phase' | 'startedAt'> & { durationMs: number }
 
 export interface SyncTopicSummary {
   topic: string
@@ -389,19 +378,8 @@ function shuffle<T> (items: T[]): T[] {
 }
 
 function result (p: SessionProgress): SyncResult {
-  return {
-    peer: p.peer,
-    topic: p.topic,
-    have: p.have,
-    need: p.need,
-    received: p.received,
-    stored: p.stored,
-    sent: p.sent,
-    rounds: p.rounds,
-    bytesIn: p.bytesIn,
-    bytesOut: p.bytesOut,
-    durationMs: Date.now() - p.startedAt
-  }
+  const { role: _role, phase: _phase, startedAt, ...counters } = p
+  return { ...counters, durationMs: Date.now() - startedAt }
 }
 
 /** Tells the peer why, best effort and briefly, then closes. */
