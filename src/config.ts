@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from './errors.js'
 import { parseTopic, formatTopic } from './geo/index.js'
+import { MAX_POW_BITS } from './post/constants.js'
+import type { PowPolicy } from './post/pow.js'
 
 export interface MurmurConfig {
   /** folder holding the keys and the LevelDB store */
@@ -22,8 +24,18 @@ export interface MurmurConfig {
   join: string[]
   /** local-network discovery; 'auto' turns it on only when a listen address is not loopback */
   mdns: boolean | 'auto'
-  /** proof-of-work difficulty (leading zero bits of a message id) required and spent */
-  powBits: number
+  /**
+   * proof-of-work difficulty per kind (leading zero bits of a message id), required of what
+   * arrives and spent on what this node builds; see docs/abuse.md for what each costs
+   */
+  pow: PowPolicy
+  /** shorthand for one difficulty for every kind (tests, demos); `pow` given beside it wins per kind */
+  powBits?: number
+  /** messages a second each peer may deliver by gossip, and the burst it may save up */
+  gossipRate: number
+  gossipBurst: number
+  /** inbound history-sync sessions each peer may open a minute */
+  syncSessionsPerMinute: number
   /** refuse to dial anything outside 127.0.0.0/8 and ::1 (tests, demos) */
   loopbackOnly: boolean
   /** how often expired posts are purged */
@@ -33,7 +45,12 @@ export interface MurmurConfig {
 }
 
 export const DEFAULT_API_PORT = 7717
-export const DEFAULT_POW_BITS = 16
+/**
+ * A post costs most (it starts a thread anyone can see), a reply less, a reaction or a delete
+ * least: about 2.2 s, 0.55 s, 0.14 s and 0.03 s on one core of a 2.5 GHz Xeon at ~120 000
+ * SHA-256 a second (scripts/pow-cost.ts, docs/abuse.md).
+ */
+export const DEFAULT_POW_POLICY: Readonly<PowPolicy> = Object.freeze({ post: 18, reply: 16, reaction: 14, delete: 12 })
 
 export function defaultDataDir (): string {
   return process.env.MURMUR_DATA ?? join(homedir(), '.murmur')
@@ -49,16 +66,32 @@ export function defaultConfig (): MurmurConfig {
     bootstrap: [],
     join: [],
     mdns: 'auto',
-    powBits: DEFAULT_POW_BITS,
+    pow: { ...DEFAULT_POW_POLICY },
+    gossipRate: 20,
+    gossipBurst: 200,
+    syncSessionsPerMinute: 12,
     loopbackOnly: false,
     purgeIntervalMs: 60_000,
     topicQuota: 50_000
   }
 }
 
-/** Merge partial layers (later wins) over the defaults and validate the result. */
+/**
+ * Merge partial layers (later wins) over the defaults and validate the result. Proof of work
+ * merges per kind: a layer's `powBits` sets every kind, then its `pow` sets the kinds it names.
+ */
 export function createConfig (...layers: Array<Partial<MurmurConfig>>): MurmurConfig {
-  const config = Object.assign(defaultConfig(), ...layers.map(dropUndefined))
+  const config = defaultConfig()
+  for (const layer of layers.map(dropUndefined)) {
+    const { pow, powBits, ...rest } = layer
+    Object.assign(config, rest)
+    if (powBits !== undefined) config.pow = Object.fromEntries(Object.keys(config.pow).map(k => [k, powBits])) as unknown as PowPolicy
+    if (pow !== undefined) {
+      if (pow == null || typeof pow !== 'object' || Array.isArray(pow)) throw new ConfigError('pow must be an object of kind → bits, e.g. {"post": 18}')
+      config.pow = { ...config.pow, ...pow }
+    }
+    if (powBits !== undefined) config.powBits = powBits
+  }
   return validateConfig(config)
 }
 
@@ -84,7 +117,16 @@ export function validateConfig (config: MurmurConfig): MurmurConfig {
     throw new ConfigError(`join: ${String(err.message)}`)
   }
   if (out.mdns !== true && out.mdns !== false && out.mdns !== 'auto') throw new ConfigError('mdns must be true, false or "auto"')
-  if (!Number.isInteger(out.powBits) || out.powBits < 0 || out.powBits > 32) throw new ConfigError('powBits must be a whole number from 0 to 32')
+  if (out.powBits !== undefined && !isBits(out.powBits)) throw new ConfigError(`powBits must be a whole number from 0 to ${MAX_POW_BITS}`)
+  const kinds = Object.keys(DEFAULT_POW_POLICY)
+  for (const [kind, bits] of Object.entries(out.pow)) {
+    if (!kinds.includes(kind)) throw new ConfigError(`pow: unknown kind "${kind}" (known: ${kinds.join(', ')})`)
+    if (!isBits(bits)) throw new ConfigError(`pow.${kind} must be a whole number from 0 to ${MAX_POW_BITS}`)
+  }
+  out.pow = { ...out.pow }
+  if (!(out.gossipRate > 0) || !Number.isFinite(out.gossipRate)) throw new ConfigError('gossipRate must be a positive number of messages a second')
+  if (!Number.isInteger(out.gossipBurst) || out.gossipBurst < 1) throw new ConfigError('gossipBurst must be a positive whole number')
+  if (!Number.isInteger(out.syncSessionsPerMinute) || out.syncSessionsPerMinute < 1) throw new ConfigError('syncSessionsPerMinute must be a positive whole number')
   if (!Number.isInteger(out.purgeIntervalMs) || out.purgeIntervalMs < 1000) throw new ConfigError('purgeIntervalMs must be at least 1000')
   if (!Number.isInteger(out.topicQuota) || out.topicQuota < 1) throw new ConfigError('topicQuota must be a positive whole number')
   if (typeof out.loopbackOnly !== 'boolean') throw new ConfigError('loopbackOnly must be true or false')
@@ -96,6 +138,10 @@ export function parseHostPort (value: string): { host: string, port: number } {
   const port = match == null ? NaN : Number(match[2])
   if (match == null || port > 65535) throw new ConfigError(`api must be HOST:PORT, got ${String(value)}`)
   return { host: match[1].replace(/^\[|\]$/g, ''), port }
+}
+
+function isBits (bits: unknown): boolean {
+  return Number.isInteger(bits) && (bits as number) >= 0 && (bits as number) <= MAX_POW_BITS
 }
 
 function dropUndefined (layer: Partial<MurmurConfig>): Partial<MurmurConfig> {

@@ -14,7 +14,7 @@ import { createSync, type SyncOptions } from './sync/index.js'
 import { createIngestor } from './node/ingest.js'
 import { loadIdentity } from './node/identity.js'
 import { toView, type PostView } from './node/views.js'
-import { createMessage, uniformPolicy, postKey, keyForThread, newPostNonce, MAX_TAGS, DEFAULT_TTL_MS, MAX_TTL_MS } from './post/index.js'
+import { createMessage, easierPolicy, postKey, keyForThread, newPostNonce, MAX_TAGS, DEFAULT_TTL_MS, MAX_TTL_MS } from './post/index.js'
 import type { MurmurNode, PostInput, FeedQuery, NodeStatus, PeerView, Thread } from './node/types.js'
 import type { StoredPost } from './store/index.js'
 import type { Message } from './post/model.js'
@@ -35,6 +35,8 @@ export interface CreateNodeOptions {
 
 const DEFAULT_FEED_LIMIT = 50
 const DEFAULT_NEAR_PRECISION = 5
+/** work this many bits short of our policy is ignored, not held against the sender (docs/abuse.md) */
+const POW_SLACK_BITS = 4
 /** keep dialling discovered peers while fewer than this are connected */
 const TARGET_PEERS = 24
 
@@ -45,7 +47,9 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   const identity = await loadIdentity(config.dataDir)
   const store = createStore({ path: join(config.dataDir, 'db'), topicQuota: config.topicQuota })
   const events = new EventTarget()
-  const pow = uniformPolicy(config.powBits)
+  const pow = config.pow
+  // a peer whose policy is up to 16 times easier than ours is not blamed for what it carries
+  const powFloor = easierPolicy(pow, POW_SLACK_BITS)
   const mdns = config.mdns === 'auto' ? config.listen.some(a => !isLoopback(multiaddr(a))) : config.mdns
 
   const libp2p = await createNetwork({
@@ -62,9 +66,15 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   const ingestor = createIngestor({
     store,
     pow: () => pow,
+    powFloor: () => powFloor,
     onStored: (message) => { void announce(message) }
   })
-  const gossip = createGossip({ libp2p, ingestor, log: logger.forComponent('murmur:gossip') })
+  const gossip = createGossip({
+    libp2p,
+    ingestor,
+    log: logger.forComponent('murmur:gossip'),
+    limits: { rate: config.gossipRate, burst: config.gossipBurst }
+  })
   const discovery = createTopicDiscovery({ libp2p, log: logger.forComponent('murmur:discovery') })
   const sync = createSync({
     libp2p,
@@ -72,7 +82,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     ingestor,
     log: logger.forComponent('murmur:sync'),
     topics: () => gossip.joined(),
-    ...(options.sync != null ? { options: options.sync } : {})
+    options: { sessionsPerMinute: config.syncSessionsPerMinute, ...options.sync }
   })
 
   // Public keys of this user's pseudonym per thread: isMine for replies and reactions.
@@ -213,7 +223,8 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         posts: await store.count(),
         gossip: gossip.counters(),
         sync: sync.progress(),
-        powBits: config.powBits
+        powBits: pow.post,
+        pow: { ...pow }
       }
     },
 

@@ -30,6 +30,10 @@ const FILE_KEYS: Record<string, keyof MurmurConfig> = {
   join: 'join',
   mdns: 'mdns',
   powBits: 'powBits',
+  pow: 'pow',
+  gossipRate: 'gossipRate',
+  gossipBurst: 'gossipBurst',
+  syncSessionsPerMinute: 'syncSessionsPerMinute',
   loopbackOnly: 'loopbackOnly',
   purgeIntervalMs: 'purgeIntervalMs',
   topicQuota: 'topicQuota'
@@ -68,6 +72,7 @@ export interface StartFlags {
   mdns?: boolean
   'no-mdns'?: boolean
   'pow-bits'?: string
+  pow?: string
   'loopback-only'?: boolean
 }
 
@@ -87,6 +92,18 @@ export function configFromFlags (flags: StartFlags): Partial<MurmurConfig> {
     if (!Number.isInteger(bits)) throw new ConfigError(`--pow-bits takes a whole number, got ${flags['pow-bits']}`)
     out.powBits = bits
   }
+  if (flags.pow != null) out.pow = parsePowFlag(flags.pow) as MurmurConfig['pow']
   if (flags['loopback-only'] === true) out.loopbackOnly = true
+  return out
+}
+
+/** `post=18,reaction=14` → { post: 18, reaction: 14 }; kinds and ranges are checked by validateConfig. */
+export function parsePowFlag (value: string): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const part of value.split(',')) {
+    const match = /^\s*([a-z]+)\s*=\s*(\d+)\s*$/.exec(part)
+    if (match == null) throw new ConfigError(`--pow takes KIND=BITS pairs separated by commas (post=18,reply=16), got ${value}`)
+    out[match[1]] = Number(match[2])
+  }
   return out
 }

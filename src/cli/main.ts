@@ -12,7 +12,7 @@ import type { PostView } from '../node/views.js'
 const USAGE = `murmur: anonymous murmurs over a peer-to-peer network, with no server
 
   murmur start [--data DIR] [--listen MULTIADDR]... [--api HOST:PORT] [--bootstrap MULTIADDR]...
-               [--join TOPIC]... [--no-mdns] [--pow-bits N] [--config FILE]
+               [--join TOPIC]... [--no-mdns] [--pow-bits N] [--pow KIND=BITS,...] [--config FILE]
   murmur post TEXT [--tag T]... [--geo LAT,LON | --geohash G] [--ttl DURATION]
   murmur feed [--topic TOPIC | --near LAT,LON] [--sort hot|new|top] [--limit N]
   murmur show ID

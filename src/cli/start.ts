@@ -23,6 +23,7 @@ export const START_OPTIONS = {
   mdns: { type: 'boolean' },
   'no-mdns': { type: 'boolean' },
   'pow-bits': { type: 'string' },
+  pow: { type: 'string' },
   'loopback-only': { type: 'boolean' },
   config: { type: 'string' },
   json: { type: 'boolean' }

@@ -2,11 +2,19 @@
 // joined topic that runs the ingest pipeline, and publishing a message on all its topics.
 
 import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { gossipMessageId } from './libp2p.js'
+import { PeerLimiter, WorkQueue } from './limits.js'
+import { TOPIC_SCORE_PARAMS, RATE_PENALTY_EVERY } from './score.js'
 import { toGossipTopic, topicsOfPost, parseTopic, formatTopic } from '../geo/index.js'
 import type { MurmurLibp2p } from './libp2p.js'
 import type { Ingestor } from '../node/ingest.js'
 import type { Message } from '../post/model.js'
-import type { Logger } from '@libp2p/interface'
+import type { Logger, PeerId } from '@libp2p/interface'
+import type { TopicScoreParams } from '@libp2p/gossipsub/score'
+import type { Message as GossipMessage } from '@libp2p/gossipsub'
+
+export { TOPIC_SCORE_PARAMS } from './score.js'
 
 export interface Gossip {
   /** topics in API form (`tag:x`) */
@@ -21,14 +29,28 @@ export interface Gossip {
 
 export interface GossipCounters {
   accepted: number
+  /** every message dropped without blame, including the two below */
   ignored: number
   rejected: number
+  /** of the ignored: over their sender's rate budget */
+  limited: number
+  /** of the ignored: the validation queue was full */
+  shed: number
+}
+
+export interface GossipLimits {
+  /** messages a second each peer may deliver, and the burst it may save up */
+  rate: number
+  burst: number
+  /** validations waiting or running at once */
+  maxPending?: number
 }
 
 export interface GossipInit {
   libp2p: MurmurLibp2p
   ingestor: Ingestor
   log: Logger
+  limits?: GossipLimits
 }
 
 /**
@@ -37,43 +59,27 @@ export interface GossipInit {
  */
 const RECENT_LIMIT = 10_000
 
-/**
- * Peer-score parameters for each joined murmur topic. The one that matters here is the
- * invalid-delivery penalty (squared, so a flood of invalid messages graylists a peer fast:
- * about 13 invalid messages reach gossipsub's default graylist threshold of −80). Mesh
- * delivery-rate penalties are off: a quiet channel is normal for a social topic, and an honest
- * peer there must not be scored down for having little to say. Tuned further in issue 5.
- */
-export const TOPIC_SCORE_PARAMS = {
-  topicWeight: 0.5,
-  timeInMeshWeight: 0.01,
-  timeInMeshQuantum: 1_000,
-  timeInMeshCap: 3_600,
-  firstMessageDeliveriesWeight: 1,
-  firstMessageDeliveriesDecay: 0.5,
-  firstMessageDeliveriesCap: 50,
-  meshMessageDeliveriesWeight: 0,
-  meshMessageDeliveriesDecay: 0.5,
-  meshMessageDeliveriesCap: 100,
-  meshMessageDeliveriesThreshold: 1,
-  meshMessageDeliveriesWindow: 10,
-  meshMessageDeliveriesActivation: 5_000,
-  meshFailurePenaltyWeight: 0,
-  meshFailurePenaltyDecay: 0.5,
-  invalidMessageDeliveriesWeight: -1,
-  invalidMessageDeliveriesDecay: 0.3
-}
+/** Validations waiting or running at once; past it, new gossip is dropped unread (and not held against anyone). */
+const MAX_PENDING_VALIDATIONS = 2_048
+/** Synchronous validation work between two turns of the event loop. */
+const VALIDATION_SLICE_MS = 10
 
 /** The score parameters live on the gossipsub instance, which its public type does not show. */
-function scoredTopics (pubsub: unknown): Record<string, typeof TOPIC_SCORE_PARAMS> | undefined {
-  return (pubsub as { score?: { params?: { topics?: Record<string, typeof TOPIC_SCORE_PARAMS> } } }).score?.params?.topics
+interface ScoreInternals {
+  score?: { params?: { topics?: Record<string, TopicScoreParams> }, addPenalty?(id: string, penalty: number, label: string): void }
+  seenCache?: { entries?: Map<string, unknown> }
 }
 
-export function createGossip ({ libp2p, ingestor, log }: GossipInit): Gossip {
+export function createGossip ({ libp2p, ingestor, log, limits }: GossipInit): Gossip {
   const pubsub = libp2p.services.pubsub
+  const internals = pubsub as unknown as ScoreInternals
   // API form → gossip name
   const joined = new Map<string, string>()
-  const counters: GossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
+  const counters: GossipCounters = { accepted: 0, ignored: 0, rejected: 0, limited: 0, shed: 0 }
+  const budgets = new PeerLimiter({ rate: limits?.rate ?? 20, burst: limits?.burst ?? 200 })
+  const queue = new WorkQueue({ maxPending: limits?.maxPending ?? MAX_PENDING_VALIDATIONS, sliceMs: VALIDATION_SLICE_MS })
+  // peer → messages dropped over its budget since its last penalty
+  const overBudget = new Map<string, number>()
   // id → gossip topics it has been accepted on
   const recent = new Map<string, Set<string>>()
 
@@ -85,9 +91,45 @@ export function createGossip ({ libp2p, ingestor, log }: GossipInit): Gossip {
     if (recent.size > RECENT_LIMIT) recent.delete(recent.keys().next().value as string)
   }
 
-  const validator = async (_peer: unknown, msg: { topic: string, data: Uint8Array }): Promise<TopicValidatorResult> => {
+  /**
+   * Gossipsub marked the message seen before asking us; dropped for want of budget, it must not
+   * stay seen, or the same message from an honest peer would be discarded as a duplicate.
+   */
+  function forget (msg: GossipMessage): void {
+    internals.seenCache?.entries?.delete(uint8ArrayToString(gossipMessageId(msg), 'base64'))
+  }
+
+  function overLimit (peer: string): void {
+    counters.limited++
+    const dropped = (overBudget.get(peer) ?? 0) + 1
+    overBudget.delete(peer)
+    if (dropped < RATE_PENALTY_EVERY) {
+      overBudget.set(peer, dropped)
+      if (overBudget.size > 4096) overBudget.delete(overBudget.keys().next().value as string)
+      return
+    }
+    // sustained: a behaviour penalty (P7), which graylists after a few hundred more
+    log('%s keeps sending over its gossip budget: penalised', peer)
+    internals.score?.addPenalty?.(peer, 1, 'murmur_rate_limit')
+  }
+
+  const validator = async (peer: PeerId, msg: GossipMessage): Promise<TopicValidatorResult> => {
+    const from = peer.toString()
+    if (!budgets.take(from)) {
+      overLimit(from)
+      forget(msg)
+      counters.ignored++
+      return TopicValidatorResult.Ignore
+    }
+    const job = queue.submit(async () => ingestor.submit(msg.data, { topic: msg.topic }))
+    if (job == null) {
+      counters.shed++
+      forget(msg)
+      counters.ignored++
+      return TopicValidatorResult.Ignore
+    }
     try {
-      const outcome = await ingestor.submit(msg.data, { topic: msg.topic })
+      const outcome = await job
       if (outcome.status === 'stored') {
         remember(outcome.message.id, msg.topic)
         counters.accepted++
@@ -126,7 +168,7 @@ export function createGossip ({ libp2p, ingestor, log }: GossipInit): Gossip {
       const name = toGossipTopic(parsed)
       joined.set(key, name)
       pubsub.topicValidators.set(name, validator)
-      const scored = scoredTopics(pubsub)
+      const scored = internals.score?.params?.topics
       if (scored != null) scored[name] = { ...TOPIC_SCORE_PARAMS }
       pubsub.subscribe(name)
     },

@@ -14,6 +14,7 @@ import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { createLibp2p } from 'libp2p'
+import { peerScoreParams, PEER_SCORE_THRESHOLDS } from './score.js'
 import type { GossipSub, Message as GossipMessage } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -106,7 +107,9 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
         emitSelf: false,
         // a post's validity is settled by the topic validator, which also stores it
         asyncValidation: false,
-        maxInboundDataLength: 64 * 1024
+        maxInboundDataLength: 64 * 1024,
+        scoreParams: peerScoreParams(),
+        scoreThresholds: { ...PEER_SCORE_THRESHOLDS }
       })
     }
   })

@@ -33,6 +33,8 @@ export interface Ingestor {
 export interface IngestorInit {
   store: PostStore
   pow: () => PowPolicy
+  /** work below `pow` but at least this is ignored, not held against the sender (see validate.ts) */
+  powFloor?: () => PowPolicy
   /** called once for each message newly stored */
   onStored?(message: Message): void
   /** largest batch written at once */
@@ -80,6 +82,7 @@ export function createIngestor (init: IngestorInit): Ingestor {
     const verdict = validateEnvelope(envelope, {
       now: options.now ?? Date.now(),
       pow: init.pow(),
+      ...(init.powFloor != null ? { powFloor: init.powFloor() } : {}),
       ...(options.topic != null ? { topic: options.topic } : {})
     })
     if (!verdict.ok) return { status: 'refused', severity: verdict.severity, code: verdict.code, reason: verdict.reason }
@@ -96,7 +99,9 @@ export function createIngestor (init: IngestorInit): Ingestor {
       case 'deleted':
         return { status: 'known', message, code: 'DELETED' }
       default:
-        return { status: 'refused', severity: 'reject', code: result.code ?? 'REJECTED', reason: `refused by the store: ${result.code ?? 'rejected'}` }
+        // The store's rules need state (the root, the target) that an honest forwarder may
+        // not have had: refused, but not held against whoever passed it on.
+        return { status: 'refused', severity: 'ignore', code: result.code ?? 'REJECTED', reason: `refused by the store: ${result.code ?? 'rejected'}` }
     }
   }
 

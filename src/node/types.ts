@@ -6,6 +6,7 @@ import type { MurmurLibp2p } from '../network/libp2p.js'
 import type { GossipCounters } from '../network/gossip.js'
 import type { PostStore } from '../store/index.js'
 import type { Ingestor } from './ingest.js'
+import type { PowPolicy } from '../post/index.js'
 import type { TopicDiscovery } from '../network/discovery.js'
 import type { Sync, SyncStatus } from '../sync/index.js'
 
@@ -38,7 +39,10 @@ export interface NodeStatus {
   gossip: GossipCounters
   /** history sync sessions running and done, bytes exchanged */
   sync: SyncStatus
+  /** the proof of work a post needs here (`pow.post`) */
   powBits: number
+  /** the proof of work each kind needs here, in leading zero bits */
+  pow: PowPolicy
 }
 
 export interface PeerView {

@@ -8,7 +8,7 @@ export { newMasterSecret, newPostNonce, postKey, threadKey, keyForThread, MASTER
 export type { KeyPair } from './keys.js'
 export { pseudonym } from './pseudonym.js'
 export type { Pseudonym } from './pseudonym.js'
-export { leadingZeroBits, meetsDifficulty, mine, uniformPolicy } from './pow.js'
+export { easierPolicy, leadingZeroBits, meetsDifficulty, mine, uniformPolicy } from './pow.js'
 export type { Mined, PowPolicy } from './pow.js'
 export { gossipTopicsOf } from './topics.js'
 export type { TopicFields } from './topics.js'

@@ -26,6 +26,11 @@ export function uniformPolicy (bits: number): PowPolicy {
   return { post: bits, reply: bits, reaction: bits, delete: bits }
 }
 
+/** The policy `slack` bits easier for every kind (never below 0): the floor below which work is an offence. */
+export function easierPolicy (policy: PowPolicy, slack: number): PowPolicy {
+  return Object.fromEntries(Object.entries(policy).map(([kind, bits]) => [kind, Math.max(0, bits - slack)])) as PowPolicy
+}
+
 export function leadingZeroBits (bytes: Uint8Array): number {
   let bits = 0
   for (const byte of bytes) {

@@ -9,7 +9,7 @@ import {
   ID_BYTES, MAX_FUTURE_SKEW_MS, MAX_TAGS, MAX_TEXT_CHARS, MAX_TTL_MS, PROTOCOL_VERSION,
   PUBLIC_KEY_BYTES, SIGNATURE_BYTES
 } from './constants.js'
-import { meetsDifficulty } from './pow.js'
+import { leadingZeroBits } from './pow.js'
 import { verifyBody } from './signature.js'
 import { isNormalTag, isValidGeohash } from './tags.js'
 import { gossipTopicsOf } from './topics.js'
@@ -19,7 +19,7 @@ import type { PowPolicy } from './pow.js'
 
 export type ValidationCode =
   | 'OVERSIZE' | 'MALFORMED' | 'NON_CANONICAL' | 'BAD_VERSION' | 'BAD_KIND'
-  | 'INSUFFICIENT_POW' | 'BAD_SIGNATURE'
+  | 'INSUFFICIENT_POW' | 'LOW_POW' | 'BAD_SIGNATURE'
   | 'BAD_EXPIRY' | 'FUTURE' | 'EXPIRED'
   | 'BAD_PARENT' | 'BAD_VALUE' | 'BAD_TEXT' | 'BAD_TAGS' | 'BAD_GEOHASH' | 'NO_TOPIC'
   | 'WRONG_TOPIC' | 'INTERNAL'
@@ -40,6 +40,11 @@ export interface ValidateOptions {
   /** ms since the Unix epoch */
   now: number
   pow: PowPolicy
+  /**
+   * Work below `pow` but at least this is LOW_POW, ignored rather than rejected: a peer whose
+   * policy is a little easier than ours carries such messages honestly. Default: `pow`.
+   */
+  powFloor?: PowPolicy
   /** the gossip topic the message arrived on, if any */
   topic?: string
 }
@@ -48,7 +53,7 @@ export interface ValidateOptions {
  * Clock-dependent outcomes: an honest node with a skewed clock sends these, so they must not
  * cost it peer score. INTERNAL is our own bug, never the sender's fault.
  */
-const IGNORED: ReadonlySet<ValidationCode> = new Set(['FUTURE', 'EXPIRED', 'INTERNAL'])
+const IGNORED: ReadonlySet<ValidationCode> = new Set(['FUTURE', 'EXPIRED', 'INTERNAL', 'LOW_POW'])
 
 const KINDS: Record<Kind, MessageKind | undefined> = {
   [Kind.KIND_UNSPECIFIED]: undefined,
@@ -81,14 +86,17 @@ export function checkRules (body: Body, kind: MessageKind, now: number): void {
   checkKindRules(body, kind)
 }
 
-function runPipeline (bytes: Uint8Array, { now, pow, topic }: ValidateOptions): Message {
+function runPipeline (bytes: Uint8Array, { now, pow, powFloor, topic }: ValidateOptions): Message {
   const envelope = decodeEnvelope(bytes)
   const body = decodeBody(envelope.body)
   checkShape(envelope, body)
   if (body.version !== PROTOCOL_VERSION) fail('BAD_VERSION', `version ${body.version} is not ${PROTOCOL_VERSION}`)
   const kind = KINDS[body.kind] ?? fail('BAD_KIND', `kind ${body.kind} is not a message kind`)
   const id = bodyId(envelope.body)
-  if (!meetsDifficulty(id, pow[kind])) fail('INSUFFICIENT_POW', `id has fewer than ${pow[kind]} leading zero bits`)
+  const work = leadingZeroBits(id)
+  if (work < pow[kind]) {
+    fail(work >= (powFloor ?? pow)[kind] ? 'LOW_POW' : 'INSUFFICIENT_POW', `id has ${work} leading zero bits, fewer than ${pow[kind]}`)
+  }
   if (!verifyBody(body.author, envelope.body, envelope.signature)) fail('BAD_SIGNATURE', 'signature does not verify')
   checkRules(body, kind, now)
   const message = toMessage(bytesToHex(id), kind, body, bytes)

@@ -8,6 +8,7 @@ import { parseTopic, formatTopic, toGossipTopic, fromGossipTopic } from '../geo/
 import { SYNC_PROTOCOL, DEFAULT_LIMITS, initiateSession, respondSession, newProgress } from './session.js'
 import { SyncFrame } from './sync.js'
 import { SyncProtocolError, SyncDeniedError } from './errors.js'
+import { PeerLimiter } from '../network/limits.js'
 import type { SyncLimits, SessionProgress, SessionContext } from './session.js'
 import type { MurmurLibp2p } from '../network/libp2p.js'
 import type { PostStore } from '../store/index.js'
@@ -28,6 +29,10 @@ export interface SyncOptions extends SyncLimits {
   /** how long a peer that broke the protocol is refused, and how many such peers are remembered */
   denyMs: number
   maxDenied: number
+  /** inbound sessions a peer may open a minute (a burst of as many); more are refused RATE_LIMITED */
+  sessionsPerMinute: number
+  /** bytes we send a peer as responder, per minute (a burst of as many): a session past it ends */
+  bytesOutPerMinute: number
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
@@ -38,7 +43,9 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   maxInboundPerPeer: 2,
   maxInbound: 16,
   denyMs: 10 * 60_000,
-  maxDenied: 1_024
+  maxDenied: 1_024,
+  sessionsPerMinute: 12,
+  bytesOutPerMinute: 64 * 1024 * 1024
 }
 
 export interface SyncInit {
@@ -111,6 +118,8 @@ class SyncService implements Sync {
   private readonly running = new Set<Promise<unknown>>()
   private readonly inboundByPeer = new Map<string, number>()
   private readonly denied = new Map<string, number>()
+  private readonly sessionBudget: PeerLimiter
+  private readonly byteBudget: PeerLimiter
   private totals = { completed: 0, failed: 0, bytesIn: 0, bytesOut: 0 }
 
   constructor (init: SyncInit) {
@@ -118,6 +127,8 @@ class SyncService implements Sync {
     this.libp2p = init.libp2p
     this.log = init.log
     this.options = { ...DEFAULT_SYNC_OPTIONS, ...init.options }
+    this.sessionBudget = new PeerLimiter({ rate: this.options.sessionsPerMinute / 60, burst: this.options.sessionsPerMinute })
+    this.byteBudget = new PeerLimiter({ rate: this.options.bytesOutPerMinute / 60, burst: this.options.bytesOutPerMinute })
     this.onStream = this.onStream.bind(this)
     this.onSubscriptionChange = this.onSubscriptionChange.bind(this)
   }
@@ -233,9 +244,14 @@ class SyncService implements Sync {
       refuse(stream, 'BUSY')
       return
     }
+    if (!this.sessionBudget.take(peer)) {
+      this.log('%s opens sync sessions faster than %d a minute: refused', peer, this.options.sessionsPerMinute)
+      refuse(stream, 'RATE_LIMITED')
+      return
+    }
     this.inboundByPeer.set(peer, fromPeer + 1)
     const progress = newProgress(peer, '', 'responder')
-    const ctx = this.context(progress)
+    const ctx = { ...this.context(progress), spend: (bytes: number) => this.byteBudget.take(peer, bytes) }
     const work = (async () => {
       try {
         const joined = new Set(this.init.topics())

@@ -77,6 +77,8 @@ export interface SessionContext {
   /** aborts the session (stop, session timeout) */
   signal: AbortSignal
   now?: () => number
+  /** the peer's byte budget: false once what we would send exceeds it, which ends the session */
+  spend?: (bytes: number) => boolean
 }
 
 export function newProgress (peer: string, topic: string, role: SessionProgress['role']): SessionProgress {
@@ -350,10 +352,13 @@ class Frames {
 
   async write (...frames: SyncFrame[]): Promise<void> {
     const encoded = frames.map(f => SyncFrame.encode(f))
+    let total = 0
     for (const bytes of encoded) {
       if (bytes.byteLength > this.ctx.limits.maxFrameBytes) throw new Error(`frame of ${bytes.byteLength} bytes over the limit`)
-      this.ctx.progress.bytesOut += bytes.byteLength
+      total += bytes.byteLength
     }
+    if (this.ctx.spend?.(total) === false) throw new SyncLimitError('the peer has used its sync byte budget for now')
+    this.ctx.progress.bytesOut += total
     const signal = this.frameSignal()
     try {
       await this.lp.writeV(encoded, { signal })
