@@ -5,11 +5,13 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { gossipMessageId } from './libp2p.js'
 import { PeerLimiter, WorkQueue } from './limits.js'
-import { TOPIC_SCORE_PARAMS, RATE_PENALTY_EVERY } from './score.js'
+import { TOPIC_SCORE_PARAMS } from './score.js'
+import { bodyId, decodeBody, decodeEnvelope, leadingZeroBits } from '../post/index.js'
 import { toGossipTopic, topicsOfPost, parseTopic, formatTopic } from '../geo/index.js'
 import type { MurmurLibp2p } from './libp2p.js'
 import type { Ingestor } from '../node/ingest.js'
 import type { Message } from '../post/model.js'
+import type { PowPolicy } from '../post/index.js'
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { TopicScoreParams } from '@libp2p/gossipsub/score'
 import type { Message as GossipMessage } from '@libp2p/gossipsub'
@@ -29,12 +31,12 @@ export interface Gossip {
 
 export interface GossipCounters {
   accepted: number
-  /** every message dropped without blame, including the two below */
+  /** dropped without blame, including the shed and the paid part of the limited */
   ignored: number
   rejected: number
-  /** of the ignored: over their sender's rate budget */
+  /** over their sender's rate budget: rejected if unpaid (no work), else ignored */
   limited: number
-  /** of the ignored: the validation queue was full */
+  /** ignored because the validation queue was full */
   shed: number
 }
 
@@ -51,6 +53,8 @@ export interface GossipInit {
   ingestor: Ingestor
   log: Logger
   limits?: GossipLimits
+  /** the least work a message may carry without its sender being blamed (validate.ts powFloor) */
+  powFloor: () => PowPolicy
 }
 
 /**
@@ -66,20 +70,29 @@ const VALIDATION_SLICE_MS = 10
 
 /** The score parameters live on the gossipsub instance, which its public type does not show. */
 interface ScoreInternals {
-  score?: { params?: { topics?: Record<string, TopicScoreParams> }, addPenalty?(id: string, penalty: number, label: string): void }
+  score?: { params?: { topics?: Record<string, TopicScoreParams> } }
   seenCache?: { entries?: Map<string, unknown> }
 }
 
-export function createGossip ({ libp2p, ingestor, log, limits }: GossipInit): Gossip {
+/** Whether a message decodes and carries at least the floor's work for its kind: one hash, no signature. */
+export function paidFor (data: Uint8Array, floor: PowPolicy): boolean {
+  try {
+    const envelope = decodeEnvelope(data)
+    const bits = (floor as Record<string, number | undefined>)[decodeBody(envelope.body).kind.toLowerCase()]
+    return bits !== undefined && leadingZeroBits(bodyId(envelope.body)) >= bits
+  } catch {
+    return false
+  }
+}
+
+export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: GossipInit): Gossip {
   const pubsub = libp2p.services.pubsub
   const internals = pubsub as unknown as ScoreInternals
   // API form → gossip name
   const joined = new Map<string, string>()
   const counters: GossipCounters = { accepted: 0, ignored: 0, rejected: 0, limited: 0, shed: 0 }
-  const budgets = new PeerLimiter({ rate: limits?.rate ?? 20, burst: limits?.burst ?? 200 })
+  const budgets = new PeerLimiter({ rate: limits?.rate ?? 50, burst: limits?.burst ?? 500 })
   const queue = new WorkQueue({ maxPending: limits?.maxPending ?? MAX_PENDING_VALIDATIONS, sliceMs: VALIDATION_SLICE_MS })
-  // peer → messages dropped over its budget since its last penalty
-  const overBudget = new Map<string, number>()
   // id → gossip topics it has been accepted on
   const recent = new Map<string, Set<string>>()
 
@@ -99,24 +112,18 @@ export function createGossip ({ libp2p, ingestor, log, limits }: GossipInit): Go
     internals.seenCache?.entries?.delete(uint8ArrayToString(gossipMessageId(msg), 'base64'))
   }
 
-  function overLimit (peer: string): void {
-    counters.limited++
-    const dropped = (overBudget.get(peer) ?? 0) + 1
-    overBudget.delete(peer)
-    if (dropped < RATE_PENALTY_EVERY) {
-      overBudget.set(peer, dropped)
-      if (overBudget.size > 4096) overBudget.delete(overBudget.keys().next().value as string)
-      return
-    }
-    // sustained: a behaviour penalty (P7), which graylists after a few hundred more
-    log('%s keeps sending over its gossip budget: penalised', peer)
-    internals.score?.addPenalty?.(peer, 1, 'murmur_rate_limit')
-  }
-
   const validator = async (peer: PeerId, msg: GossipMessage): Promise<TopicValidatorResult> => {
     const from = peer.toString()
     if (!budgets.take(from)) {
-      overLimit(from)
+      counters.limited++
+      // Unpaid (undecodable, or short of the work floor) costs one hash to tell and is an
+      // offence whatever the rate: rejected, so a flood graylists its sender as fast over
+      // budget as under it. Paid work over budget is only dropped: an honest relay forwards
+      // paid spam too, and a penalty for it would let a spammer get relays graylisted.
+      if (!paidFor(msg.data, powFloor())) {
+        counters.rejected++
+        return TopicValidatorResult.Reject
+      }
       forget(msg)
       counters.ignored++
       return TopicValidatorResult.Ignore

@@ -62,7 +62,7 @@ export function peerScoreParams (): Partial<PeerScoreParams> {
     IPColocationFactorThreshold: 1,
     IPColocationFactorWhitelist: new Set(),
     // P7: −10 × (penalties − 4)²: gossipsub's own (broken IWANT promises, GRAFT floods) and
-    // murmur's (RATE_PENALTY_EVERY messages over a peer's gossip budget, a sync protocol breach)
+    // murmur's (a history-sync protocol breach)
     behaviourPenaltyWeight: -10,
     behaviourPenaltyThreshold: 4,
     behaviourPenaltyDecay: halfLife(600),
@@ -78,7 +78,7 @@ export const PEER_SCORE_THRESHOLDS: PeerScoreThresholds = {
   gossipThreshold: -10,
   // below: our own messages are not published to it (8 invalid messages)
   publishThreshold: -50,
-  // below: everything it sends is dropped unread (9 invalid messages, or ~900 over its gossip budget)
+  // below: everything it sends is dropped unread (9 invalid messages, or 7 behaviour penalties)
   graylistThreshold: -80,
   // peer exchange on PRUNE only from a peer at the topic score cap: one that has been
   // delivering first for a while (murmur finds peers by bootstrap, mDNS and the DHT)
@@ -87,6 +87,3 @@ export const PEER_SCORE_THRESHOLDS: PeerScoreThresholds = {
   // better-scoring peers: what dislodges mesh members that never forward (withholding)
   opportunisticGraftThreshold: 2
 }
-
-/** One behaviour penalty (P7) per this many gossip messages dropped over a peer's budget. */
-export const RATE_PENALTY_EVERY = 100
