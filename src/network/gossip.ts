@@ -65,6 +65,8 @@ const RECENT_LIMIT = 10_000
 
 /** Validations waiting or running at once; past it, new gossip is dropped unread (and not held against anyone). */
 const MAX_PENDING_VALIDATIONS = 2_048
+/** One peer may hold at most this fraction (1/n) of the validation queue. */
+const PEER_SHARE_OF_QUEUE = 16
 /** Synchronous validation work between two turns of the event loop. */
 const VALIDATION_SLICE_MS = 10
 
@@ -93,6 +95,9 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
   const counters: GossipCounters = { accepted: 0, ignored: 0, rejected: 0, limited: 0, shed: 0 }
   const budgets = new PeerLimiter({ rate: limits?.rate ?? 50, burst: limits?.burst ?? 500 })
   const queue = new WorkQueue({ maxPending: limits?.maxPending ?? MAX_PENDING_VALIDATIONS, sliceMs: VALIDATION_SLICE_MS })
+  const maxPendingPerPeer = Math.max(1, Math.floor((limits?.maxPending ?? MAX_PENDING_VALIDATIONS) / PEER_SHARE_OF_QUEUE))
+  // peer → its validations waiting or in flight
+  const inFlight = new Map<string, number>()
   // id → gossip topics it has been accepted on
   const recent = new Map<string, Set<string>>()
 
@@ -128,13 +133,16 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
       counters.ignored++
       return TopicValidatorResult.Ignore
     }
-    const job = queue.submit(async () => ingestor.submit(msg.data, { topic: msg.topic }))
+    // one peer's backlog may not fill the queue: the others' messages must still get in
+    const mine = inFlight.get(from) ?? 0
+    const job = mine < maxPendingPerPeer ? queue.submit(async () => ingestor.submit(msg.data, { topic: msg.topic })) : undefined
     if (job == null) {
       counters.shed++
       forget(msg)
       counters.ignored++
       return TopicValidatorResult.Ignore
     }
+    inFlight.set(from, mine + 1)
     try {
       const outcome = await job
       if (outcome.status === 'stored') {
@@ -164,6 +172,10 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
       log.error('gossip ingest failed - %e', err)
       counters.ignored++
       return TopicValidatorResult.Ignore
+    } finally {
+      const left = (inFlight.get(from) ?? 1) - 1
+      if (left > 0) inFlight.set(from, left)
+      else inFlight.delete(from)
     }
   }
 
