@@ -47,8 +47,8 @@ export interface MurmurConfig {
 export const DEFAULT_API_PORT = 7717
 /**
  * A post costs most (it starts a thread anyone can see), a reply less, a reaction or a delete
- * least: about 2.2 s, 0.55 s, 0.14 s and 0.03 s on one core of a 2.5 GHz Xeon at ~120 000
- * SHA-256 a second (scripts/pow-cost.ts, docs/abuse.md).
+ * least: on average 1.3 s, 0.28 s, 0.12 s and 0.03 s of one core of a 2.5 GHz Xeon
+ * (scripts/pow-cost.ts; docs/abuse.md has the p95s and a spammer's bill).
  */
 export const DEFAULT_POW_POLICY: Readonly<PowPolicy> = Object.freeze({ post: 18, reply: 16, reaction: 14, delete: 12 })
 

@@ -64,7 +64,7 @@ export interface GossipInit {
 const RECENT_LIMIT = 10_000
 
 /** Validations waiting or running at once; past it, new gossip is dropped unread (and not held against anyone). */
-const MAX_PENDING_VALIDATIONS = 2_048
+const MAX_PENDING_VALIDATIONS = 512
 /** One peer may hold at most this fraction (1/n) of the validation queue. */
 const PEER_SHARE_OF_QUEUE = 16
 /** Synchronous validation work between two turns of the event loop. */

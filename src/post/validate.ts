@@ -51,7 +51,8 @@ export interface ValidateOptions {
 
 /**
  * Clock-dependent outcomes: an honest node with a skewed clock sends these, so they must not
- * cost it peer score. INTERNAL is our own bug, never the sender's fault.
+ * cost it peer score. LOW_POW is work an honest peer with a slightly easier policy accepts.
+ * INTERNAL is our own bug, never the sender's fault.
  */
 const IGNORED: ReadonlySet<ValidationCode> = new Set(['FUTURE', 'EXPIRED', 'INTERNAL', 'LOW_POW'])
 
