@@ -364,14 +364,26 @@ function apiCallArb (target: ApiTarget): fc.Arbitrary<ApiCall> {
   const body = fc.oneof(
     jsonValue.map(v => JSON.stringify(v)),
     fc.string({ maxLength: 200 }),
-    fc.constantFrom('{', '{"text": "hi #fuzz", "tags": ["a","b","c","d","e","f"]}', '{"text":"ok #fuzz","lat":91,"lon":0}', '{"value": 1}', '{"value": 2}', '{"topic":"tag:fuzz"}')
+    fc.constantFrom('{', '{"text": "hi #fuzz", "tags": ["a","b","c","d","e","f"]}', '{"text":"ok #fuzz","lat":91,"lon":0}', '{"value": 1}', '{"value": 2}', '{"topic":"tag:fuzz"}'),
+    // well-formed ones too, so that things do get stored and the final check has work to do
+    fc.tuple(fc.string({ minLength: 1, maxLength: 60 }), fc.constantFrom('', ' #fuzz', ' #Fuzz #ÉTÉ')).map(([t, tag]) => JSON.stringify({ text: t + tag })),
+    fc.tuple(fc.string({ maxLength: 40 }), fc.double({ min: -90, max: 90, noNaN: true }), fc.double({ min: -180, max: 180, noNaN: true }), fc.integer({ min: 3, max: 7 })).map(([t, lat, lon, precision]) => JSON.stringify({ text: `${t} #fuzz`, lat, lon, precision, ttlSeconds: 3600 })),
+    fc.constantFrom(1, -1, 0).map(value => JSON.stringify({ value }))
   )
-  return fc.record({
+  const anything = fc.record({
     method: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'PATCH'),
     path,
     contentType: fc.constantFrom(undefined, 'application/json', 'text/plain', 'application/json; charset=utf-8'),
     body: fc.option(body, { nil: undefined })
   })
+  // a third are writes a client could plausibly send, with random text and values
+  const writes = fc.record({
+    method: fc.constant('POST'),
+    path: fc.constantFrom('/api/posts', `/api/posts/${target.knownId}/replies`, `/api/posts/${target.knownId}/reactions`),
+    contentType: fc.constant('application/json'),
+    body: fc.oneof(body, fc.string({ minLength: 1, maxLength: 80 }).map(t => JSON.stringify({ text: `${t} #fuzz`, value: 1 })))
+  })
+  return fc.oneof({ arbitrary: anything, weight: 2 }, { arbitrary: writes, weight: 1 })
 }
 
 /** Random requests: never a 5xx, always a JSON answer, and the node answers status afterwards. */
