@@ -1,5 +1,6 @@
 // Topic membership and the gossip data path: subscribe/unsubscribe with a validator per
-// joined topic that runs the ingest pipeline, and publishing a message on all its topics.
+// joined topic that runs the ingest pipeline (within each peer's budget, through a bounded
+// validation queue), and publishing a message on all its topics.
 
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
