@@ -201,10 +201,10 @@ describe('store: feeds, purge, quotas', () => {
       assert.deepEqual((await store.thread(long.id)).replies.map(r => r.id), [longReply.id])
       assert.deepEqual((await collect(store.topicEntries('tag:lyon', 0, ALL))).map(e => e.id),
         [long.id, longReply.id, lateLike.id])
-      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 1, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 1, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
 
       assert.equal(await store.purge(T0 + 7 * DAY), 3)
-      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
       assert.deepEqual(await collect(store.topicEntries('tag:lyon', 0, ALL)), [])
       assert.deepEqual(await ids({ sort: 'new', now: 0 }), [])
     })
@@ -216,7 +216,7 @@ describe('store: feeds, purge, quotas', () => {
       const unknown = makePost({ expiresAt: T0 + 4 * DAY })
       const early = makeDelete(unknown, { expiresAt: T0 + 4 * DAY })
       await store.ingest([post, reply, del, early])
-      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 2, tombstones: 2, pendingTombstones: 1 })
+      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 2, tombstones: 2, pendingTombstones: 1, labels: 0, reports: 0 })
 
       assert.equal(await store.purge(T0 + DAY), 1) // the post's tombstone
       assert.equal(await store.isTombstoned(post.id), false)
@@ -224,7 +224,7 @@ describe('store: feeds, purge, quotas', () => {
       assert.equal(await store.purge(T0 + 3 * DAY), 2) // the reply's tombstone, the delete
       assert.equal(await store.has(del.id), false)
       assert.equal(await store.purge(T0 + 4 * DAY), 1) // the early delete, and its pending tombstone with it
-      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it('works through more than one batch', async function () {
@@ -257,7 +257,7 @@ describe('store: feeds, purge, quotas', () => {
       assert.equal(await store.mineNonce(p0.id), 'beef', 'the user can still delete a post this node evicted')
       await store.ingest([p4])
       assert.deepEqual(await ids({ topic: 'tag:lyon' }), [p4.id, p3.id, p2.id])
-      assert.deepEqual(await store.stats(), { posts: 3, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 3, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it('evicts a post from all its topics, and counts each topic on its own', async () => {

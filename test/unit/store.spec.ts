@@ -66,7 +66,7 @@ describe('store: ingest and state', () => {
       assert.equal(await store.mineNonce(post.id), 'ab01')
       assert.deepEqual(await store.topics(), ['tag:lyon'])
       assert.deepEqual(await store.getSetting('theme'), { dark: true })
-      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 1, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 1, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
     })
   })
 
@@ -101,7 +101,7 @@ describe('store: ingest and state', () => {
         makeReply(ok, { parent: randomHex() })
       ]
       assert.deepEqual(statuses(await store.ingest(bad)), ['rejected:MALFORMED', 'rejected:MALFORMED', 'rejected:BAD_VALUE', 'rejected:BAD_PARENT'])
-      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it('serialises overlapping ingest calls: one copy stored, the other duplicate', async () => {
@@ -125,7 +125,7 @@ describe('store: ingest and state', () => {
       assert.equal(thread.post?.replies, 3)
       assert.deepEqual(thread.replies.map(r => r.id), [r1.id, r2.id, r3.id])
       assert.deepEqual((await store.thread(post.id, { limit: 2 })).replies.map(r => r.id), [r1.id, r2.id])
-      assert.deepEqual(await store.stats(), { posts: 1, replies: 3, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 1, replies: 3, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it('rejects a reply whose root is not a post (BAD_PARENT) or whose topics differ (TOPIC_MISMATCH)', async () => {
@@ -166,7 +166,7 @@ describe('store: ingest and state', () => {
       const thread = await store.thread(post.id)
       assert.equal(thread.post?.replies, 1)
       assert.deepEqual(thread.replies.map(r => r.id), [good.id])
-      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it('drops replies that named a reply as their root once that reply arrives', async () => {
@@ -270,7 +270,7 @@ describe('store: ingest and state', () => {
       }
       const entries = await collect(store.topicEntries('geo:u05k', 0, Number.MAX_SAFE_INTEGER))
       assert.deepEqual(entries.map(e => e.id).sort(), [keep.id, del.id].sort())
-      assert.deepEqual(await store.stats(), { posts: 1, replies: 0, reactions: 0, deletes: 1, tombstones: 4, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 1, replies: 0, reactions: 0, deletes: 1, tombstones: 4, pendingTombstones: 0, labels: 0, reports: 0 })
       assert.equal(await store.count(), 1)
 
       // deleted things never come back, nor does anything new join the deleted thread
@@ -295,7 +295,7 @@ describe('store: ingest and state', () => {
       assert.equal(await store.has(onR1.id), false)
       assert.equal(await store.isTombstoned(onR1.id), true)
       assert.deepEqual((await store.thread(post.id)).replies.map(r => r.id), [r2.id])
-      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 1, deletes: 1, tombstones: 2, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 1, deletes: 1, tombstones: 2, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it('a delete can take back a reaction: counters follow', async () => {
@@ -318,7 +318,7 @@ describe('store: ingest and state', () => {
       assert.equal(await store.isTombstoned(onUnknownReply.id), true)
       assert.deepEqual(statuses(await store.ingest([reply])), ['deleted:ROOT_DELETED'])
       assert.equal(await store.isTombstoned(reply.id), true, 'as if it had been there when the root was deleted')
-      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 1, tombstones: 3, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 1, tombstones: 3, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it('rejects a delete by another author (NOT_AUTHOR) and keeps the target', async () => {
@@ -352,7 +352,7 @@ describe('store: ingest and state', () => {
       assert.equal(await store.isTombstoned(reply.id), true)
       assert.equal(await store.get(post.id), undefined)
       assert.deepEqual(statuses(await store.ingest([post, reply])), ['deleted:TOMBSTONED', 'deleted:TOMBSTONED'])
-      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 1, tombstones: 3, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 1, tombstones: 3, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it("a pending delete by someone else's key is ignored when the target arrives", async () => {
@@ -383,7 +383,7 @@ describe('store: ingest and state', () => {
       const del = makeDelete(post)
       assert.deepEqual(statuses(await store.ingest([post, reply, like, del, makeReply(post)])),
         ['stored', 'stored', 'stored', 'stored', 'deleted:ROOT_DELETED'])
-      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 1, tombstones: 4, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 1, tombstones: 4, pendingTombstones: 0, labels: 0, reports: 0 })
       assert.deepEqual(await collect(store.topicEntries('tag:lyon', 0, Number.MAX_SAFE_INTEGER)), [{ createdAt: del.createdAt, id: del.id }])
     })
   })
