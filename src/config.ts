@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from './errors.js'
 import { parseTopic, formatTopic } from './geo/index.js'
+import { checkFollow, type FollowedModerator } from './moderation/rules.js'
 
 export interface MurmurConfig {
   /** folder holding the keys and the LevelDB store */
@@ -30,6 +31,11 @@ export interface MurmurConfig {
   purgeIntervalMs: number
   /** per-topic cap on stored root posts; the oldest are evicted past it */
   topicQuota: number
+  /**
+   * moderators followed at every start (a relay's policy), as `{ id, hide?, warn?, drop? }`
+   * with lists of labels; see docs/moderation.md
+   */
+  moderators: FollowedModerator[]
 }
 
 export const DEFAULT_API_PORT = 7717
@@ -52,7 +58,8 @@ export function defaultConfig (): MurmurConfig {
     powBits: DEFAULT_POW_BITS,
     loopbackOnly: false,
     purgeIntervalMs: 60_000,
-    topicQuota: 50_000
+    topicQuota: 50_000,
+    moderators: []
   }
 }
 
@@ -88,6 +95,12 @@ export function validateConfig (config: MurmurConfig): MurmurConfig {
   if (!Number.isInteger(out.purgeIntervalMs) || out.purgeIntervalMs < 1000) throw new ConfigError('purgeIntervalMs must be at least 1000')
   if (!Number.isInteger(out.topicQuota) || out.topicQuota < 1) throw new ConfigError('topicQuota must be a positive whole number')
   if (typeof out.loopbackOnly !== 'boolean') throw new ConfigError('loopbackOnly must be true or false')
+  if (!Array.isArray(out.moderators)) throw new ConfigError('moderators must be a list of { id, hide?, warn?, drop? }')
+  try {
+    out.moderators = out.moderators.map(checkFollow)
+  } catch (err: any) {
+    throw new ConfigError(`moderators: ${String(err.message)}`)
+  }
   return out
 }
 

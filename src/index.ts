@@ -14,6 +14,8 @@ import { createSync, type SyncOptions } from './sync/index.js'
 import { createIngestor } from './node/ingest.js'
 import { loadIdentity } from './node/identity.js'
 import { toView, type PostView } from './node/views.js'
+import { createModeration } from './moderation/index.js'
+import { createModerateActions } from './node/moderate.js'
 import { createMessage, uniformPolicy, postKey, keyForThread, newPostNonce, MAX_TAGS, DEFAULT_TTL_MS, MAX_TTL_MS } from './post/index.js'
 import type { MurmurNode, PostInput, FeedQuery, NodeStatus, PeerView, Thread } from './node/types.js'
 import type { StoredPost } from './store/index.js'
@@ -44,6 +46,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   const log = logger.forComponent('murmur:node')
   const identity = await loadIdentity(config.dataDir)
   const store = createStore({ path: join(config.dataDir, 'db'), topicQuota: config.topicQuota })
+  const moderation = createModeration({ store, configured: config.moderators, log: logger.forComponent('murmur:moderation') })
   const events = new EventTarget()
   const pow = uniformPolicy(config.powBits)
   const mdns = config.mdns === 'auto' ? config.listen.some(a => !isLoopback(multiaddr(a))) : config.mdns
@@ -62,7 +65,11 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   const ingestor = createIngestor({
     store,
     pow: () => pow,
-    onStored: (message) => { void announce(message) }
+    onStored: (message) => {
+      void announce(message)
+      moderation.onStored(message).catch(err => { log.error('moderation of %s failed - %e', message.id, err) })
+    },
+    admit: (message) => moderation.admit(message)
   })
   const gossip = createGossip({ libp2p, ingestor, log: logger.forComponent('murmur:gossip') })
   const discovery = createTopicDiscovery({ libp2p, log: logger.forComponent('murmur:discovery') })
@@ -103,7 +110,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     const me = await myAuthorIn(rootId)
     const isMine = post.kind === 'post' ? post.isMine : post.author === me
     const myReaction = await store.myReaction(post.id, me)
-    return toView(post, { isMine, ...extra, ...(myReaction != null ? { myReaction } : {}) })
+    return toView(post, { isMine, ...extra, ...(myReaction != null ? { myReaction } : {}), warnings: moderation.warnings(post.id) })
   }
 
   async function announce (message: Message): Promise<void> {
@@ -130,11 +137,11 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     return post
   }
 
-  /** Store first (durably), then gossip: the API answers only once the post is safe on disk. */
-  async function publishOwn (message: Message): Promise<void> {
+  /** Store first (durably), then gossip: the API answers only once the post is safe on disk. Resolves to the peers it was sent to. */
+  async function publishOwn (message: Message): Promise<number> {
     const outcome = await ingestor.submit(message.envelope, { durable: true })
     if (outcome.status === 'refused') throw new BadRequestError(`the node refused its own message: ${outcome.reason}`, outcome.code)
-    await gossip.publish(message).catch(err => { log.error('publish failed - %e', err) })
+    return await gossip.publish(message).catch(err => { log.error('publish failed - %e', err); return 0 })
   }
 
   function placeOf (input: PostInput): string {
@@ -174,14 +181,29 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     ingestor,
     discovery,
     sync,
+    moderation,
     events,
+    ...createModerateActions({
+      store,
+      moderation,
+      master: identity.master,
+      author,
+      publish: publishOwn,
+      requirePost,
+      view: async (post) => view(post),
+      join: async (topic) => node.join(topic),
+      leave: async (topic) => node.leave(topic),
+      joined: () => gossip.joined()
+    }),
 
     async start () {
       await store.start()
+      await moderation.start()
       await libp2p.start()
       await sync.start()
       discovery.start()
-      for (const topic of new Set([...await store.topics(), ...config.join])) await node.join(topic)
+      const moderatorTopics = moderation.followed().map(id => `mod:${id}`)
+      for (const topic of new Set([...await store.topics(), ...config.join, ...moderatorTopics])) await node.join(topic)
       libp2p.addEventListener('peer:discovery', (evt) => {
         if (libp2p.getConnections().length >= TARGET_PEERS) return
         libp2p.dial(evt.detail.id).catch(err => { log('could not dial discovered peer - %e', err) })
@@ -205,6 +227,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     addresses: () => libp2p.getMultiaddrs().map(a => a.toString()),
 
     async status (): Promise<NodeStatus> {
+      const stats = await store.stats()
       return {
         peerId: node.peerId,
         addresses: node.addresses(),
@@ -213,7 +236,14 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         posts: await store.count(),
         gossip: gossip.counters(),
         sync: sync.progress(),
-        powBits: config.powBits
+        powBits: config.powBits,
+        moderation: {
+          moderatorId: node.moderationSettings().moderatorId,
+          following: moderation.followed().length,
+          dropped: moderation.droppedCount(),
+          labels: stats.labels,
+          reports: stats.reports
+        }
       }
     },
 
@@ -279,7 +309,8 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
       if (post == null) throw new NotFoundError(`the thread of ${id} is not on this node yet`)
       return {
         post: await view(post),
-        replies: await Promise.all(replies.map(async r => view(r, { opAuthor: post.author })))
+        // muted pseudonyms and words, and hidden labels, leave replies out; the root was asked for by id
+        replies: await Promise.all(replies.filter(r => !moderation.isExcluded(r)).map(async r => view(r, { opAuthor: post.author })))
       }
     },
 
@@ -294,11 +325,11 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         if (!Number.isInteger(precision) || precision < 4 || precision > 6) throw new BadRequestError('precision must be 4, 5 or 6', 'BAD_PRECISION')
         const cell = encodeGeohash(lat, lon, precision)
         // the cell and its 8 neighbours: a post 100 m across a cell border is still near
-        const posts = await store.feed({ geohashPrefixes: neighbourhood(cell), sort: sort === 'new' ? 'new' : 'near', limit, now, origin: cell })
+        const posts = await store.feed({ geohashPrefixes: neighbourhood(cell), sort: sort === 'new' ? 'new' : 'near', limit, now, origin: cell, ...filters() })
         return Promise.all(posts.map(async p => view(p, { distance: cellDistanceBucket(decodeGeohash(cell), p.geohash) })))
       }
       const topic = query.topic != null ? formatTopic(parseTopic(query.topic)) : undefined
-      const posts = await store.feed({ ...(topic != null ? { topic } : {}), sort, limit, now })
+      const posts = await store.feed({ ...(topic != null ? { topic } : {}), sort, limit, now, ...filters() })
       return Promise.all(posts.map(async p => view(p)))
     },
 
@@ -339,6 +370,11 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         score: gossip.score(conn.remotePeer.toString())
       }))
     }
+  }
+
+  /** What the user chose not to see, applied while a feed is read so that stored posts obey new mutes too. */
+  function filters (): { hideAtOrBelow: number, exclude: (post: StoredPost) => boolean } {
+    return { hideAtOrBelow: moderation.settings().hideAtOrBelow, exclude: (post) => moderation.isExcluded(post) }
   }
 
   async function requireStored (id: string): Promise<StoredPost> {

@@ -32,7 +32,8 @@ const FILE_KEYS: Record<string, keyof MurmurConfig> = {
   powBits: 'powBits',
   loopbackOnly: 'loopbackOnly',
   purgeIntervalMs: 'purgeIntervalMs',
-  topicQuota: 'topicQuota'
+  topicQuota: 'topicQuota',
+  moderators: 'moderators'
 }
 
 export async function readConfigFile (file: string): Promise<Partial<MurmurConfig>> {

@@ -101,10 +101,15 @@ export function fromGossipTopic (name: string): Topic | undefined {
 }
 
 /**
- * The topics a post is published on: each tag, then its geo cell. A geohash shorter than a
- * cell (precision 1-3) has no geo topic: the post travels on its tags only.
+ * The topics a message is published on: each tag, then its geo cell. A geohash shorter than a
+ * cell (precision 1-3) has no geo topic: the post travels on its tags only. A label or a
+ * report (`moderator` set) travels on its moderator's topic alone.
  */
-export function topicsOfPost (post: { tags: readonly string[], geohash: string }): Topic[] {
+export function topicsOfPost (post: { tags: readonly string[], geohash: string, moderator?: string }): Topic[] {
+  if (post.moderator != null && post.moderator !== '') {
+    if (!isModeratorKey(post.moderator)) throw badTopic(post.moderator, 'not a moderator id')
+    return [{ kind: 'mod', moderator: post.moderator }]
+  }
   const topics: Topic[] = []
   for (const tag of new Set(post.tags)) {
     if (!isCanonicalTag(tag)) throw new BadRequestError(`tag not normalised: ${JSON.stringify(tag)}`, 'BAD_TAG')

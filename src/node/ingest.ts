@@ -35,6 +35,11 @@ export interface IngestorInit {
   pow: () => PowPolicy
   /** called once for each message newly stored */
   onStored?(message: Message): void
+  /**
+   * A last word after validation, before the store: a code to refuse a valid message without
+   * blaming its sender (severity ignore), e.g. a post a followed moderator labels `drop`.
+   */
+  admit?(message: Message): string | undefined
   /** largest batch written at once */
   maxBatch?: number
 }
@@ -84,6 +89,8 @@ export function createIngestor (init: IngestorInit): Ingestor {
     })
     if (!verdict.ok) return { status: 'refused', severity: verdict.severity, code: verdict.code, reason: verdict.reason }
     const { message } = verdict
+    const refusal = init.admit?.(message)
+    if (refusal !== undefined) return { status: 'refused', severity: 'ignore', code: refusal, reason: 'a moderator this node follows labels it: not carried' }
     const result = options.durable === true
       ? (await init.store.ingest([message], { sync: true }))[0]
       : await enqueue(message)
