@@ -7,6 +7,7 @@ import { BadRequestError, ForbiddenError, InvalidMessageError, NotFoundError, Co
 import { parseHostPort } from '../config.js'
 import { createRouter, type Route } from './router.js'
 import { serveStatic } from './static.js'
+import { checkMuteType } from '../moderation/index.js'
 import type { MurmurNode, FeedQuery } from '../node/types.js'
 import type { IncomingMessage, ServerResponse, Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -47,7 +48,8 @@ export function createApiServer ({ node, listen, webRoot }: ApiServerInit): ApiS
     ['GET', '/api/topics', async () => [200, { topics: node.topics() }]],
     ['POST', '/api/topics', async (req) => [201, { topic: await node.join(topicOf(await readJson(req))), topics: node.topics() }]],
     ['DELETE', '/api/topics/:topic', async (_req, { topic }) => [200, { topic: await node.leave(topic), topics: node.topics() }]],
-    ['GET', '/api/peers', async () => [200, { peers: node.peers() }]]
+    ['GET', '/api/peers', async () => [200, { peers: node.peers() }]],
+    ...moderationRoutes(node)
   ]
   const route = createRouter(routes)
 
@@ -239,6 +241,47 @@ function postInput (body: Record<string, unknown>): Parameters<MurmurNode['post'
     if (value != null) input[key] = value
   }
   return input
+}
+
+/** Personal and community moderation: see docs/moderation.md. */
+function moderationRoutes (node: MurmurNode): Route[] {
+  return [
+    ['GET', '/api/moderation', async () => [200, node.moderationSettings()]],
+    ['PUT', '/api/moderation', async (req) => {
+      const body = await readJson(req)
+      if (!('hideAtOrBelow' in body)) throw new BadRequestError('send { hideAtOrBelow: N }', 'BAD_THRESHOLD')
+      return [200, await node.setHideAtOrBelow(body.hideAtOrBelow as number)]
+    }],
+    ['POST', '/api/moderation/mutes', async (req) => {
+      const body = await readJson(req)
+      return [201, await node.mute(checkMuteType(body.type), stringField(body, 'value', 'BAD_MUTE'))]
+    }],
+    ['DELETE', '/api/moderation/mutes/:type/:value', async (_req, { type, value }) => [200, await node.unmute(checkMuteType(type), value)]],
+    ['POST', '/api/moderation/moderators', async (req) => [201, await node.followModerator(await readJson(req))]],
+    ['DELETE', '/api/moderation/moderators/:id', async (_req, { id }) => [200, await node.unfollowModerator(id)]],
+    ['POST', '/api/moderation/labels', async (req) => {
+      const body = await readJson(req)
+      const targets = typeof body.target === 'string' ? [body.target] : body.targets
+      if (!Array.isArray(targets)) throw new BadRequestError('send { targets: [post ids], label } or { target, label }', 'BAD_TARGETS')
+      return [201, await node.label(targets as string[], stringField(body, 'label', 'BAD_LABEL'))]
+    }],
+    ['GET', '/api/moderation/reports', async () => [200, { reports: await node.reports() }]],
+    ['POST', '/api/posts/:id/reports', async (req, { id }) => {
+      const body = await readJson(req)
+      const note = body.note == null ? undefined : stringField(body, 'note', 'BAD_TEXT')
+      return [201, await node.report(id, {
+        moderator: stringField(body, 'moderator', 'BAD_MODERATOR'),
+        reason: stringField(body, 'reason', 'BAD_REASON'),
+        ...(note != null ? { note } : {})
+      })]
+    }]
+  ]
+}
+
+function stringField (body: Record<string, unknown>, key: string, code: string): string {
+  const value = body[key]
+  if (typeof value !== 'string') throw new BadRequestError(`${key} must be a string`, code)
+  return value
 }
 
 function feedQuery (params: URLSearchParams): FeedQuery {
