@@ -21,7 +21,7 @@ import type { MurmurNode, PostInput, FeedQuery, NodeStatus, PeerView, Thread } f
 import type { StoredPost } from './store/index.js'
 import type { Message } from './post/model.js'
 import type { MessageInput } from './post/index.js'
-import type { ComponentLogger, Transport } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionGater, Transport } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
 
 export type { MurmurNode, PostInput, FeedQuery, NodeStatus, PeerView, Thread } from './node/types.js'
@@ -33,6 +33,8 @@ export interface CreateNodeOptions {
   transports?: Array<(components: any) => Transport>
   logger?: ComponentLogger
   sync?: Partial<SyncOptions>
+  /** more connection rules for libp2p (integration tests hold a topology with it) */
+  connectionGater?: ConnectionGater
 }
 
 const DEFAULT_FEED_LIMIT = 50
@@ -59,7 +61,8 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     mdns,
     loopbackOnly: config.loopbackOnly,
     logger,
-    ...(options.transports != null ? { transports: options.transports } : {})
+    ...(options.transports != null ? { transports: options.transports } : {}),
+    ...(options.connectionGater != null ? { connectionGater: options.connectionGater } : {})
   })
 
   const ingestor = createIngestor({

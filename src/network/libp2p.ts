@@ -18,7 +18,7 @@ import type { GossipSub, Message as GossipMessage } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
-import type { Libp2p, PrivateKey, Transport, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
+import type { Libp2p, PrivateKey, Transport, PeerDiscovery, ComponentLogger, ConnectionGater } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export const GOSSIP_PROTOCOLS = ['/meshsub/1.2.0', '/meshsub/1.1.0']
@@ -44,6 +44,8 @@ export interface NetworkOptions {
   /** replaces TCP + WebSockets (integration tests run on the in-memory transport) */
   transports?: Array<(components: any) => Transport>
   logger?: ComponentLogger
+  /** more connection rules (integration tests use it to hold a topology) */
+  connectionGater?: ConnectionGater
 }
 
 const encoder = new TextEncoder()
@@ -83,9 +85,12 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
-    connectionGater: options.loopbackOnly
-      ? { denyDialMultiaddr: (addr: Multiaddr) => !isLoopback(addr) }
-      : { denyDialMultiaddr: () => false },
+    connectionGater: {
+      ...options.connectionGater,
+      ...(options.loopbackOnly
+        ? { denyDialMultiaddr: (addr: Multiaddr) => !isLoopback(addr) }
+        : { denyDialMultiaddr: () => false })
+    },
     ...(options.logger != null ? { logger: options.logger } : {}),
     services: {
       identify: identify(),
