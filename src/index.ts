@@ -113,7 +113,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     const me = await myAuthorIn(rootId)
     const isMine = post.kind === 'post' ? post.isMine : post.author === me
     const myReaction = await store.myReaction(post.id, me)
-    return toView(post, { isMine, ...extra, ...(myReaction != null ? { myReaction } : {}), warnings: moderation.warnings(post.id) })
+    return toView(post, { isMine, ...extra, ...(myReaction != null ? { myReaction } : {}), warnings: moderation.warnings(post.id), hidden: moderation.isExcluded(post) })
   }
 
   async function announce (message: Message): Promise<void> {

@@ -30,6 +30,8 @@ export interface PostView {
   distance?: string
   /** labels a followed moderator gave it whose action here is `warn` (the page blurs it); absent when none */
   warnings?: string[]
+  /** true when the user's mutes or a followed moderator's label hide it (a thread's root, a live event); absent otherwise */
+  hidden?: boolean
 }
 
 export interface ViewContext {
@@ -39,6 +41,7 @@ export interface ViewContext {
   myReaction?: number
   distance?: string
   warnings?: string[]
+  hidden?: boolean
 }
 
 export function toView (post: StoredPost, ctx: ViewContext): PostView {
@@ -63,6 +66,7 @@ export function toView (post: StoredPost, ctx: ViewContext): PostView {
     root: post.root,
     myReaction: ctx.myReaction ?? 0,
     ...(ctx.distance != null ? { distance: ctx.distance } : {}),
-    ...(ctx.warnings != null && ctx.warnings.length > 0 ? { warnings: ctx.warnings } : {})
+    ...(ctx.warnings != null && ctx.warnings.length > 0 ? { warnings: ctx.warnings } : {}),
+    ...(ctx.hidden === true ? { hidden: true } : {})
   }
 }
