@@ -109,6 +109,8 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   }
 
   async function view (post: StoredPost, extra: { opAuthor?: string, distance?: string } = {}): Promise<PostView> {
+    // a label or report belongs to no thread: nothing of the user's to look up
+    if (post.kind === 'label' || post.kind === 'report') return toView(post, { isMine: false })
     const rootId = post.kind === 'post' ? post.id : post.root
     const me = await myAuthorIn(rootId)
     const isMine = post.kind === 'post' ? post.isMine : post.author === me
@@ -136,7 +138,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   async function requirePost (id: string): Promise<StoredPost> {
     if (!/^[0-9a-f]{64}$/.test(id)) throw new BadRequestError('a post id is 64 lower-case hex characters', 'BAD_ID')
     const post = await store.get(id)
-    if (post == null || post.kind === 'reaction' || post.kind === 'delete') throw new NotFoundError(`no post ${id} on this node`)
+    if (post == null || (post.kind !== 'post' && post.kind !== 'reply')) throw new NotFoundError(`no post ${id} on this node`)
     return post
   }
 

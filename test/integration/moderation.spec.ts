@@ -69,6 +69,16 @@ describe('integration: moderation', function () {
     assert.ok(await inFeed(other, topic, spam.id), 'a moderator the node does not follow has no say')
     assert.equal((await other.feed({ topic })).find(p => p.id === spam.id)?.warnings, undefined)
 
+    // a node that follows the moderator later gets the labels published before, by sync
+    const late = await make([topic])
+    await connect(author, late)
+    await connect(moderator, late)
+    await waitFor('the late follower has the post', async () => (await late.store.get(spam.id)) != null)
+    assert.ok(await inFeed(late, topic, spam.id))
+    await moderator.join(`mod:${modId}`)
+    await late.followModerator({ id: modId })
+    await waitFor('the earlier label reaches the late follower', async () => !await inFeed(late, topic, spam.id))
+
     // a moderator can take its label back
     await moderator.label([spam.id], 'clear')
     await waitFor('the cleared post back in the follower feed', async () => await inFeed(hider, topic, spam.id))
