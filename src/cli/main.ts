@@ -13,6 +13,9 @@ const USAGE = `murmur: anonymous murmurs over a peer-to-peer network, with no se
 
   murmur start [--data DIR] [--listen MULTIADDR]... [--api HOST:PORT] [--bootstrap MULTIADDR]...
                [--join TOPIC]... [--no-mdns] [--pow-bits N] [--config FILE]
+  murmur relay [--data DIR] [--listen MULTIADDR]... [--announce MULTIADDR]... [--admin HOST:PORT]
+               [--topics TOPIC,... | --all-topics] [--retention DURATION] [--reservations N]
+               [--bootstrap MULTIADDR]... [--config FILE]
   murmur post TEXT [--tag T]... [--geo LAT,LON | --geohash G] [--ttl DURATION]
   murmur feed [--topic TOPIC | --near LAT,LON] [--sort hot|new|top] [--limit N]
   murmur show ID
@@ -22,7 +25,8 @@ const USAGE = `murmur: anonymous murmurs over a peer-to-peer network, with no se
   murmur peers | murmur status
 
 A TOPIC is tag:NAME (or #NAME) or geo:CELL (a 4-character geohash).
-Every command but start takes --api HOST:PORT (default ${defaultApi()}) and --json.`
+A node behind a NAT listens through a relay: murmur start --listen /p2p-circuit --bootstrap RELAY.
+Every command but start and relay takes --api HOST:PORT (default ${defaultApi()}) and --json.`
 
 const COMMON = { api: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const
 
@@ -156,10 +160,10 @@ export async function main (argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n')
     return name == null ? 2 : 0
   }
-  if (name === 'start') {
+  if (name === 'start' || name === 'relay') {
     // loaded only here: the client commands stay quick without libp2p and LevelDB
     const { startCommand } = await import('./start.js')
-    await startCommand(rest)
+    await startCommand(rest, name === 'start' ? 'node' : 'relay')
     return -1
   }
   const command = COMMANDS[name]

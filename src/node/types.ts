@@ -39,6 +39,8 @@ export interface NodeStatus {
   /** history sync sessions running and done, bytes exchanged */
   sync: SyncStatus
   powBits: number
+  /** a community relay's circuit-relay reservations */
+  relay?: { reservations: number, max: number }
 }
 
 export interface PeerView {
@@ -73,6 +75,8 @@ export interface MurmurNode {
   stop(): Promise<void>
   addresses(): string[]
   status(): Promise<NodeStatus>
+  /** Prometheus text exposition (config `metrics`), else NotFoundError */
+  metrics(): Promise<{ contentType: string, body: string }>
   post(input: PostInput): Promise<PostView>
   reply(id: string, text: string): Promise<PostView>
   react(id: string, value: 1 | -1): Promise<PostView>

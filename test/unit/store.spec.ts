@@ -407,6 +407,27 @@ describe('store: ingest and state', () => {
     })
   })
 
+  describe('trim (a retention shorter than posts live)', () => {
+    it('evicts a topic\'s root posts created before the cut, with their threads, and nothing else', async () => {
+      const old = makePost({ createdAt: T0, tags: ['lyon'], geohash: '' })
+      const oldReply = makeReply(old, { createdAt: T0 + 5_000 })
+      const recent = makePost({ createdAt: T0 + 10_000, tags: ['lyon'], geohash: '' })
+      const elsewhere = makePost({ createdAt: T0, tags: ['paris'], geohash: '' })
+      await store.ingest([old, oldReply, recent, elsewhere])
+      await store.markMine(old.id, 'ab01')
+      assert.equal(await store.trim('tag:lyon', T0 + 10_000), 1)
+      assert.equal(await store.get(old.id), undefined)
+      assert.equal(await store.get(oldReply.id), undefined)
+      assert.ok(await store.get(recent.id) !== undefined)
+      assert.ok(await store.get(elsewhere.id) !== undefined)
+      assert.deepEqual(await collect(store.topicEntries('tag:lyon', 0, T0 + 100_000)), [{ createdAt: recent.createdAt, id: recent.id }])
+      assert.equal(await store.count(), 2)
+      // an eviction, not a delete: the author can still delete their post elsewhere
+      assert.equal(await store.mineNonce(old.id), 'ab01')
+      assert.equal(await store.trim('tag:lyon', T0 + 10_000), 0)
+    })
+  })
+
   describe('mine, topics, settings', () => {
     it('remembers the nonce of my posts', async () => {
       const post = makePost()
