@@ -351,6 +351,12 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
 
     topics: () => gossip.joined(),
 
+    async syncTopic (topic) {
+      const name = formatTopic(parseTopic(topic))
+      if (!gossip.joined().includes(name)) throw new BadRequestError(`join ${name} before syncing it`, 'NOT_JOINED')
+      return sync.syncTopic(name)
+    },
+
     peers (): PeerView[] {
       const subscribers = new Map<string, string[]>()
       for (const topic of gossip.joined()) {

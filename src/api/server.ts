@@ -55,7 +55,8 @@ export function createApiServer ({ node, listen, webRoot, admin = false }: ApiSe
     ['POST', '/api/posts/:id/replies', async (req, { id }) => [201, await node.reply(id, text(await readJson(req)))]],
     ['POST', '/api/posts/:id/reactions', async (req, { id }) => [200, await node.react(id, reactionValue(await readJson(req)))]],
     ['POST', '/api/topics', async (req) => [201, { topic: await node.join(topicOf(await readJson(req))), topics: node.topics() }]],
-    ['DELETE', '/api/topics/:topic', async (_req, { topic }) => [200, { topic: await node.leave(topic), topics: node.topics() }]]
+    ['DELETE', '/api/topics/:topic', async (_req, { topic }) => [200, { topic: await node.leave(topic), topics: node.topics() }]],
+    ['POST', '/api/sync', async (req) => [200, await node.syncTopic(topicOf(await readJson(req)))]]
   ]
   const route = createRouter(routes)
 

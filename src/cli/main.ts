@@ -5,9 +5,11 @@
 import { parseArgs } from 'node:util'
 import { request, defaultApi, UnreachableError } from './client.js'
 import { parseDuration, parseLatLon } from './args.js'
-import { formatFeed, formatPost } from './format.js'
+import { formatFeed, formatPost, syncProgressLine } from './format.js'
 import { MurmurError, BadRequestError, ConfigError } from '../errors.js'
 import type { PostView } from '../node/views.js'
+import type { NodeStatus } from '../node/types.js'
+import type { SyncTopicSummary } from '../sync/index.js'
 
 const USAGE = `murmur: anonymous murmurs over a peer-to-peer network, with no server
 
@@ -22,6 +24,7 @@ const USAGE = `murmur: anonymous murmurs over a peer-to-peer network, with no se
   murmur reply ID TEXT
   murmur like ID | murmur dislike ID | murmur delete ID
   murmur join TOPIC | murmur leave TOPIC | murmur topics
+  murmur sync TOPIC        (fetch a joined topic's history from its peers now, with a progress bar)
   murmur peers | murmur status
 
 A TOPIC is tag:NAME (or #NAME) or geo:CELL (a 4-character geohash).
@@ -117,6 +120,35 @@ const COMMANDS: Record<string, Command> = {
       return { json: result, text: result.topics.length === 0 ? 'no topics joined' : result.topics.join('\n') }
     }
   },
+  sync: {
+    positionals: 1,
+    async run (api, [topic], values) {
+      // the bar goes to a terminal only: scripts and pipes get the summary line
+      const bar = process.stderr.isTTY && values.json !== true
+      const finished = request<SyncTopicSummary>(api, 'POST', '/api/sync', { topic })
+      let done = false
+      const drawing = (async () => {
+        while (bar && !done) {
+          const status = await request<NodeStatus>(api, 'GET', '/api/status').catch(() => undefined)
+          if (status != null && !done) process.stderr.write(`\r\x1b[2K${syncProgressLine(topic, status.sync.sessions)}`)
+          await new Promise(resolve => setTimeout(resolve, 250))
+        }
+      })()
+      try {
+        const summary = await finished
+        return {
+          json: summary,
+          text: summary.peers === 0
+            ? `no connected peer shares ${summary.topic} yet: history arrives as they appear`
+            : `synced ${summary.topic} with ${summary.ok} of ${summary.peers} peer${summary.peers === 1 ? '' : 's'}: ${summary.stored} new message${summary.stored === 1 ? '' : 's'}${summary.failed > 0 ? ` (${summary.failed} failed)` : ''}`
+        }
+      } finally {
+        done = true
+        await drawing
+        if (bar) process.stderr.write('\r\x1b[2K')
+      }
+    }
+  },
   peers: {
     positionals: 0,
     async run (api) {
@@ -130,18 +162,25 @@ const COMMANDS: Record<string, Command> = {
   status: {
     positionals: 0,
     async run (api) {
-      const s = await request(api, 'GET', '/api/status')
+      const s = await request<NodeStatus>(api, 'GET', '/api/status')
+      const running = [...new Set(s.sync.sessions.filter(x => x.role === 'initiator').map(x => x.topic))]
       const text = [
-        `peer id    ${String(s.peerId)}`,
-        `peers      ${String(s.peers)}`,
-        `posts      ${String(s.posts)}`,
-        `topics     ${(s.topics as string[]).join(', ') || '(none)'}`,
+        `peer id    ${s.peerId}`,
+        `peers      ${s.peers}`,
+        `posts      ${s.posts}`,
+        `topics     ${s.topics.join(', ') || '(none)'}`,
+        `sync       ${s.sync.active} running, ${s.sync.completed} done, ${s.sync.failed} failed, ${kib(s.sync.bytesIn)} in, ${kib(s.sync.bytesOut)} out`,
+        ...running.map(topic => `  ${syncProgressLine(topic, s.sync.sessions)}`),
         'addresses',
-        ...(s.addresses as string[]).map(a => `  ${a}`)
+        ...s.addresses.map(a => `  ${a}`)
       ].join('\n')
       return { json: s, text }
     }
   }
+}
+
+function kib (bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`
 }
 
 function reaction (value: 1 | -1): Command {

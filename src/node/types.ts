@@ -7,7 +7,7 @@ import type { GossipCounters } from '../network/gossip.js'
 import type { PostStore } from '../store/index.js'
 import type { Ingestor } from './ingest.js'
 import type { TopicDiscovery } from '../network/discovery.js'
-import type { Sync, SyncStatus } from '../sync/index.js'
+import type { Sync, SyncStatus, SyncTopicSummary } from '../sync/index.js'
 
 export interface PostInput {
   text: string
@@ -86,5 +86,7 @@ export interface MurmurNode {
   join(topic: string): Promise<string>
   leave(topic: string): Promise<string>
   topics(): string[]
+  /** a history sync of a joined topic with each of its connected subscribers, now */
+  syncTopic(topic: string): Promise<SyncTopicSummary>
   peers(): PeerView[]
 }
