@@ -1,6 +1,7 @@
 // Human-readable output for the CLI: posts as short cards, ages and scores at a glance.
 
 import type { PostView } from '../node/views.js'
+import { topicProgress } from '../sync/progress.js'
 import type { SyncSessionView } from '../sync/index.js'
 
 const BAR_WIDTH = 24
@@ -10,12 +11,9 @@ const BAR_WIDTH = 24
  * what the peers have that we lack, once reconciliation has told us how much that is.
  */
 export function syncProgressLine (topic: string, sessions: SyncSessionView[]): string {
-  const mine = sessions.filter(s => s.topic === topic && s.role === 'initiator')
-  if (mine.length === 0) return `${topic}  waiting for a peer to sync with…`
-  const need = mine.reduce((n, s) => n + s.need, 0)
-  const received = mine.reduce((n, s) => n + s.received, 0)
-  const reconciling = mine.some(s => s.phase === 'open' || s.phase === 'reconcile')
-  const peers = `${mine.length} peer${mine.length === 1 ? '' : 's'}`
+  const { peers: n, need, received, reconciling } = topicProgress(topic, sessions)
+  if (n === 0) return `${topic}  waiting for a peer to sync with…`
+  const peers = `${n} peer${n === 1 ? '' : 's'}`
   if (reconciling && need === 0) return `${topic}  comparing histories with ${peers}…`
   const done = need === 0 ? 1 : Math.min(1, received / need)
   const filled = Math.round(done * BAR_WIDTH)

@@ -9,6 +9,7 @@ import { formatFeed, formatPost, syncProgressLine } from './format.js'
 import { MurmurError, BadRequestError, ConfigError } from '../errors.js'
 import type { PostView } from '../node/views.js'
 import type { NodeStatus } from '../node/types.js'
+import { syncingTopics } from '../sync/progress.js'
 import type { SyncTopicSummary } from '../sync/index.js'
 
 const USAGE = `murmur: anonymous murmurs over a peer-to-peer network, with no server
@@ -163,7 +164,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: 0,
     async run (api) {
       const s = await request<NodeStatus>(api, 'GET', '/api/status')
-      const running = [...new Set(s.sync.sessions.filter(x => x.role === 'initiator').map(x => x.topic))]
+      const running = syncingTopics(s.sync.sessions)
       const text = [
         `peer id    ${s.peerId}`,
         `peers      ${s.peers}`,

@@ -8,8 +8,7 @@ import type { NodeStatus, PeerView, Thread } from '../node/types.js'
 
 export type { PostView, PeerView, Thread }
 
-/** /api/status, with the optional sync progress a node may report. */
-export type Status = NodeStatus & { sync?: unknown }
+export type Status = NodeStatus
 
 export class ApiError extends Error {
   readonly code: string
