@@ -13,35 +13,33 @@ import { isLoopback, multiaddr } from '../network/libp2p.js'
 import type { MurmurNode } from '../node/types.js'
 import type { ApiServer } from '../api/server.js'
 
-export const START_OPTIONS = {
+/** Flags both `start` and `relay` take. */
+const NODE_OPTIONS = {
   data: { type: 'string' },
   listen: { type: 'string', multiple: true },
   announce: { type: 'string', multiple: true },
-  api: { type: 'string' },
   bootstrap: { type: 'string', multiple: true },
-  join: { type: 'string', multiple: true },
-  mdns: { type: 'boolean' },
-  'no-mdns': { type: 'boolean' },
   'pow-bits': { type: 'string' },
   'loopback-only': { type: 'boolean' },
   config: { type: 'string' },
   json: { type: 'boolean' }
 } as const
 
-export const RELAY_OPTIONS = {
-  data: { type: 'string' },
-  listen: { type: 'string', multiple: true },
-  announce: { type: 'string', multiple: true },
+const START_OPTIONS = {
+  ...NODE_OPTIONS,
+  api: { type: 'string' },
+  join: { type: 'string', multiple: true },
+  mdns: { type: 'boolean' },
+  'no-mdns': { type: 'boolean' }
+} as const
+
+const RELAY_OPTIONS = {
+  ...NODE_OPTIONS,
   admin: { type: 'string' },
-  bootstrap: { type: 'string', multiple: true },
   topics: { type: 'string', multiple: true },
   'all-topics': { type: 'boolean' },
   retention: { type: 'string' },
-  reservations: { type: 'string' },
-  'pow-bits': { type: 'string' },
-  'loopback-only': { type: 'boolean' },
-  config: { type: 'string' },
-  json: { type: 'boolean' }
+  reservations: { type: 'string' }
 } as const
 
 export type Mode = 'node' | 'relay'
