@@ -1,40 +1,21 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createStore } from '../../src/store/index.js'
+import { useTempStore, collect } from '../helpers/temp-store.js'
 import { T0, makeDelete, makePost, makeReaction, makeReply, randomHex } from '../fixtures/messages.js'
-import type { IngestResult, PostStore, StoreOptions, TopicEntry } from '../../src/store/index.js'
-
-async function collect (entries: AsyncIterable<TopicEntry>): Promise<TopicEntry[]> {
-  const out: TopicEntry[] = []
-  for await (const e of entries) out.push(e)
-  return out
-}
+import type { IngestResult, PostStore, StoreOptions } from '../../src/store/index.js'
 
 function statuses (results: IngestResult[]): string[] {
   return results.map(r => r.code === undefined ? r.status : `${r.status}:${r.code}`)
 }
 
 describe('store: ingest and state', () => {
-  let dir: string
+  const temp = useTempStore()
   let store: PostStore
+  beforeEach(() => { store = temp.store })
 
   async function open (options: Partial<StoreOptions> = {}): Promise<PostStore> {
-    store = createStore({ path: join(dir, 'db'), ...options })
-    await store.start()
+    store = await temp.open(options)
     return store
   }
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'murmur-store-'))
-    await open()
-  })
-
-  afterEach(async () => {
-    await store.stop()
-    await rm(dir, { recursive: true, force: true })
-  })
 
   describe('lifecycle', () => {
     it('start on an open store is a no-op, stop twice is harmless', async () => {
