@@ -46,18 +46,20 @@ export function createApiServer ({ node, listen, webRoot, admin = false }: ApiSe
     ['GET', '/api/topics', async () => [200, { topics: node.topics() }]],
     ['GET', '/api/peers', async () => [200, { peers: node.peers() }]]
   ]
-  const routes: Route[] = admin ? readOnly : [
-    ...readOnly,
-    ['GET', '/api/feed', async (_req, _params, url) => [200, { posts: await node.feed(feedQuery(url.searchParams)) }]],
-    ['POST', '/api/posts', async (req) => [201, await node.post(postInput(await readJson(req)))]],
-    ['GET', '/api/posts/:id', async (_req, { id }) => [200, await node.thread(id)]],
-    ['DELETE', '/api/posts/:id', async (_req, { id }) => { await node.remove(id); return [200, { deleted: id }] }],
-    ['POST', '/api/posts/:id/replies', async (req, { id }) => [201, await node.reply(id, text(await readJson(req)))]],
-    ['POST', '/api/posts/:id/reactions', async (req, { id }) => [200, await node.react(id, reactionValue(await readJson(req)))]],
-    ['POST', '/api/topics', async (req) => [201, { topic: await node.join(topicOf(await readJson(req))), topics: node.topics() }]],
-    ['DELETE', '/api/topics/:topic', async (_req, { topic }) => [200, { topic: await node.leave(topic), topics: node.topics() }]],
-    ['POST', '/api/sync', async (req) => [200, await node.syncTopic(topicOf(await readJson(req)))]]
-  ]
+  const routes: Route[] = admin
+    ? readOnly
+    : [
+        ...readOnly,
+        ['GET', '/api/feed', async (_req, _params, url) => [200, { posts: await node.feed(feedQuery(url.searchParams)) }]],
+        ['POST', '/api/posts', async (req) => [201, await node.post(postInput(await readJson(req)))]],
+        ['GET', '/api/posts/:id', async (_req, { id }) => [200, await node.thread(id)]],
+        ['DELETE', '/api/posts/:id', async (_req, { id }) => { await node.remove(id); return [200, { deleted: id }] }],
+        ['POST', '/api/posts/:id/replies', async (req, { id }) => [201, await node.reply(id, text(await readJson(req)))]],
+        ['POST', '/api/posts/:id/reactions', async (req, { id }) => [200, await node.react(id, reactionValue(await readJson(req)))]],
+        ['POST', '/api/topics', async (req) => [201, { topic: await node.join(topicOf(await readJson(req))), topics: node.topics() }]],
+        ['DELETE', '/api/topics/:topic', async (_req, { topic }) => [200, { topic: await node.leave(topic), topics: node.topics() }]],
+        ['POST', '/api/sync', async (req) => [200, await node.syncTopic(topicOf(await readJson(req)))]]
+      ]
   const route = createRouter(routes)
 
   const onPost = (evt: Event): void => {

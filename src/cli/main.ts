@@ -127,11 +127,12 @@ const COMMANDS: Record<string, Command> = {
       // the bar goes to a terminal only: scripts and pipes get the summary line
       const bar = process.stderr.isTTY && values.json !== true
       const finished = request<SyncTopicSummary>(api, 'POST', '/api/sync', { topic })
-      let done = false
+      const done = new AbortController()
       const drawing = (async () => {
-        while (bar && !done) {
+        if (!bar) return
+        while (!done.signal.aborted) {
           const status = await request<NodeStatus>(api, 'GET', '/api/status').catch(() => undefined)
-          if (status != null && !done) process.stderr.write(`\r\x1b[2K${syncProgressLine(topic, status.sync.sessions)}`)
+          if (status != null && !done.signal.aborted) process.stderr.write(`\r\x1b[2K${syncProgressLine(topic, status.sync.sessions)}`)
           await new Promise(resolve => setTimeout(resolve, 250))
         }
       })()
@@ -144,7 +145,7 @@ const COMMANDS: Record<string, Command> = {
             : `synced ${summary.topic} with ${summary.ok} of ${summary.peers} peer${summary.peers === 1 ? '' : 's'}: ${summary.stored} new message${summary.stored === 1 ? '' : 's'}${summary.failed > 0 ? ` (${summary.failed} failed)` : ''}`
         }
       } finally {
-        done = true
+        done.abort()
         await drawing
         if (bar) process.stderr.write('\r\x1b[2K')
       }

@@ -12,7 +12,7 @@ describe('cli: sync progress line', () => {
     assert.equal(syncProgressLine('tag:lyon', [session({ phase: 'reconcile' })]), 'tag:lyon  comparing histories with 1 peer…')
     const line = syncProgressLine('tag:lyon', [session({ need: 100, received: 50 }), session({ peer: 'q', need: 100, received: 0 })])
     assert.equal(line, `tag:lyon  ${'█'.repeat(6)}${'░'.repeat(18)}  50/200 messages from 2 peers`)
-    assert.match(syncProgressLine('tag:lyon', [session({ need: 10, received: 10 })]), /█{24}  10\/10/)
+    assert.match(syncProgressLine('tag:lyon', [session({ need: 10, received: 10 })]), /█{24} {2}10\/10/)
   })
 
   it('counts only this topic\'s sessions that we started', () => {
