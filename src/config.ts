@@ -7,6 +7,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from './errors.js'
 import { parseTopic, formatTopic } from './geo/index.js'
 import { checkFollow, type FollowedModerator } from './moderation/rules.js'
+import { MAX_TTL_MS } from './post/constants.js'
 
 export interface MurmurConfig {
   /** folder holding the keys and the LevelDB store */
@@ -31,6 +32,17 @@ export interface MurmurConfig {
   purgeIntervalMs: number
   /** per-topic cap on stored root posts; the oldest are evicted past it */
   topicQuota: number
+  /** how long posts are kept (never past their own expiry) and reconciled by sync */
+  retentionMs: number
+  /** serve circuit-relay-v2 (a community relay), so peers behind NAT can be reached through us */
+  relay: boolean
+  /** circuit-relay reservations held at once */
+  relayReservations: number
+  /** join every murmur topic a connected peer subscribes to (a community relay), up to maxTopics */
+  allTopics: boolean
+  maxTopics: number
+  /** libp2p and murmur metrics in Prometheus format at /metrics on the API address */
+  metrics: boolean
   /**
    * moderators followed at every start (a relay's policy), as `{ id, hide?, warn?, drop? }`
    * with lists of labels; see docs/moderation.md
@@ -40,6 +52,7 @@ export interface MurmurConfig {
 
 export const DEFAULT_API_PORT = 7717
 export const DEFAULT_POW_BITS = 16
+export const DEFAULT_RELAY_ADMIN_PORT = 7718
 
 export function defaultDataDir (): string {
   return process.env.MURMUR_DATA ?? join(homedir(), '.murmur')
@@ -59,7 +72,30 @@ export function defaultConfig (): MurmurConfig {
     loopbackOnly: false,
     purgeIntervalMs: 60_000,
     topicQuota: 50_000,
+    retentionMs: MAX_TTL_MS,
+    relay: false,
+    relayReservations: 128,
+    allTopics: false,
+    maxTopics: 1_000,
+    metrics: false,
     moderators: []
+  }
+}
+
+/**
+ * What `murmur relay` changes over a node's defaults: public listeners, the relay service,
+ * every topic, room for more history, metrics, and an admin address apart from a user's node.
+ */
+export function relayDefaults (): Partial<MurmurConfig> {
+  return {
+    dataDir: process.env.MURMUR_DATA ?? join(homedir(), '.murmur-relay'),
+    listen: ['/ip4/0.0.0.0/tcp/4001', '/ip4/0.0.0.0/tcp/4002/ws'],
+    api: `127.0.0.1:${DEFAULT_RELAY_ADMIN_PORT}`,
+    mdns: false,
+    relay: true,
+    allTopics: true,
+    topicQuota: 200_000,
+    metrics: true
   }
 }
 
@@ -94,7 +130,12 @@ export function validateConfig (config: MurmurConfig): MurmurConfig {
   if (!Number.isInteger(out.powBits) || out.powBits < 0 || out.powBits > 32) throw new ConfigError('powBits must be a whole number from 0 to 32')
   if (!Number.isInteger(out.purgeIntervalMs) || out.purgeIntervalMs < 1000) throw new ConfigError('purgeIntervalMs must be at least 1000')
   if (!Number.isInteger(out.topicQuota) || out.topicQuota < 1) throw new ConfigError('topicQuota must be a positive whole number')
-  if (typeof out.loopbackOnly !== 'boolean') throw new ConfigError('loopbackOnly must be true or false')
+  for (const key of ['loopbackOnly', 'relay', 'allTopics', 'metrics'] as const) {
+    if (typeof out[key] !== 'boolean') throw new ConfigError(`${key} must be true or false`)
+  }
+  if (!Number.isInteger(out.retentionMs) || out.retentionMs < 60_000 || out.retentionMs > MAX_TTL_MS) throw new ConfigError(`retention must be from 1 minute to ${MAX_TTL_MS / 86_400_000} days (no post lives longer)`)
+  if (!Number.isInteger(out.relayReservations) || out.relayReservations < 1) throw new ConfigError('relayReservations must be a positive whole number')
+  if (!Number.isInteger(out.maxTopics) || out.maxTopics < 1) throw new ConfigError('maxTopics must be a positive whole number')
   if (!Array.isArray(out.moderators)) throw new ConfigError('moderators must be a list of { id, hide?, warn?, drop? }')
   try {
     out.moderators = out.moderators.map(checkFollow)

@@ -10,6 +10,8 @@ import { createStore } from './store/index.js'
 import { createNetwork, isLoopback, multiaddr } from './network/libp2p.js'
 import { createGossip } from './network/gossip.js'
 import { createTopicDiscovery } from './network/discovery.js'
+import { createTopicFollower } from './network/follow.js'
+import { createMetrics } from './metrics/index.js'
 import { createSync, type SyncOptions } from './sync/index.js'
 import { createIngestor } from './node/ingest.js'
 import { loadIdentity } from './node/identity.js'
@@ -52,6 +54,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   const events = new EventTarget()
   const pow = uniformPolicy(config.powBits)
   const mdns = config.mdns === 'auto' ? config.listen.some(a => !isLoopback(multiaddr(a))) : config.mdns
+  const metrics = config.metrics ? createMetrics() : undefined
 
   const libp2p = await createNetwork({
     privateKey: identity.privateKey,
@@ -61,6 +64,8 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     mdns,
     loopbackOnly: config.loopbackOnly,
     logger,
+    ...(config.relay ? { relayReservations: config.relayReservations } : {}),
+    ...(metrics != null ? { metrics: metrics.libp2p } : {}),
     ...(options.transports != null ? { transports: options.transports } : {}),
     ...(options.connectionGater != null ? { connectionGater: options.connectionGater } : {})
   })
@@ -82,8 +87,12 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     ingestor,
     log: logger.forComponent('murmur:sync'),
     topics: () => gossip.joined(),
-    ...(options.sync != null ? { options: options.sync } : {})
+    // reconcile only what this node keeps, or what it trims would come back every session
+    options: { windowMs: config.retentionMs, ...options.sync }
   })
+  const follower = config.allTopics
+    ? createTopicFollower({ libp2p, log: logger.forComponent('murmur:follow'), joined: () => gossip.joined(), join: async (topic) => await node.join(topic), maxTopics: config.maxTopics })
+    : undefined
 
   // Public keys of this user's pseudonym per thread: isMine for replies and reactions.
   const myThreadKeys = new Map<string, string>()
@@ -213,14 +222,16 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         if (libp2p.getConnections().length >= TARGET_PEERS) return
         libp2p.dial(evt.detail.id).catch(err => { log('could not dial discovered peer - %e', err) })
       })
+      follower?.start()
       purgeTimer = setInterval(() => {
-        store.purge(Date.now()).catch(err => { log.error('purge failed - %e', err) })
+        cleanUp().catch(err => { log.error('purge failed - %e', err) })
       }, config.purgeIntervalMs)
       purgeTimer.unref()
-      await store.purge(Date.now())
+      await cleanUp()
     },
 
     async stop () {
+      follower?.stop()
       clearInterval(purgeTimer)
       await discovery.stop()
       await sync.stop()
@@ -242,6 +253,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         gossip: gossip.counters(),
         sync: sync.progress(),
         powBits: config.powBits,
+        ...(libp2p.services.relay != null ? { relay: { reservations: libp2p.services.relay.reservations.size, max: config.relayReservations } } : {}),
         moderation: {
           moderatorId: node.moderationSettings().moderatorId,
           following: moderation.followed().length,
@@ -250,6 +262,22 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
           reports: stats.reports
         }
       }
+    },
+
+    async metrics () {
+      if (metrics == null) throw new NotFoundError('metrics are off on this node (config: "metrics": true)')
+      const [stats, status] = await Promise.all([store.stats(), node.status()])
+      return metrics.render({
+        peers: status.peers,
+        topics: status.topics.length,
+        stored: { post: stats.posts, reply: stats.replies, reaction: stats.reactions, delete: stats.deletes },
+        messages: { ...status.gossip },
+        syncSessions: { completed: status.sync.completed, failed: status.sync.failed },
+        syncActive: status.sync.active,
+        syncBytes: { in: status.sync.bytesIn, out: status.sync.bytesOut },
+        syncDenied: status.sync.denied,
+        relayReservations: status.relay?.reservations ?? 0
+      })
     },
 
     async post (input) {
@@ -359,6 +387,12 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
 
     topics: () => gossip.joined(),
 
+    async syncTopic (topic) {
+      const name = formatTopic(parseTopic(topic))
+      if (!gossip.joined().includes(name)) throw new BadRequestError(`join ${name} before syncing it`, 'NOT_JOINED')
+      return sync.syncTopic(name)
+    },
+
     peers (): PeerView[] {
       const subscribers = new Map<string, string[]>()
       for (const topic of gossip.joined()) {
@@ -380,6 +414,14 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   /** What the user chose not to see, applied while a feed is read so that stored posts obey new mutes too. */
   function filters (): { hideAtOrBelow: number, exclude: (post: StoredPost) => boolean } {
     return { hideAtOrBelow: moderation.settings().hideAtOrBelow, exclude: (post) => moderation.isExcluded(post) }
+  }
+
+  /** Expired messages go everywhere; a retention shorter than the longest life trims each topic too. */
+  async function cleanUp (): Promise<void> {
+    const now = Date.now()
+    await store.purge(now)
+    if (config.retentionMs >= MAX_TTL_MS) return
+    for (const topic of gossip.joined()) await store.trim(topic, now - config.retentionMs)
   }
 
   async function requireStored (id: string): Promise<StoredPost> {

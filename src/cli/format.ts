@@ -3,6 +3,24 @@
 import type { PostView } from '../node/views.js'
 import type { ModerationView, ReportView } from '../node/types.js'
 import { pseudonym } from '../post/pseudonym.js'
+import { topicProgress } from '../sync/progress.js'
+import type { SyncSessionView } from '../sync/index.js'
+
+const BAR_WIDTH = 24
+
+/**
+ * One line for the sync sessions of a topic in progress: a bar of what was fetched against
+ * what the peers have that we lack, once reconciliation has told us how much that is.
+ */
+export function syncProgressLine (topic: string, sessions: SyncSessionView[]): string {
+  const { peers: n, need, received, reconciling } = topicProgress(topic, sessions)
+  if (n === 0) return `${topic}  waiting for a peer to sync with…`
+  const peers = `${n} peer${n === 1 ? '' : 's'}`
+  if (reconciling && need === 0) return `${topic}  comparing histories with ${peers}…`
+  const done = need === 0 ? 1 : Math.min(1, received / need)
+  const filled = Math.round(done * BAR_WIDTH)
+  return `${topic}  ${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}  ${received}/${need} messages from ${peers}`
+}
 
 export function age (ms: number, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - ms) / 1000))

@@ -5,21 +5,27 @@
 import { parseArgs } from 'node:util'
 import { request, defaultApi, UnreachableError } from './client.js'
 import { parseDuration, parseLatLon } from './args.js'
-import { formatFeed, formatPost, formatModeration, formatReports } from './format.js'
+import { formatFeed, formatPost, formatModeration, formatReports, syncProgressLine } from './format.js'
 import { MurmurError, BadRequestError, ConfigError } from '../errors.js'
 import type { PostView } from '../node/views.js'
-import type { ModerationView, ReportView, SentReport, LabelView } from '../node/types.js'
+import type { ModerationView, ReportView, SentReport, LabelView, NodeStatus } from '../node/types.js'
+import { syncingTopics } from '../sync/progress.js'
+import type { SyncTopicSummary } from '../sync/index.js'
 
 const USAGE = `murmur: anonymous murmurs over a peer-to-peer network, with no server
 
   murmur start [--data DIR] [--listen MULTIADDR]... [--api HOST:PORT] [--bootstrap MULTIADDR]...
                [--join TOPIC]... [--no-mdns] [--pow-bits N] [--config FILE]
+  murmur relay [--data DIR] [--listen MULTIADDR]... [--announce MULTIADDR]... [--admin HOST:PORT]
+               [--topics TOPIC,... | --all-topics] [--retention DURATION] [--reservations N]
+               [--bootstrap MULTIADDR]... [--config FILE]
   murmur post TEXT [--tag T]... [--geo LAT,LON | --geohash G] [--ttl DURATION]
   murmur feed [--topic TOPIC | --near LAT,LON] [--sort hot|new|top] [--limit N]
   murmur show ID
   murmur reply ID TEXT
   murmur like ID | murmur dislike ID | murmur delete ID
   murmur join TOPIC | murmur leave TOPIC | murmur topics
+  murmur sync TOPIC        (fetch a joined topic's history from its peers now, with a progress bar)
   murmur peers | murmur status
   murmur mute word|tag|pseudonym VALUE | murmur unmute word|tag|pseudonym VALUE | murmur mutes
   murmur hide-below N
@@ -30,7 +36,8 @@ const USAGE = `murmur: anonymous murmurs over a peer-to-peer network, with no se
 A TOPIC is tag:NAME (or #NAME), geo:CELL (a 4-character geohash) or mod:MODERATOR.
 A pseudonym is muted by the id of one of its posts or replies. A MODERATOR is a moderator id
 (64 hex characters; \`murmur mods\` shows yours). Labels L: spam, harassment, hate, nsfw.
-Every command but start takes --api HOST:PORT (default ${defaultApi()}) and --json.`
+A node behind a NAT listens through a relay: murmur start --listen /p2p-circuit --bootstrap RELAY.
+Every command but start and relay takes --api HOST:PORT (default ${defaultApi()}) and --json.`
 
 const COMMON = { api: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const
 
@@ -121,6 +128,36 @@ const COMMANDS: Record<string, Command> = {
       return { json: result, text: result.topics.length === 0 ? 'no topics joined' : result.topics.join('\n') }
     }
   },
+  sync: {
+    positionals: 1,
+    async run (api, [topic], values) {
+      // the bar goes to a terminal only: scripts and pipes get the summary line
+      const bar = process.stderr.isTTY && values.json !== true
+      const finished = request<SyncTopicSummary>(api, 'POST', '/api/sync', { topic })
+      const done = new AbortController()
+      const drawing = (async () => {
+        if (!bar) return
+        while (!done.signal.aborted) {
+          const status = await request<NodeStatus>(api, 'GET', '/api/status').catch(() => undefined)
+          if (status != null && !done.signal.aborted) process.stderr.write(`\r\x1b[2K${syncProgressLine(topic, status.sync.sessions)}`)
+          await new Promise(resolve => setTimeout(resolve, 250))
+        }
+      })()
+      try {
+        const summary = await finished
+        return {
+          json: summary,
+          text: summary.peers === 0
+            ? `no connected peer shares ${summary.topic} yet: history arrives as they appear`
+            : `synced ${summary.topic} with ${summary.ok} of ${summary.peers} peer${summary.peers === 1 ? '' : 's'}: ${summary.stored} new message${summary.stored === 1 ? '' : 's'}${summary.failed > 0 ? ` (${summary.failed} failed)` : ''}`
+        }
+      } finally {
+        done.abort()
+        await drawing
+        if (bar) process.stderr.write('\r\x1b[2K')
+      }
+    }
+  },
   peers: {
     positionals: 0,
     async run (api) {
@@ -134,14 +171,17 @@ const COMMANDS: Record<string, Command> = {
   status: {
     positionals: 0,
     async run (api) {
-      const s = await request(api, 'GET', '/api/status')
+      const s = await request<NodeStatus>(api, 'GET', '/api/status')
+      const running = syncingTopics(s.sync.sessions)
       const text = [
-        `peer id    ${String(s.peerId)}`,
-        `peers      ${String(s.peers)}`,
-        `posts      ${String(s.posts)}`,
-        `topics     ${(s.topics as string[]).join(', ') || '(none)'}`,
+        `peer id    ${s.peerId}`,
+        `peers      ${s.peers}`,
+        `posts      ${s.posts}`,
+        `topics     ${s.topics.join(', ') || '(none)'}`,
+        `sync       ${s.sync.active} running, ${s.sync.completed} done, ${s.sync.failed} failed, ${kib(s.sync.bytesIn)} in, ${kib(s.sync.bytesOut)} out`,
+        ...running.map(topic => `  ${syncProgressLine(topic, s.sync.sessions)}`),
         'addresses',
-        ...(s.addresses as string[]).map(a => `  ${a}`)
+        ...s.addresses.map(a => `  ${a}`)
       ].join('\n')
       return { json: s, text }
     }
@@ -241,6 +281,10 @@ const MODERATION_COMMANDS: Record<string, Command> = {
   }
 }
 
+function kib (bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`
+}
+
 function reaction (value: 1 | -1): Command {
   return {
     positionals: 1,
@@ -257,10 +301,10 @@ export async function main (argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n')
     return name == null ? 2 : 0
   }
-  if (name === 'start') {
+  if (name === 'start' || name === 'relay') {
     // loaded only here: the client commands stay quick without libp2p and LevelDB
     const { startCommand } = await import('./start.js')
-    await startCommand(rest)
+    await startCommand(rest, name === 'start' ? 'node' : 'relay')
     return -1
   }
   const command = COMMANDS[name] ?? MODERATION_COMMANDS[name]

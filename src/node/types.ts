@@ -7,7 +7,7 @@ import type { GossipCounters } from '../network/gossip.js'
 import type { PostStore } from '../store/index.js'
 import type { Ingestor } from './ingest.js'
 import type { TopicDiscovery } from '../network/discovery.js'
-import type { Sync, SyncStatus } from '../sync/index.js'
+import type { Sync, SyncStatus, SyncTopicSummary } from '../sync/index.js'
 import type { Moderation, ModerationSettings, MuteType } from '../moderation/index.js'
 
 export interface PostInput {
@@ -40,6 +40,8 @@ export interface NodeStatus {
   /** history sync sessions running and done, bytes exchanged */
   sync: SyncStatus
   powBits: number
+  /** a community relay's circuit-relay reservations */
+  relay?: { reservations: number, max: number }
   moderation: {
     /** this node's moderator id (public key) */
     moderatorId: string
@@ -131,6 +133,8 @@ export interface MurmurNode {
   stop(): Promise<void>
   addresses(): string[]
   status(): Promise<NodeStatus>
+  /** Prometheus text exposition (config `metrics`), else NotFoundError */
+  metrics(): Promise<{ contentType: string, body: string }>
   post(input: PostInput): Promise<PostView>
   reply(id: string, text: string): Promise<PostView>
   react(id: string, value: 1 | -1): Promise<PostView>
@@ -140,6 +144,8 @@ export interface MurmurNode {
   join(topic: string): Promise<string>
   leave(topic: string): Promise<string>
   topics(): string[]
+  /** a history sync of a joined topic with each of its connected subscribers, now */
+  syncTopic(topic: string): Promise<SyncTopicSummary>
   peers(): PeerView[]
 
   moderationSettings(): ModerationView

@@ -1004,6 +1004,28 @@ export class LevelPostStore implements PostStore {
     }
   }
 
+  async trim (topic: string, before: number): Promise<number> {
+    if (!Number.isFinite(before)) throw new BadRequestError('before must be a number of ms', 'BAD_REQUEST')
+    const prefix = lstr(canonicalTopic(topic))
+    let removed = 0
+    while (true) {
+      const n = await this.serialise(async () => {
+        const { db, t } = this.tables()
+        const old = await t.byTopic.sub.keys({ gte: prefix, lt: concat(prefix, u64(Math.floor(before))), limit: PURGE_BATCH }).all()
+        const tx = new Tx(db)
+        for (const key of old) {
+          const { id } = tailEntry(key)
+          const rec = await tx.get(t.records, idBytes(id))
+          if (rec !== undefined) await this.removeTree(tx, t, id, rec, 'evict', new Set())
+        }
+        await tx.commit()
+        return old.length
+      })
+      removed += n
+      if (n < PURGE_BATCH) return removed
+    }
+  }
+
   /** Handles up to PURGE_BATCH expiry entries with expiresAt ≤ now, oldest first, in one batch. */
   private async purgeBatch (now: number): Promise<{ read: number, removed: number }> {
     const { db, t } = this.tables()

@@ -152,6 +152,11 @@ export interface PostStore {
 
   /** Removes everything whose expiresAt ≤ now; returns how many messages and tombstones (pending ones included) were removed. */
   purge(now: number): Promise<number>
+  /**
+   * Evicts a topic's root posts created before `before`, with their threads: a node's
+   * retention, shorter than the posts' own lifetimes. Returns how many root posts went.
+   */
+  trim(topic: string, before: number): Promise<number>
 
   markMine(id: string, nonceHex: string): Promise<void>
   mineNonce(id: string): Promise<string | undefined>

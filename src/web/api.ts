@@ -9,8 +9,7 @@ import type { ModerationView, NodeStatus, PeerView, ReportView, Thread } from '.
 export type { PostView, PeerView, Thread, ModerationView, ReportView }
 export type MuteType = 'word' | 'tag' | 'pseudonym'
 
-/** /api/status, with the optional sync progress a node may report. */
-export type Status = NodeStatus & { sync?: unknown }
+export type Status = NodeStatus
 
 export class ApiError extends Error {
   readonly code: string

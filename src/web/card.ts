@@ -143,24 +143,24 @@ export function replyRow (reply: PostView, actions: CardActions): HTMLElement {
     'data-root': reply.root,
     'aria-labelledby': textId
   },
-    avatar(reply.author, reply.authorColor),
-    h('div', { class: 'reply-main' },
-      h('div', { class: 'reply-head' },
-        h('span', { class: 'who', style: whoStyle(reply.authorColor) }, reply.author),
-        reply.isOp ? h('span', { class: 'badge op', title: 'Original poster', 'aria-label': 'original poster' }, 'OP') : null,
-        reply.isMine ? h('span', { class: 'badge you', title: 'You wrote this' }, 'You') : null,
-        timeOf(reply.createdAt)
-      ),
-      h('p', { class: 'reply-text', id: textId }, reply.text),
-      warning(reply),
-      h('div', { class: 'reply-actions' },
-        votes(reply, actions, true),
-        reply.isMine ? deleteButton(reply, actions) : null,
-        !reply.isMine && actions.mute != null
-          ? h('button', { type: 'button', class: 'button subtle small mute', title: 'Hide this pseudonym in this thread', onclick: () => { actions.mute?.(reply) } }, 'Mute')
-          : null
-      )
+  avatar(reply.author, reply.authorColor),
+  h('div', { class: 'reply-main' },
+    h('div', { class: 'reply-head' },
+      h('span', { class: 'who', style: whoStyle(reply.authorColor) }, reply.author),
+      reply.isOp ? h('span', { class: 'badge op', title: 'Original poster', 'aria-label': 'original poster' }, 'OP') : null,
+      reply.isMine ? h('span', { class: 'badge you', title: 'You wrote this' }, 'You') : null,
+      timeOf(reply.createdAt)
+    ),
+    h('p', { class: 'reply-text', id: textId }, reply.text),
+    warning(reply),
+    h('div', { class: 'reply-actions' },
+      votes(reply, actions, true),
+      reply.isMine ? deleteButton(reply, actions) : null,
+      !reply.isMine && actions.mute != null
+        ? h('button', { type: 'button', class: 'button subtle small mute', title: 'Hide this pseudonym in this thread', onclick: () => { actions.mute?.(reply) } }, 'Mute')
+        : null
     )
+  )
   )
 }
 

@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createStore } from '../../src/store/index.js'
+import { useTempStore, collect } from '../helpers/temp-store.js'
 import { DAY, HOUR, T0, makeDelete, makePost, makeReaction, makeReply, randomHex } from '../fixtures/messages.js'
 import type { Message } from '../../src/post/model.js'
-import type { FeedQuery, PostStore, StoreOptions, TopicEntry } from '../../src/store/index.js'
-
-async function collect (entries: AsyncIterable<TopicEntry>): Promise<TopicEntry[]> {
-  const out: TopicEntry[] = []
-  for await (const e of entries) out.push(e)
-  return out
-}
+import type { FeedQuery, PostStore, StoreOptions } from '../../src/store/index.js'
 
 function reactions (target: Message, up: number, down: number): Message[] {
   return [
@@ -23,29 +14,18 @@ function reactions (target: Message, up: number, down: number): Message[] {
 const ALL = Number.MAX_SAFE_INTEGER
 
 describe('store: feeds, purge, quotas', () => {
-  let dir: string
+  const temp = useTempStore()
   let store: PostStore
+  beforeEach(() => { store = temp.store })
 
   async function open (options: Partial<StoreOptions> = {}): Promise<PostStore> {
-    await store?.stop()
-    store = createStore({ path: join(dir, 'db'), ...options })
-    await store.start()
+    store = await temp.open(options)
     return store
   }
 
   async function ids (query: Partial<FeedQuery>): Promise<string[]> {
     return (await store.feed({ sort: 'new', limit: 50, now: T0, ...query })).map(p => p.id)
   }
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'murmur-store-'))
-    await open()
-  })
-
-  afterEach(async () => {
-    await store.stop()
-    await rm(dir, { recursive: true, force: true })
-  })
 
   describe('feed', () => {
     it('orders new, hot and top', async () => {

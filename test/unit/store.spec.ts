@@ -1,40 +1,21 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createStore } from '../../src/store/index.js'
+import { useTempStore, collect } from '../helpers/temp-store.js'
 import { T0, makeDelete, makePost, makeReaction, makeReply, randomHex } from '../fixtures/messages.js'
-import type { IngestResult, PostStore, StoreOptions, TopicEntry } from '../../src/store/index.js'
-
-async function collect (entries: AsyncIterable<TopicEntry>): Promise<TopicEntry[]> {
-  const out: TopicEntry[] = []
-  for await (const e of entries) out.push(e)
-  return out
-}
+import type { IngestResult, PostStore, StoreOptions } from '../../src/store/index.js'
 
 function statuses (results: IngestResult[]): string[] {
   return results.map(r => r.code === undefined ? r.status : `${r.status}:${r.code}`)
 }
 
 describe('store: ingest and state', () => {
-  let dir: string
+  const temp = useTempStore()
   let store: PostStore
+  beforeEach(() => { store = temp.store })
 
   async function open (options: Partial<StoreOptions> = {}): Promise<PostStore> {
-    store = createStore({ path: join(dir, 'db'), ...options })
-    await store.start()
+    store = await temp.open(options)
     return store
   }
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'murmur-store-'))
-    await open()
-  })
-
-  afterEach(async () => {
-    await store.stop()
-    await rm(dir, { recursive: true, force: true })
-  })
 
   describe('lifecycle', () => {
     it('start on an open store is a no-op, stop twice is harmless', async () => {
@@ -404,6 +385,27 @@ describe('store: ingest and state', () => {
       assert.deepEqual(await collect(store.topicEntries('tag:lyon', 0, T0 + 100, { now: post.expiresAt })), [])
       assert.deepEqual(await collect(store.topicEntries('#Lyon', 0, T0 + 100)).then(e => e.length), 3)
       await assert.rejects(collect(store.topicEntries('lyon', 0, 1)), { code: 'BAD_TOPIC' })
+    })
+  })
+
+  describe('trim (a retention shorter than posts live)', () => {
+    it('evicts a topic\'s root posts created before the cut, with their threads, and nothing else', async () => {
+      const old = makePost({ createdAt: T0, tags: ['lyon'], geohash: '' })
+      const oldReply = makeReply(old, { createdAt: T0 + 5_000 })
+      const recent = makePost({ createdAt: T0 + 10_000, tags: ['lyon'], geohash: '' })
+      const elsewhere = makePost({ createdAt: T0, tags: ['paris'], geohash: '' })
+      await store.ingest([old, oldReply, recent, elsewhere])
+      await store.markMine(old.id, 'ab01')
+      assert.equal(await store.trim('tag:lyon', T0 + 10_000), 1)
+      assert.equal(await store.get(old.id), undefined)
+      assert.equal(await store.get(oldReply.id), undefined)
+      assert.ok(await store.get(recent.id) !== undefined)
+      assert.ok(await store.get(elsewhere.id) !== undefined)
+      assert.deepEqual(await collect(store.topicEntries('tag:lyon', 0, T0 + 100_000)), [{ createdAt: recent.createdAt, id: recent.id }])
+      assert.equal(await store.count(), 2)
+      // an eviction, not a delete: the author can still delete their post elsewhere
+      assert.equal(await store.mineNonce(old.id), 'ab01')
+      assert.equal(await store.trim('tag:lyon', T0 + 10_000), 0)
     })
   })
 
