@@ -270,13 +270,15 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
       return metrics.render({
         peers: status.peers,
         topics: status.topics.length,
-        stored: { post: stats.posts, reply: stats.replies, reaction: stats.reactions, delete: stats.deletes },
+        stored: { post: stats.posts, reply: stats.replies, reaction: stats.reactions, delete: stats.deletes, label: stats.labels, report: stats.reports },
         messages: { ...status.gossip },
         syncSessions: { completed: status.sync.completed, failed: status.sync.failed },
         syncActive: status.sync.active,
         syncBytes: { in: status.sync.bytesIn, out: status.sync.bytesOut },
         syncDenied: status.sync.denied,
-        relayReservations: status.relay?.reservations ?? 0
+        relayReservations: status.relay?.reservations ?? 0,
+        moderationDropped: status.moderation.dropped,
+        moderatorsFollowed: status.moderation.following
       })
     },
 

@@ -22,6 +22,9 @@ export interface MetricsSnapshot {
   syncDenied: number
   /** circuit-relay reservations held (a relay), else 0 */
   relayReservations: number
+  /** posts and replies removed since start because a followed moderator labels them drop */
+  moderationDropped: number
+  moderatorsFollowed: number
 }
 
 export interface NodeMetrics {
@@ -46,6 +49,8 @@ export function createMetrics (): NodeMetrics {
   const bytes = counter('murmur_sync_bytes_total', 'history sync bytes, by direction', ['direction'])
   const denied = gauge('murmur_sync_denied_peers', 'peers refused sync for breaking the protocol')
   const reservations = gauge('murmur_relay_reservations', 'circuit-relay reservations held')
+  const dropped = gauge('murmur_moderation_dropped', 'posts and replies dropped since start because a followed moderator labels them drop')
+  const moderators = gauge('murmur_moderators_followed', 'moderators followed')
 
   const setAll = (metric: Gauge | Counter, values: Record<string, number>, label: string): void => {
     metric.reset()
@@ -67,6 +72,8 @@ export function createMetrics (): NodeMetrics {
       setAll(bytes, s.syncBytes, 'direction')
       denied.set(s.syncDenied)
       reservations.set(s.relayReservations)
+      dropped.set(s.moderationDropped)
+      moderators.set(s.moderatorsFollowed)
       return { contentType: registry.contentType, body: await registry.metrics() }
     }
   }
