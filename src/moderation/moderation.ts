@@ -186,10 +186,9 @@ export function createModeration ({ store, configured = [], log }: ModerationIni
       if (mutes.pseudonyms.includes(post.author)) return true
       if (post.tags.some(t => mutes.tags.includes(t))) return true
       if (hasMutedWord(post.text, mutes.words)) return true
+      // a thread opened by id still shows its replies: only feeds leave a hidden root out
       const action = actionOn(post.id)
-      if (action === 'hide' || action === 'drop') return true
-      // a reply in a thread whose root is hidden goes with it
-      return post.root !== '' && (actionOn(post.root) === 'hide' || actionOn(post.root) === 'drop')
+      return action === 'hide' || action === 'drop'
     },
 
     warnings (id) {

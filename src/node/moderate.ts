@@ -84,6 +84,9 @@ export function createModerateActions (init: ModerateInit): ModerateActions {
     async unfollowModerator (id) {
       checkModeratorId(id)
       await moderation.unfollow(id)
+      if (moderation.followed().includes(id)) {
+        throw new BadRequestError('this moderator is followed in the config file (moderators): remove it there', 'CONFIGURED_MODERATOR')
+      }
       // this node's own topic stays: it carries the reports addressed to it
       if (!moderation.followed().includes(id) && id !== moderatorId && init.joined().includes(`mod:${id}`)) await init.leave(`mod:${id}`)
       return settings()
