@@ -203,7 +203,12 @@ export function createModeration ({ store, configured = [], log }: ModerationIni
 
     admit (message) {
       const refs = message.kind === 'label' || message.kind === 'report' ? [] : [message.id, message.parent, message.root]
-      return refs.some(id => id !== '' && actionOn(id) === 'drop') ? 'DROPPED' : undefined
+      if (!refs.some(id => id !== '' && actionOn(id) === 'drop')) return undefined
+      // remembered as deleted, so sync does not fetch it again at every round
+      if (message.kind === 'post' || message.kind === 'reply') {
+        store.tombstone([message]).catch(err => { log?.error('could not tombstone dropped %s - %e', message.id, err) })
+      }
+      return 'DROPPED'
     },
 
     async onStored (message) {

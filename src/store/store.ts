@@ -1163,6 +1163,23 @@ export class LevelPostStore implements PostStore {
     })
   }
 
+  async tombstone (messages: Message[]): Promise<void> {
+    const fresh = messages.filter(m => shapeError(m) === undefined)
+    if (fresh.length === 0) return
+    await this.serialise(async () => {
+      const { db, t } = this.tables()
+      const tx = new Tx(db)
+      const ids = fresh.map(m => idBytes(m.id))
+      await Promise.all([tx.prefetch(t.records, ids), tx.prefetch(t.tombstones, ids), tx.prefetch(t.meta, [COUNTS_KEY])])
+      for (const m of fresh) {
+        const idb = idBytes(m.id)
+        if (await tx.get(t.records, idb) !== undefined || await tx.get(t.tombstones, idb) !== undefined) continue
+        await this.putTombstone(tx, t, idb, { author: m.author, expiresAt: m.expiresAt })
+      }
+      await tx.commit()
+    })
+  }
+
   // ---------------------------------------------------------------- mine, topics, settings
 
   async markMine (id: string, nonceHex: string): Promise<void> {

@@ -178,6 +178,12 @@ export interface PostStore {
    * the ids removed (ids not stored, or not posts or replies, are skipped).
    */
   drop(ids: string[]): Promise<string[]>
+  /**
+   * Tombstones valid messages that were refused before they were ever stored (a post a
+   * followed moderator labels `drop`), so sync stops fetching them again; what belongs to them
+   * is then refused as belonging to something deleted. Stored or tombstoned ids are skipped.
+   */
+  tombstone(messages: Message[]): Promise<void>
 
   /** Small free-form settings (JSON values). */
   getSetting(key: string): Promise<unknown>

@@ -129,6 +129,7 @@ describe('integration: moderation', function () {
     await relay.sync.syncWithPeer(late.peerId, topic)
     await reader.sync.syncWithPeer(relay.peerId, topic)
     assert.equal(await relay.store.get(spam.id), undefined, 'the relay never stored the labelled post')
+    assert.ok(await relay.store.isTombstoned(spam.id), 'and remembers it as gone, so sync stops fetching it')
     assert.equal(await reader.store.get(spam.id), undefined, 'so it never reached the reader')
     assert.equal(await reader.store.get(early.id), undefined, 'nor did the post dropped earlier')
     assert.ok(await reader.store.get(fine.id) != null)

@@ -219,7 +219,10 @@ describe('moderation: labels in the store and the moderation state', () => {
 
     await moderation.follow({ id: mod, actions: { spam: 'drop' } })
     assert.equal(await store.get(post.id), undefined, 'changing hide to drop removes what is already labelled')
-    assert.equal(moderation.admit({ ...post, id: randomHex(), kind: 'reply', parent: post.id, root: post.id }), 'DROPPED')
+    const lateReply = { ...post, id: randomHex(), kind: 'reply' as const, parent: post.id, root: post.id }
+    assert.equal(moderation.admit(lateReply), 'DROPPED')
+    await store.tombstone([lateReply])
+    assert.ok(await store.isTombstoned(lateReply.id))
     assert.equal(moderation.droppedCount(), 1)
 
     await moderation.mute('tag', 'Night')
