@@ -17,6 +17,7 @@ import { Envelope } from '../../src/post/murmur.js'
 import { createStore } from '../../src/store/index.js'
 import { createModeration, actionsFrom, hasMutedWord, normalizeMuteWord, strongest, checkFollow, DEFAULT_ACTIONS } from '../../src/moderation/index.js'
 import { parseTopic, formatTopic, toGossipTopic, fromGossipTopic } from '../../src/geo/index.js'
+import { createConfig } from '../../src/config.js'
 import { DAY, NO_POW, NOW, OTHER, OTHER_SECRET, ROOT, SECRET, envelopeOf, hex, postFields } from './post-helpers.js'
 import { T0, makeLabel, makePost, makeReply, makeReport, randomHex } from '../fixtures/messages.js'
 import type { Body } from '../../src/post/murmur.js'
@@ -134,6 +135,13 @@ describe('moderation: rules', () => {
     assert.equal(strongest([]), undefined)
     assert.deepEqual(checkFollow({ id: MOD, actions: { nsfw: 'warn' } }), { id: MOD, actions: { nsfw: 'warn' } })
     assert.throws(() => checkFollow({ id: 'nope' }), /moderator id/)
+  })
+
+  it('reads followed moderators from a config, in either shape, and refuses bad ones', () => {
+    const config = createConfig({ moderators: [{ id: MOD, drop: ['spam'] } as any, { id: 'ab'.repeat(32), actions: { hate: 'hide' } }] })
+    assert.deepEqual(config.moderators, [{ id: MOD, actions: { spam: 'drop' } }, { id: 'ab'.repeat(32), actions: { hate: 'hide' } }])
+    assert.throws(() => createConfig({ moderators: [{ id: 'x' } as any] }), (err: any) => err.code === 'BAD_CONFIG' && /moderators:/.test(err.message))
+    assert.throws(() => createConfig({ moderators: [{ id: MOD, drop: ['boring'] } as any] }), /moderators:/)
   })
 })
 
