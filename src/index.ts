@@ -67,6 +67,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   const ingestor = createIngestor({
     store,
     pow: () => pow,
+    ...(config.retentionMs < MAX_TTL_MS ? { keepSince: () => Date.now() - config.retentionMs } : {}),
     onStored: (message) => { void announce(message) }
   })
   const gossip = createGossip({ libp2p, ingestor, log: logger.forComponent('murmur:gossip') })

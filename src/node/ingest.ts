@@ -33,6 +33,8 @@ export interface Ingestor {
 export interface IngestorInit {
   store: PostStore
   pow: () => PowPolicy
+  /** messages created before this instant are not kept: a retention shorter than posts live */
+  keepSince?: () => number
   /** called once for each message newly stored */
   onStored?(message: Message): void
   /** largest batch written at once */
@@ -84,6 +86,8 @@ export function createIngestor (init: IngestorInit): Ingestor {
     })
     if (!verdict.ok) return { status: 'refused', severity: verdict.severity, code: verdict.code, reason: verdict.reason }
     const { message } = verdict
+    // not the sender's fault: it keeps longer than we do
+    if (init.keepSince != null && message.createdAt < init.keepSince()) return { status: 'refused', severity: 'ignore', code: 'TOO_OLD', reason: 'older than this node keeps' }
     const result = options.durable === true
       ? (await init.store.ingest([message], { sync: true }))[0]
       : await enqueue(message)
