@@ -73,6 +73,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   const ingestor = createIngestor({
     store,
     pow: () => pow,
+    ...(config.retentionMs < MAX_TTL_MS ? { keepSince: () => Date.now() - config.retentionMs } : {}),
     onStored: (message) => {
       void announce(message)
       moderation.onStored(message).catch(err => { log.error('moderation of %s failed - %e', message.id, err) })

@@ -20,6 +20,8 @@ export type TopicFollower = Startable
 
 export function createTopicFollower ({ libp2p, log, joined, join, maxTopics }: TopicFollowerInit): TopicFollower {
   let full = false
+  // joins in flight count against the limit: a burst of subscriptions must not overshoot it
+  const joining = new Set<string>()
 
   const onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
     for (const { topic, subscribe } of evt.detail.subscriptions) {
@@ -28,14 +30,17 @@ export function createTopicFollower ({ libp2p, log, joined, join, maxTopics }: T
       const parsed = fromGossipTopic(topic)
       if (parsed == null) continue
       const name = formatTopic(parsed)
-      const current = joined()
-      if (current.includes(name)) continue
-      if (current.length >= maxTopics) {
-        if (!full) log('following no more topics: %d joined, the limit', current.length)
+      const current = new Set([...joined(), ...joining])
+      if (current.has(name)) continue
+      if (current.size >= maxTopics) {
+        if (!full) log('following no more topics: %d joined, the limit', current.size)
         full = true
         continue
       }
-      join(name).catch(err => { log.error('could not follow %s - %e', name, err) })
+      joining.add(name)
+      join(name)
+        .catch(err => { log.error('could not follow %s - %e', name, err) })
+        .finally(() => { joining.delete(name) })
     }
   }
 

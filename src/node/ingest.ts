@@ -33,6 +33,8 @@ export interface Ingestor {
 export interface IngestorInit {
   store: PostStore
   pow: () => PowPolicy
+  /** messages created before this instant are not kept: a retention shorter than posts live */
+  keepSince?: () => number
   /** called once for each message newly stored */
   onStored?(message: Message): void
   /**
@@ -89,6 +91,8 @@ export function createIngestor (init: IngestorInit): Ingestor {
     })
     if (!verdict.ok) return { status: 'refused', severity: verdict.severity, code: verdict.code, reason: verdict.reason }
     const { message } = verdict
+    // not the sender's fault: it keeps longer than we do
+    if (init.keepSince != null && message.createdAt < init.keepSince()) return { status: 'refused', severity: 'ignore', code: 'TOO_OLD', reason: 'older than this node keeps' }
     const refusal = init.admit?.(message)
     if (refusal !== undefined) return { status: 'refused', severity: 'ignore', code: refusal, reason: 'a moderator this node follows labels it: not carried' }
     const result = options.durable === true
