@@ -88,7 +88,7 @@ export function createModerateActions (init: ModerateInit): ModerateActions {
         throw new BadRequestError('this moderator is followed in the config file (moderators): remove it there', 'CONFIGURED_MODERATOR')
       }
       // this node's own topic stays: it carries the reports addressed to it
-      if (!moderation.followed().includes(id) && id !== moderatorId && init.joined().includes(`mod:${id}`)) await init.leave(`mod:${id}`)
+      if (id !== moderatorId && init.joined().includes(`mod:${id}`)) await init.leave(`mod:${id}`)
       return settings()
     },
 
