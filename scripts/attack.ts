@@ -29,7 +29,7 @@ const { values } = parseArgs({
 const phases = (values.phase ?? ['invalid', 'spam', 'withhold']) as Phase[]
 const transport = values.transport === 'memory' ? 'memory' : 'tcp'
 // low difficulties keep the run quick; scripts/pow-cost.ts gives the defaults' real cost
-const pow = { post: 8, reply: 7, reaction: 6, delete: 6 }
+const pow = { post: 8, reply: 7, reaction: 6, delete: 6, label: 6, report: 7 }
 const common = {
   honest: Number(values.honest),
   attackers: Number(values.attackers),

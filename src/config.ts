@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from './errors.js'
 import { parseTopic, formatTopic } from './geo/index.js'
-import { MAX_POW_BITS } from './post/constants.js'
+import { checkFollow, type FollowedModerator } from './moderation/rules.js'
+import { MAX_POW_BITS, MAX_TTL_MS } from './post/constants.js'
 import type { PowPolicy } from './post/pow.js'
 
 export interface MurmurConfig {
@@ -42,15 +43,34 @@ export interface MurmurConfig {
   purgeIntervalMs: number
   /** per-topic cap on stored root posts; the oldest are evicted past it */
   topicQuota: number
+  /** how long posts are kept (never past their own expiry) and reconciled by sync */
+  retentionMs: number
+  /** serve circuit-relay-v2 (a community relay), so peers behind NAT can be reached through us */
+  relay: boolean
+  /** circuit-relay reservations held at once */
+  relayReservations: number
+  /** join every murmur topic a connected peer subscribes to (a community relay), up to maxTopics */
+  allTopics: boolean
+  maxTopics: number
+  /** libp2p and murmur metrics in Prometheus format at /metrics on the API address */
+  metrics: boolean
+  /**
+   * moderators followed at every start (a relay's policy), as `{ id, hide?, warn?, drop? }`
+   * with lists of labels; see docs/moderation.md
+   */
+  moderators: FollowedModerator[]
 }
 
 export const DEFAULT_API_PORT = 7717
 /**
  * A post costs most (it starts a thread anyone can see), a reply less, a reaction or a delete
  * least: on average 1.3 s, 0.28 s, 0.12 s and 0.03 s of one core of a 2.5 GHz Xeon
- * (scripts/pow-cost.ts; docs/abuse.md has the p95s and a spammer's bill).
+ * (scripts/pow-cost.ts; docs/abuse.md has the p95s and a spammer's bill). A moderator's label
+ * costs what a reaction does (one moderator labels many posts); an anonymous report what a
+ * reply does, since reports are what a spammer would aim at a moderator.
  */
-export const DEFAULT_POW_POLICY: Readonly<PowPolicy> = Object.freeze({ post: 18, reply: 16, reaction: 14, delete: 12 })
+export const DEFAULT_POW_POLICY: Readonly<PowPolicy> = Object.freeze({ post: 18, reply: 16, reaction: 14, delete: 12, label: 14, report: 16 })
+export const DEFAULT_RELAY_ADMIN_PORT = 7718
 
 export function defaultDataDir (): string {
   return process.env.MURMUR_DATA ?? join(homedir(), '.murmur')
@@ -72,7 +92,31 @@ export function defaultConfig (): MurmurConfig {
     syncSessionsPerMinute: 12,
     loopbackOnly: false,
     purgeIntervalMs: 60_000,
-    topicQuota: 50_000
+    topicQuota: 50_000,
+    retentionMs: MAX_TTL_MS,
+    relay: false,
+    relayReservations: 128,
+    allTopics: false,
+    maxTopics: 1_000,
+    metrics: false,
+    moderators: []
+  }
+}
+
+/**
+ * What `murmur relay` changes over a node's defaults: public listeners, the relay service,
+ * every topic, room for more history, metrics, and an admin address apart from a user's node.
+ */
+export function relayDefaults (): Partial<MurmurConfig> {
+  return {
+    dataDir: process.env.MURMUR_DATA ?? join(homedir(), '.murmur-relay'),
+    listen: ['/ip4/0.0.0.0/tcp/4001', '/ip4/0.0.0.0/tcp/4002/ws'],
+    api: `127.0.0.1:${DEFAULT_RELAY_ADMIN_PORT}`,
+    mdns: false,
+    relay: true,
+    allTopics: true,
+    topicQuota: 200_000,
+    metrics: true
   }
 }
 
@@ -129,7 +173,18 @@ export function validateConfig (config: MurmurConfig): MurmurConfig {
   if (!Number.isInteger(out.syncSessionsPerMinute) || out.syncSessionsPerMinute < 1) throw new ConfigError('syncSessionsPerMinute must be a positive whole number')
   if (!Number.isInteger(out.purgeIntervalMs) || out.purgeIntervalMs < 1000) throw new ConfigError('purgeIntervalMs must be at least 1000')
   if (!Number.isInteger(out.topicQuota) || out.topicQuota < 1) throw new ConfigError('topicQuota must be a positive whole number')
-  if (typeof out.loopbackOnly !== 'boolean') throw new ConfigError('loopbackOnly must be true or false')
+  for (const key of ['loopbackOnly', 'relay', 'allTopics', 'metrics'] as const) {
+    if (typeof out[key] !== 'boolean') throw new ConfigError(`${key} must be true or false`)
+  }
+  if (!Number.isInteger(out.retentionMs) || out.retentionMs < 60_000 || out.retentionMs > MAX_TTL_MS) throw new ConfigError(`retention must be from 1 minute to ${MAX_TTL_MS / 86_400_000} days (no post lives longer)`)
+  if (!Number.isInteger(out.relayReservations) || out.relayReservations < 1) throw new ConfigError('relayReservations must be a positive whole number')
+  if (!Number.isInteger(out.maxTopics) || out.maxTopics < 1) throw new ConfigError('maxTopics must be a positive whole number')
+  if (!Array.isArray(out.moderators)) throw new ConfigError('moderators must be a list of { id, hide?, warn?, drop? }')
+  try {
+    out.moderators = out.moderators.map(checkFollow)
+  } catch (err: any) {
+    throw new ConfigError(`moderators: ${String(err.message)}`)
+  }
   return out
 }
 

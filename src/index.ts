@@ -10,16 +10,20 @@ import { createStore } from './store/index.js'
 import { createNetwork, isLoopback, multiaddr } from './network/libp2p.js'
 import { createGossip } from './network/gossip.js'
 import { createTopicDiscovery } from './network/discovery.js'
+import { createTopicFollower } from './network/follow.js'
+import { createMetrics } from './metrics/index.js'
 import { createSync, type SyncOptions } from './sync/index.js'
 import { createIngestor } from './node/ingest.js'
 import { loadIdentity } from './node/identity.js'
 import { toView, type PostView } from './node/views.js'
+import { createModeration } from './moderation/index.js'
+import { createModerateActions } from './node/moderate.js'
 import { createMessage, easierPolicy, postKey, keyForThread, newPostNonce, MAX_TAGS, DEFAULT_TTL_MS, MAX_TTL_MS } from './post/index.js'
 import type { MurmurNode, PostInput, FeedQuery, NodeStatus, PeerView, Thread } from './node/types.js'
 import type { StoredPost } from './store/index.js'
 import type { Message } from './post/model.js'
 import type { MessageInput } from './post/index.js'
-import type { ComponentLogger, Transport } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionGater, Transport } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
 
 export type { MurmurNode, PostInput, FeedQuery, NodeStatus, PeerView, Thread } from './node/types.js'
@@ -31,6 +35,8 @@ export interface CreateNodeOptions {
   transports?: Array<(components: any) => Transport>
   logger?: ComponentLogger
   sync?: Partial<SyncOptions>
+  /** more connection rules for libp2p (integration tests hold a topology with it) */
+  connectionGater?: ConnectionGater
 }
 
 const DEFAULT_FEED_LIMIT = 50
@@ -46,11 +52,13 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   const log = logger.forComponent('murmur:node')
   const identity = await loadIdentity(config.dataDir)
   const store = createStore({ path: join(config.dataDir, 'db'), topicQuota: config.topicQuota })
+  const moderation = createModeration({ store, configured: config.moderators, log: logger.forComponent('murmur:moderation') })
   const events = new EventTarget()
   const pow = config.pow
   // a peer whose policy is up to 16 times easier than ours is not blamed for what it carries
   const powFloor = easierPolicy(pow, POW_SLACK_BITS)
   const mdns = config.mdns === 'auto' ? config.listen.some(a => !isLoopback(multiaddr(a))) : config.mdns
+  const metrics = config.metrics ? createMetrics() : undefined
 
   const libp2p = await createNetwork({
     privateKey: identity.privateKey,
@@ -60,14 +68,22 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     mdns,
     loopbackOnly: config.loopbackOnly,
     logger,
-    ...(options.transports != null ? { transports: options.transports } : {})
+    ...(config.relay ? { relayReservations: config.relayReservations } : {}),
+    ...(metrics != null ? { metrics: metrics.libp2p } : {}),
+    ...(options.transports != null ? { transports: options.transports } : {}),
+    ...(options.connectionGater != null ? { connectionGater: options.connectionGater } : {})
   })
 
   const ingestor = createIngestor({
     store,
     pow: () => pow,
     powFloor: () => powFloor,
-    onStored: (message) => { void announce(message) }
+    ...(config.retentionMs < MAX_TTL_MS ? { keepSince: () => Date.now() - config.retentionMs } : {}),
+    onStored: (message) => {
+      void announce(message)
+      moderation.onStored(message).catch(err => { log.error('moderation of %s failed - %e', message.id, err) })
+    },
+    admit: (message) => moderation.admit(message)
   })
   const gossip = createGossip({
     libp2p,
@@ -83,8 +99,12 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     ingestor,
     log: logger.forComponent('murmur:sync'),
     topics: () => gossip.joined(),
-    options: { sessionsPerMinute: config.syncSessionsPerMinute, ...options.sync }
+    // reconcile only what this node keeps, or what it trims would come back every session
+    options: { windowMs: config.retentionMs, sessionsPerMinute: config.syncSessionsPerMinute, ...options.sync }
   })
+  const follower = config.allTopics
+    ? createTopicFollower({ libp2p, log: logger.forComponent('murmur:follow'), joined: () => gossip.joined(), join: async (topic) => await node.join(topic), maxTopics: config.maxTopics })
+    : undefined
 
   // Public keys of this user's pseudonym per thread: isMine for replies and reactions.
   const myThreadKeys = new Map<string, string>()
@@ -110,11 +130,13 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   }
 
   async function view (post: StoredPost, extra: { opAuthor?: string, distance?: string } = {}): Promise<PostView> {
+    // a label or report belongs to no thread: nothing of the user's to look up
+    if (post.kind === 'label' || post.kind === 'report') return toView(post, { isMine: false })
     const rootId = post.kind === 'post' ? post.id : post.root
     const me = await myAuthorIn(rootId)
     const isMine = post.kind === 'post' ? post.isMine : post.author === me
     const myReaction = await store.myReaction(post.id, me)
-    return toView(post, { isMine, ...extra, ...(myReaction != null ? { myReaction } : {}) })
+    return toView(post, { isMine, ...extra, ...(myReaction != null ? { myReaction } : {}), warnings: moderation.warnings(post.id), hidden: moderation.isExcluded(post) })
   }
 
   async function announce (message: Message): Promise<void> {
@@ -137,15 +159,15 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   async function requirePost (id: string): Promise<StoredPost> {
     if (!/^[0-9a-f]{64}$/.test(id)) throw new BadRequestError('a post id is 64 lower-case hex characters', 'BAD_ID')
     const post = await store.get(id)
-    if (post == null || post.kind === 'reaction' || post.kind === 'delete') throw new NotFoundError(`no post ${id} on this node`)
+    if (post == null || (post.kind !== 'post' && post.kind !== 'reply')) throw new NotFoundError(`no post ${id} on this node`)
     return post
   }
 
-  /** Store first (durably), then gossip: the API answers only once the post is safe on disk. */
-  async function publishOwn (message: Message): Promise<void> {
+  /** Store first (durably), then gossip: the API answers only once the post is safe on disk. Resolves to the peers it was sent to. */
+  async function publishOwn (message: Message): Promise<number> {
     const outcome = await ingestor.submit(message.envelope, { durable: true })
     if (outcome.status === 'refused') throw new BadRequestError(`the node refused its own message: ${outcome.reason}`, outcome.code)
-    await gossip.publish(message).catch(err => { log.error('publish failed - %e', err) })
+    return await gossip.publish(message).catch(err => { log.error('publish failed - %e', err); return 0 })
   }
 
   function placeOf (input: PostInput): string {
@@ -185,26 +207,43 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     ingestor,
     discovery,
     sync,
+    moderation,
     events,
+    ...createModerateActions({
+      store,
+      moderation,
+      master: identity.master,
+      author,
+      publish: publishOwn,
+      requirePost,
+      view: async (post) => view(post),
+      join: async (topic) => node.join(topic),
+      leave: async (topic) => node.leave(topic),
+      joined: () => gossip.joined()
+    }),
 
     async start () {
       await store.start()
+      await moderation.start()
       await libp2p.start()
       await sync.start()
       discovery.start()
-      for (const topic of new Set([...await store.topics(), ...config.join])) await node.join(topic)
+      const moderatorTopics = moderation.followed().map(id => `mod:${id}`)
+      for (const topic of new Set([...await store.topics(), ...config.join, ...moderatorTopics])) await node.join(topic)
       libp2p.addEventListener('peer:discovery', (evt) => {
         if (libp2p.getConnections().length >= TARGET_PEERS) return
         libp2p.dial(evt.detail.id).catch(err => { log('could not dial discovered peer - %e', err) })
       })
+      follower?.start()
       purgeTimer = setInterval(() => {
-        store.purge(Date.now()).catch(err => { log.error('purge failed - %e', err) })
+        cleanUp().catch(err => { log.error('purge failed - %e', err) })
       }, config.purgeIntervalMs)
       purgeTimer.unref()
-      await store.purge(Date.now())
+      await cleanUp()
     },
 
     async stop () {
+      follower?.stop()
       clearInterval(purgeTimer)
       await discovery.stop()
       await sync.stop()
@@ -216,6 +255,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     addresses: () => libp2p.getMultiaddrs().map(a => a.toString()),
 
     async status (): Promise<NodeStatus> {
+      const stats = await store.stats()
       return {
         peerId: node.peerId,
         addresses: node.addresses(),
@@ -225,8 +265,34 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         gossip: gossip.counters(),
         sync: sync.progress(),
         powBits: pow.post,
-        pow: { ...pow }
+        pow: { ...pow },
+        ...(libp2p.services.relay != null ? { relay: { reservations: libp2p.services.relay.reservations.size, max: config.relayReservations } } : {}),
+        moderation: {
+          moderatorId: node.moderationSettings().moderatorId,
+          following: moderation.followed().length,
+          dropped: moderation.droppedCount(),
+          labels: stats.labels,
+          reports: stats.reports
+        }
       }
+    },
+
+    async metrics () {
+      if (metrics == null) throw new NotFoundError('metrics are off on this node (config: "metrics": true)')
+      const [stats, status] = await Promise.all([store.stats(), node.status()])
+      return metrics.render({
+        peers: status.peers,
+        topics: status.topics.length,
+        stored: { post: stats.posts, reply: stats.replies, reaction: stats.reactions, delete: stats.deletes, label: stats.labels, report: stats.reports },
+        messages: { ...status.gossip },
+        syncSessions: { completed: status.sync.completed, failed: status.sync.failed },
+        syncActive: status.sync.active,
+        syncBytes: { in: status.sync.bytesIn, out: status.sync.bytesOut },
+        syncDenied: status.sync.denied,
+        relayReservations: status.relay?.reservations ?? 0,
+        moderationDropped: status.moderation.dropped,
+        moderatorsFollowed: status.moderation.following
+      })
     },
 
     async post (input) {
@@ -291,7 +357,8 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
       if (post == null) throw new NotFoundError(`the thread of ${id} is not on this node yet`)
       return {
         post: await view(post),
-        replies: await Promise.all(replies.map(async r => view(r, { opAuthor: post.author })))
+        // muted pseudonyms and words, and hidden labels, leave replies out; the root was asked for by id
+        replies: await Promise.all(replies.filter(r => !moderation.isExcluded(r)).map(async r => view(r, { opAuthor: post.author })))
       }
     },
 
@@ -306,11 +373,11 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         if (!Number.isInteger(precision) || precision < 4 || precision > 6) throw new BadRequestError('precision must be 4, 5 or 6', 'BAD_PRECISION')
         const cell = encodeGeohash(lat, lon, precision)
         // the cell and its 8 neighbours: a post 100 m across a cell border is still near
-        const posts = await store.feed({ geohashPrefixes: neighbourhood(cell), sort: sort === 'new' ? 'new' : 'near', limit, now, origin: cell })
+        const posts = await store.feed({ geohashPrefixes: neighbourhood(cell), sort: sort === 'new' ? 'new' : 'near', limit, now, origin: cell, ...filters() })
         return Promise.all(posts.map(async p => view(p, { distance: cellDistanceBucket(decodeGeohash(cell), p.geohash) })))
       }
       const topic = query.topic != null ? formatTopic(parseTopic(query.topic)) : undefined
-      const posts = await store.feed({ ...(topic != null ? { topic } : {}), sort, limit, now })
+      const posts = await store.feed({ ...(topic != null ? { topic } : {}), sort, limit, now, ...filters() })
       return Promise.all(posts.map(async p => view(p)))
     },
 
@@ -335,6 +402,12 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
 
     topics: () => gossip.joined(),
 
+    async syncTopic (topic) {
+      const name = formatTopic(parseTopic(topic))
+      if (!gossip.joined().includes(name)) throw new BadRequestError(`join ${name} before syncing it`, 'NOT_JOINED')
+      return sync.syncTopic(name)
+    },
+
     peers (): PeerView[] {
       const subscribers = new Map<string, string[]>()
       for (const topic of gossip.joined()) {
@@ -351,6 +424,19 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         score: gossip.score(conn.remotePeer.toString())
       }))
     }
+  }
+
+  /** What the user chose not to see, applied while a feed is read so that stored posts obey new mutes too. */
+  function filters (): { hideAtOrBelow: number, exclude: (post: StoredPost) => boolean } {
+    return { hideAtOrBelow: moderation.settings().hideAtOrBelow, exclude: (post) => moderation.isExcluded(post) }
+  }
+
+  /** Expired messages go everywhere; a retention shorter than the longest life trims each topic too. */
+  async function cleanUp (): Promise<void> {
+    const now = Date.now()
+    await store.purge(now)
+    if (config.retentionMs >= MAX_TTL_MS) return
+    for (const topic of gossip.joined()) await store.trim(topic, now - config.retentionMs)
   }
 
   async function requireStored (id: string): Promise<StoredPost> {

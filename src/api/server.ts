@@ -7,6 +7,7 @@ import { BadRequestError, ForbiddenError, InvalidMessageError, NotFoundError, Co
 import { parseHostPort } from '../config.js'
 import { createRouter, type Route } from './router.js'
 import { serveStatic } from './static.js'
+import { checkMuteType } from '../moderation/index.js'
 import type { MurmurNode, FeedQuery } from '../node/types.js'
 import type { IncomingMessage, ServerResponse, Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -28,27 +29,39 @@ export interface ApiServerInit {
   listen: string
   /** folder of the built web page */
   webRoot?: string
+  /**
+   * A relay's admin interface: status, peers, topics, /health and /metrics, read only. No
+   * posting and no web page, so it can face a monitoring network without speaking for anyone.
+   */
+  admin?: boolean
 }
 
-export function createApiServer ({ node, listen, webRoot }: ApiServerInit): ApiServer {
+export function createApiServer ({ node, listen, webRoot, admin = false }: ApiServerInit): ApiServer {
   const { host, port } = parseHostPort(listen)
   let server: Server | undefined
   let allowedHosts = new Set<string>()
   const streams = new Set<ServerResponse>()
 
-  const routes: Route[] = [
+  const readOnly: Route[] = [
     ['GET', '/api/status', async () => [200, await node.status()]],
-    ['GET', '/api/feed', async (_req, _params, url) => [200, { posts: await node.feed(feedQuery(url.searchParams)) }]],
-    ['POST', '/api/posts', async (req) => [201, await node.post(postInput(await readJson(req)))]],
-    ['GET', '/api/posts/:id', async (_req, { id }) => [200, await node.thread(id)]],
-    ['DELETE', '/api/posts/:id', async (_req, { id }) => { await node.remove(id); return [200, { deleted: id }] }],
-    ['POST', '/api/posts/:id/replies', async (req, { id }) => [201, await node.reply(id, text(await readJson(req)))]],
-    ['POST', '/api/posts/:id/reactions', async (req, { id }) => [200, await node.react(id, reactionValue(await readJson(req)))]],
     ['GET', '/api/topics', async () => [200, { topics: node.topics() }]],
-    ['POST', '/api/topics', async (req) => [201, { topic: await node.join(topicOf(await readJson(req))), topics: node.topics() }]],
-    ['DELETE', '/api/topics/:topic', async (_req, { topic }) => [200, { topic: await node.leave(topic), topics: node.topics() }]],
     ['GET', '/api/peers', async () => [200, { peers: node.peers() }]]
   ]
+  const routes: Route[] = admin
+    ? readOnly
+    : [
+        ...readOnly,
+        ['GET', '/api/feed', async (_req, _params, url) => [200, { posts: await node.feed(feedQuery(url.searchParams)) }]],
+        ['POST', '/api/posts', async (req) => [201, await node.post(postInput(await readJson(req)))]],
+        ['GET', '/api/posts/:id', async (_req, { id }) => [200, await node.thread(id)]],
+        ['DELETE', '/api/posts/:id', async (_req, { id }) => { await node.remove(id); return [200, { deleted: id }] }],
+        ['POST', '/api/posts/:id/replies', async (req, { id }) => [201, await node.reply(id, text(await readJson(req)))]],
+        ['POST', '/api/posts/:id/reactions', async (req, { id }) => [200, await node.react(id, reactionValue(await readJson(req)))]],
+        ['POST', '/api/topics', async (req) => [201, { topic: await node.join(topicOf(await readJson(req))), topics: node.topics() }]],
+        ['DELETE', '/api/topics/:topic', async (_req, { topic }) => [200, { topic: await node.leave(topic), topics: node.topics() }]],
+        ['POST', '/api/sync', async (req) => [200, await node.syncTopic(topicOf(await readJson(req)))]],
+        ...moderationRoutes(node)
+      ]
   const route = createRouter(routes)
 
   const onPost = (evt: Event): void => {
@@ -60,7 +73,17 @@ export function createApiServer ({ node, listen, webRoot }: ApiServerInit): ApiS
     try {
       checkOrigin(req)
       const url = new URL(req.url ?? '/', 'http://murmur.invalid')
-      if (req.method === 'GET' && url.pathname === '/api/events') {
+      if (req.method === 'GET' && url.pathname === '/metrics') {
+        const { contentType, body } = await node.metrics()
+        res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' })
+        res.end(body)
+        return
+      }
+      if (req.method === 'GET' && url.pathname === '/health') {
+        sendJson(res, 200, { ok: true, peers: node.libp2p.getPeers().length })
+        return
+      }
+      if (!admin && req.method === 'GET' && url.pathname === '/api/events') {
         openEventStream(res)
         return
       }
@@ -69,7 +92,7 @@ export function createApiServer ({ node, listen, webRoot }: ApiServerInit): ApiS
         sendJson(res, status, body)
         return
       }
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw new NotFoundError('no such page')
+      if (admin || (req.method !== 'GET' && req.method !== 'HEAD')) throw new NotFoundError('no such page')
       await serveStatic(res, webRoot, url.pathname)
     } catch (err: any) {
       sendError(res, err)
@@ -77,6 +100,9 @@ export function createApiServer ({ node, listen, webRoot }: ApiServerInit): ApiS
   }
 
   function checkOrigin (req: IncomingMessage): void {
+    // an admin interface bound to every interface is scraped by whatever name reaches it;
+    // it is read only, so there is nothing for a forged request to do
+    if (admin && isWildcardHost(host)) return
     const hostHeader = req.headers.host
     if (hostHeader == null || !allowedHosts.has(hostHeader.toLowerCase())) {
       throw new ForbiddenError('this API answers only requests addressed to its own host and port', 'BAD_HOST')
@@ -133,6 +159,10 @@ export function createApiServer ({ node, listen, webRoot }: ApiServerInit): ApiS
       return `http://${h}:${addr.port}`
     }
   }
+}
+
+function isWildcardHost (host: string): boolean {
+  return host === '0.0.0.0' || host === '::'
 }
 
 function isLoopbackHost (host: string): boolean {
@@ -239,6 +269,47 @@ function postInput (body: Record<string, unknown>): Parameters<MurmurNode['post'
     if (value != null) input[key] = value
   }
   return input
+}
+
+/** Personal and community moderation: see docs/moderation.md. */
+function moderationRoutes (node: MurmurNode): Route[] {
+  return [
+    ['GET', '/api/moderation', async () => [200, node.moderationSettings()]],
+    ['PUT', '/api/moderation', async (req) => {
+      const body = await readJson(req)
+      if (!('hideAtOrBelow' in body)) throw new BadRequestError('send { hideAtOrBelow: N }', 'BAD_THRESHOLD')
+      return [200, await node.setHideAtOrBelow(body.hideAtOrBelow as number)]
+    }],
+    ['POST', '/api/moderation/mutes', async (req) => {
+      const body = await readJson(req)
+      return [201, await node.mute(checkMuteType(body.type), stringField(body, 'value', 'BAD_MUTE'))]
+    }],
+    ['DELETE', '/api/moderation/mutes/:type/:value', async (_req, { type, value }) => [200, await node.unmute(checkMuteType(type), value)]],
+    ['POST', '/api/moderation/moderators', async (req) => [201, await node.followModerator(await readJson(req))]],
+    ['DELETE', '/api/moderation/moderators/:id', async (_req, { id }) => [200, await node.unfollowModerator(id)]],
+    ['POST', '/api/moderation/labels', async (req) => {
+      const body = await readJson(req)
+      const targets = typeof body.target === 'string' ? [body.target] : body.targets
+      if (!Array.isArray(targets)) throw new BadRequestError('send { targets: [post ids], label } or { target, label }', 'BAD_TARGETS')
+      return [201, await node.label(targets as string[], stringField(body, 'label', 'BAD_LABEL'))]
+    }],
+    ['GET', '/api/moderation/reports', async () => [200, { reports: await node.reports() }]],
+    ['POST', '/api/posts/:id/reports', async (req, { id }) => {
+      const body = await readJson(req)
+      const note = body.note == null ? undefined : stringField(body, 'note', 'BAD_TEXT')
+      return [201, await node.report(id, {
+        moderator: stringField(body, 'moderator', 'BAD_MODERATOR'),
+        reason: stringField(body, 'reason', 'BAD_REASON'),
+        ...(note != null ? { note } : {})
+      })]
+    }]
+  ]
+}
+
+function stringField (body: Record<string, unknown>, key: string, code: string): string {
+  const value = body[key]
+  if (typeof value !== 'string') throw new BadRequestError(`${key} must be a string`, code)
+  return value
 }
 
 function feedQuery (params: URLSearchParams): FeedQuery {

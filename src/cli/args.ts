@@ -20,14 +20,19 @@ export function parseLatLon (value: string): { lat: number, lon: number } {
   return { lat: Number(match[1]), lon: Number(match[2]) }
 }
 
-/** The config file's keys are the `start` flags' names (plus a few settings with no flag). */
+/**
+ * The config file's keys are the `start` and `relay` flags' names in camel case (plus a few
+ * settings with no flag); `admin` and `topics` are the relay's words for `api` and `join`.
+ */
 const FILE_KEYS: Record<string, keyof MurmurConfig> = {
   data: 'dataDir',
   listen: 'listen',
   announce: 'announce',
   api: 'api',
+  admin: 'api',
   bootstrap: 'bootstrap',
   join: 'join',
+  topics: 'join',
   mdns: 'mdns',
   powBits: 'powBits',
   pow: 'pow',
@@ -36,7 +41,13 @@ const FILE_KEYS: Record<string, keyof MurmurConfig> = {
   syncSessionsPerMinute: 'syncSessionsPerMinute',
   loopbackOnly: 'loopbackOnly',
   purgeIntervalMs: 'purgeIntervalMs',
-  topicQuota: 'topicQuota'
+  topicQuota: 'topicQuota',
+  retention: 'retentionMs',
+  allTopics: 'allTopics',
+  maxTopics: 'maxTopics',
+  relayReservations: 'relayReservations',
+  metrics: 'metrics',
+  moderators: 'moderators'
 }
 
 export async function readConfigFile (file: string): Promise<Partial<MurmurConfig>> {
@@ -57,7 +68,8 @@ export async function readConfigFile (file: string): Promise<Partial<MurmurConfi
   for (const [key, v] of Object.entries(value)) {
     const target = FILE_KEYS[key]
     if (target == null) throw new ConfigError(`config file ${file}: unknown key "${key}" (known: ${Object.keys(FILE_KEYS).join(', ')})`)
-    out[target] = v
+    // a duration is written as on the command line ("14d"), or as milliseconds
+    out[target] = target === 'retentionMs' && typeof v === 'string' ? retentionMs(v) : v
   }
   return out as Partial<MurmurConfig>
 }
@@ -74,6 +86,26 @@ export interface StartFlags {
   'pow-bits'?: string
   pow?: string
   'loopback-only'?: boolean
+  // the relay's flags
+  admin?: string
+  topics?: string[]
+  'all-topics'?: boolean
+  retention?: string
+  reservations?: string
+}
+
+function retentionMs (value: string): number {
+  try {
+    return parseDuration(value) * 1000
+  } catch {
+    throw new ConfigError(`retention must be a duration such as 14d or 72h, got ${value}`)
+  }
+}
+
+function wholeNumber (flag: string, value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n)) throw new ConfigError(`--${flag} takes a whole number, got ${value}`)
+  return n
 }
 
 export function configFromFlags (flags: StartFlags): Partial<MurmurConfig> {
@@ -87,13 +119,18 @@ export function configFromFlags (flags: StartFlags): Partial<MurmurConfig> {
   if (flags.mdns === true && flags['no-mdns'] === true) throw new ConfigError('--mdns and --no-mdns contradict each other')
   if (flags.mdns === true) out.mdns = true
   if (flags['no-mdns'] === true) out.mdns = false
-  if (flags['pow-bits'] != null) {
-    const bits = Number(flags['pow-bits'])
-    if (!Number.isInteger(bits)) throw new ConfigError(`--pow-bits takes a whole number, got ${flags['pow-bits']}`)
-    out.powBits = bits
-  }
+  if (flags['pow-bits'] != null) out.powBits = wholeNumber('pow-bits', flags['pow-bits'])
   if (flags.pow != null) out.pow = parsePowFlag(flags.pow) as MurmurConfig['pow']
   if (flags['loopback-only'] === true) out.loopbackOnly = true
+  if (flags.admin != null) out.api = flags.admin
+  if (flags.topics != null && flags['all-topics'] === true) throw new ConfigError('--topics and --all-topics contradict each other')
+  if (flags.topics != null) {
+    out.join = flags.topics.flatMap(t => t.split(',')).map(t => t.trim()).filter(t => t !== '')
+    out.allTopics = false
+  }
+  if (flags['all-topics'] === true) out.allTopics = true
+  if (flags.retention != null) out.retentionMs = retentionMs(flags.retention)
+  if (flags.reservations != null) out.relayReservations = wholeNumber('reservations', flags.reservations)
   return out
 }
 

@@ -1,5 +1,5 @@
-// `murmur start`: flags → config → node → API server, running until SIGINT/SIGTERM.
-// Tests and the relay use startFromArgs too, so every node starts through this one path.
+// `murmur start` and `murmur relay`: flags → config → node → API (or admin) server, running
+// until SIGINT/SIGTERM. Tests use startFromArgs too, so every node starts through this one path.
 
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
@@ -7,27 +7,43 @@ import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createNode } from '../index.js'
 import { createApiServer } from '../api/server.js'
-import { createConfig, type MurmurConfig } from '../config.js'
-import { configFromFlags, readConfigFile } from './args.js'
+import { createConfig, relayDefaults, type MurmurConfig } from '../config.js'
+import { configFromFlags, readConfigFile, type StartFlags } from './args.js'
 import { isLoopback, multiaddr } from '../network/libp2p.js'
 import type { MurmurNode } from '../node/types.js'
 import type { ApiServer } from '../api/server.js'
 
-export const START_OPTIONS = {
+/** Flags both `start` and `relay` take. */
+const NODE_OPTIONS = {
   data: { type: 'string' },
   listen: { type: 'string', multiple: true },
   announce: { type: 'string', multiple: true },
-  api: { type: 'string' },
   bootstrap: { type: 'string', multiple: true },
-  join: { type: 'string', multiple: true },
-  mdns: { type: 'boolean' },
-  'no-mdns': { type: 'boolean' },
   'pow-bits': { type: 'string' },
   pow: { type: 'string' },
   'loopback-only': { type: 'boolean' },
   config: { type: 'string' },
   json: { type: 'boolean' }
 } as const
+
+const START_OPTIONS = {
+  ...NODE_OPTIONS,
+  api: { type: 'string' },
+  join: { type: 'string', multiple: true },
+  mdns: { type: 'boolean' },
+  'no-mdns': { type: 'boolean' }
+} as const
+
+const RELAY_OPTIONS = {
+  ...NODE_OPTIONS,
+  admin: { type: 'string' },
+  topics: { type: 'string', multiple: true },
+  'all-topics': { type: 'boolean' },
+  retention: { type: 'string' },
+  reservations: { type: 'string' }
+} as const
+
+export type Mode = 'node' | 'relay'
 
 export interface RunningNode {
   node: MurmurNode
@@ -42,14 +58,19 @@ export function webRoot (): string | undefined {
   return existsSync(join(dir, 'index.html')) ? dir : undefined
 }
 
-export async function startFromArgs (argv: string[]): Promise<RunningNode> {
-  const { values } = parseArgs({ args: argv, options: START_OPTIONS, allowPositionals: false, strict: true })
+export async function startFromArgs (argv: string[], mode: Mode = 'node'): Promise<RunningNode> {
+  const { values } = parseArgs({ args: argv, options: mode === 'relay' ? RELAY_OPTIONS : START_OPTIONS, allowPositionals: false, strict: true })
   const fileLayer = values.config != null ? await readConfigFile(values.config) : {}
-  const config = createConfig(fileLayer, configFromFlags(values))
+  const flagLayer = configFromFlags(values as StartFlags)
+  const layers = mode === 'relay' ? [relayDefaults(), fileLayer, flagLayer] : [fileLayer, flagLayer]
+  // a relay given its topics carries those only, unless told to carry every topic as well
+  const chosen = { ...fileLayer, ...flagLayer }
+  if (mode === 'relay' && chosen.join != null && chosen.join.length > 0 && chosen.allTopics !== true) layers.push({ allTopics: false })
+  const config = createConfig(...layers)
   const node = await createNode(config)
   await node.start()
-  const root = webRoot()
-  const api = createApiServer({ node, listen: config.api, ...(root != null ? { webRoot: root } : {}) })
+  const root = mode === 'relay' ? undefined : webRoot()
+  const api = createApiServer({ node, listen: config.api, admin: mode === 'relay', ...(root != null ? { webRoot: root } : {}) })
   try {
     await api.start()
   } catch (err) {
@@ -67,8 +88,40 @@ export async function startFromArgs (argv: string[]): Promise<RunningNode> {
   }
 }
 
+/**
+ * The addresses to give a relay's community: the announced ones, else those reachable from
+ * elsewhere (loopback only when there is nothing else, as in a test).
+ */
+export function shareableAddresses (node: MurmurNode): string[] {
+  const addrs = node.addresses()
+  const open = addrs.filter(a => !isLoopback(multiaddr(a)))
+  return open.length > 0 ? open : addrs
+}
+
+function relayBanner (running: RunningNode): string {
+  const { node, api, config } = running
+  const share = shareableAddresses(node)
+  return [
+    'murmur relay running',
+    `  peer id         ${node.peerId}`,
+    '  share these addresses (murmur start --bootstrap ADDRESS):',
+    ...share.map(a => `    ${a}`),
+    `  admin           ${api.url()}/metrics  ${api.url()}/health  ${api.url()}/api/status`,
+    `  topics          ${config.allTopics ? `every topic peers ask for (up to ${config.maxTopics})` : config.join.join(', ')}`,
+    `  retention       ${Math.round(config.retentionMs / 3_600_000)} h (never past a post's own expiry)`,
+    `  relaying        up to ${config.relayReservations} peers behind NAT (circuit-relay-v2, limited connections)`,
+    `  data            ${config.dataDir}`,
+    ...(share.every(a => isLoopback(multiaddr(a))) ? ['  network         this machine only (loopback)'] : []),
+    ...(config.announce.length === 0 && !share.every(a => isLoopback(multiaddr(a)))
+      ? ['  behind a NAT or a proxy? give the public address: --announce /dns4/relay.example.org/tcp/4001']
+      : []),
+    'Stop with Ctrl-C.'
+  ].join('\n')
+}
+
 /** The banner: what a user needs to share, and what the node exposes. */
-export function banner (running: RunningNode): string {
+export function banner (running: RunningNode, mode: Mode = 'node'): string {
+  if (mode === 'relay') return relayBanner(running)
   const { node, api, config } = running
   const addrs = node.addresses()
   const lines = [
@@ -89,12 +142,12 @@ export function banner (running: RunningNode): string {
   return lines.join('\n')
 }
 
-export async function startCommand (argv: string[]): Promise<void> {
-  const running = await startFromArgs(argv)
+export async function startCommand (argv: string[], mode: Mode = 'node'): Promise<void> {
+  const running = await startFromArgs(argv, mode)
   const json = argv.includes('--json')
   process.stdout.write((json
-    ? JSON.stringify({ event: 'ready', api: running.api.url(), peerId: running.node.peerId, addresses: running.node.addresses() })
-    : banner(running)) + '\n')
+    ? JSON.stringify({ event: 'ready', api: running.api.url(), peerId: running.node.peerId, addresses: running.node.addresses(), ...(mode === 'relay' ? { share: shareableAddresses(running.node) } : {}) })
+    : banner(running, mode)) + '\n')
   let stopping = false
   const shutdown = (signal: string): void => {
     if (stopping) return

@@ -1,11 +1,12 @@
 // The one strict parser and formatter for topic names, in their three forms: API/CLI
-// ('tag:lyon', 'geo:u05k'), gossipsub ('murmur/1/tag/lyon') and DHT key ('murmur/1/topic/tag:lyon').
+// ('tag:lyon', 'geo:u05k', 'mod:<key>'), gossipsub ('murmur/1/tag/lyon') and DHT key ('murmur/1/topic/tag:lyon').
 
 import { BadRequestError } from '../errors.js'
 import { isValidGeohash } from './geohash.js'
 import { normalizeTag } from './tags.js'
 
-export type Topic = { kind: 'tag', tag: string } | { kind: 'geo', cell: string }
+/** A moderator's topic carries its labels and the reports addressed to it; `moderator` is its 64-hex public key. */
+export type Topic = { kind: 'tag', tag: string } | { kind: 'geo', cell: string } | { kind: 'mod', moderator: string }
 
 /** Geo topics are cells of this precision (about 39 × 20 km): coarse, so subscribing reveals little. */
 export const GEO_CELL_PRECISION = 4
@@ -15,6 +16,11 @@ const CID_PREFIX = 'murmur/1/topic/'
 
 function isCell (value: string): boolean {
   return value.length === GEO_CELL_PRECISION && isValidGeohash(value)
+}
+
+/** Lower-case only: one key, one topic name. */
+function isModeratorKey (value: string): boolean {
+  return /^[0-9a-f]{64}$/.test(value)
 }
 
 function isCanonicalTag (value: string): boolean {
@@ -36,6 +42,12 @@ function badTopic (value: string, why: string): BadRequestError {
  * topics are coarser.
  */
 export function parseTopic (value: string): Topic {
+  if (typeof value !== 'string') throw badTopic(String(value), 'a topic is a string')
+  if (value.startsWith('mod:')) {
+    const moderator = value.slice('mod:'.length)
+    if (!isModeratorKey(moderator)) throw badTopic(value, 'a moderator id is 64 lower-case hex characters')
+    return { kind: 'mod', moderator }
+  }
   if (value.startsWith('geo:')) {
     const cell = value.slice('geo:'.length)
     if (!isCell(cell)) throw badTopic(value, `a geo cell is exactly ${GEO_CELL_PRECISION} lower-case geohash characters`)
@@ -44,7 +56,7 @@ export function parseTopic (value: string): Topic {
   let raw: string
   if (value.startsWith('tag:')) raw = value.slice('tag:'.length)
   else if (value.startsWith('#')) raw = value.slice(1)
-  else throw badTopic(value, "expected 'tag:<tag>', '#<tag>' or 'geo:<cell>'")
+  else throw badTopic(value, "expected 'tag:<tag>', '#<tag>', 'geo:<cell>' or 'mod:<moderator id>'")
   // normalizeTag would drop a second '#' ('tag:#x', '##x'): refuse it instead
   if (raw.startsWith('#')) throw badTopic(value, 'a tag is 1-32 letters, digits or _')
   try {
@@ -56,18 +68,19 @@ export function parseTopic (value: string): Topic {
 
 /** Refuses hand-built topics that parseTopic would never return, so no bad name reaches the wire. */
 function checked (topic: Topic): Topic {
-  if (topic.kind === 'tag' ? isCanonicalTag(topic.tag) : isCell(topic.cell)) return topic
+  const ok = topic.kind === 'tag' ? isCanonicalTag(topic.tag) : topic.kind === 'geo' ? isCell(topic.cell) : isModeratorKey(topic.moderator)
+  if (ok) return topic
   throw badTopic(JSON.stringify(topic), 'not canonical')
 }
 
 export function formatTopic (topic: Topic): string {
   const t = checked(topic)
-  return t.kind === 'tag' ? `tag:${t.tag}` : `geo:${t.cell}`
+  return t.kind === 'tag' ? `tag:${t.tag}` : t.kind === 'geo' ? `geo:${t.cell}` : `mod:${t.moderator}`
 }
 
 export function toGossipTopic (topic: Topic): string {
   const t = checked(topic)
-  return t.kind === 'tag' ? `${GOSSIP_PREFIX}tag/${t.tag}` : `${GOSSIP_PREFIX}geo/${t.cell}`
+  return t.kind === 'tag' ? `${GOSSIP_PREFIX}tag/${t.tag}` : t.kind === 'geo' ? `${GOSSIP_PREFIX}geo/${t.cell}` : `${GOSSIP_PREFIX}mod/${t.moderator}`
 }
 
 /** Only canonical names: a peer publishing on 'murmur/1/tag/Lyon' is not on our topic. */
@@ -80,14 +93,23 @@ export function fromGossipTopic (name: string): Topic | undefined {
     const cell = name.slice(`${GOSSIP_PREFIX}geo/`.length)
     return isCell(cell) ? { kind: 'geo', cell } : undefined
   }
+  if (name.startsWith(`${GOSSIP_PREFIX}mod/`)) {
+    const moderator = name.slice(`${GOSSIP_PREFIX}mod/`.length)
+    return isModeratorKey(moderator) ? { kind: 'mod', moderator } : undefined
+  }
   return undefined
 }
 
 /**
- * The topics a post is published on: each tag, then its geo cell. A geohash shorter than a
- * cell (precision 1-3) has no geo topic: the post travels on its tags only.
+ * The topics a message is published on: each tag, then its geo cell. A geohash shorter than a
+ * cell (precision 1-3) has no geo topic: the post travels on its tags only. A label or a
+ * report (`moderator` set) travels on its moderator's topic alone.
  */
-export function topicsOfPost (post: { tags: readonly string[], geohash: string }): Topic[] {
+export function topicsOfPost (post: { tags: readonly string[], geohash: string, moderator?: string }): Topic[] {
+  if (post.moderator != null && post.moderator !== '') {
+    if (!isModeratorKey(post.moderator)) throw badTopic(post.moderator, 'not a moderator id')
+    return [{ kind: 'mod', moderator: post.moderator }]
+  }
   const topics: Topic[] = []
   for (const tag of new Set(post.tags)) {
     if (!isCanonicalTag(tag)) throw new BadRequestError(`tag not normalised: ${JSON.stringify(tag)}`, 'BAD_TAG')

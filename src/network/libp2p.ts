@@ -4,6 +4,7 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
@@ -19,7 +20,8 @@ import type { GossipSub, Message as GossipMessage } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
-import type { Libp2p, PrivateKey, Transport, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import type { Libp2p, PrivateKey, Transport, PeerDiscovery, ComponentLogger, Metrics, ConnectionGater } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export const GOSSIP_PROTOCOLS = ['/meshsub/1.2.0', '/meshsub/1.1.0']
@@ -30,6 +32,8 @@ export interface MurmurServices {
   identify: Identify
   ping: Ping
   dht: KadDHT
+  /** only on a community relay */
+  relay?: CircuitRelayService
   [key: string]: unknown
 }
 
@@ -42,9 +46,14 @@ export interface NetworkOptions {
   bootstrap: string[]
   mdns: boolean
   loopbackOnly: boolean
+  /** serve circuit-relay-v2 with at most this many reservations (a community relay) */
+  relayReservations?: number
   /** replaces TCP + WebSockets (integration tests run on the in-memory transport) */
   transports?: Array<(components: any) => Transport>
   logger?: ComponentLogger
+  metrics?: (components: any) => Metrics
+  /** more connection rules (integration tests use it to hold a topology) */
+  connectionGater?: ConnectionGater
 }
 
 const encoder = new TextEncoder()
@@ -80,15 +89,29 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
     privateKey: options.privateKey,
     start: false,
     addresses: { listen: options.listen, announce: options.announce },
-    transports: options.transports ?? [tcp(), webSockets()],
+    // every node can dial through a relay, and listen on one (`/p2p-circuit`) when it is
+    // behind a NAT; the relayed connection is limited, so gossip and sync run over the
+    // node's direct connection to the relay, which is its mesh peer
+    transports: [...(options.transports ?? [tcp(), webSockets()]), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
-    connectionGater: options.loopbackOnly
-      ? { denyDialMultiaddr: (addr: Multiaddr) => !isLoopback(addr) }
-      : { denyDialMultiaddr: () => false },
+    connectionGater: {
+      ...options.connectionGater,
+      ...(options.loopbackOnly
+        ? { denyDialMultiaddr: (addr: Multiaddr) => !isLoopback(addr) }
+        : { denyDialMultiaddr: () => false })
+    },
     ...(options.logger != null ? { logger: options.logger } : {}),
+    ...(options.metrics != null ? { metrics: options.metrics } : {}),
     services: {
+      ...(options.relayReservations != null
+        ? {
+            // libp2p's default limits per relayed connection (2 min, 128 KiB) stay: enough to
+            // identify, ping and hole-punch, too little to carry other people's traffic for free
+            relay: circuitRelayServer({ reservations: { maxReservations: options.relayReservations } })
+          }
+        : {}),
       identify: identify(),
       // two: the connection monitor's ping must not be refused while a DHT ping's stream closes
       ping: ping({ maxOutboundStreams: 2 }),
@@ -97,7 +120,7 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
         protocol: DHT_PROTOCOL,
         clientMode: false,
         peerInfoMapper: passthroughMapper,
-        allowQueryWithZeroPeers: true
+        allowQueryWithZeroPeers: false
       }),
       pubsub: gossipsub({
         globalSignaturePolicy: 'StrictNoSign',

@@ -35,8 +35,15 @@ export interface IngestorInit {
   pow: () => PowPolicy
   /** work below `pow` but at least this is ignored, not held against the sender (see validate.ts) */
   powFloor?: () => PowPolicy
+  /** messages created before this instant are not kept: a retention shorter than posts live */
+  keepSince?: () => number
   /** called once for each message newly stored */
   onStored?(message: Message): void
+  /**
+   * A last word after validation, before the store: a code to refuse a valid message without
+   * blaming its sender (severity ignore), e.g. a post a followed moderator labels `drop`.
+   */
+  admit?(message: Message): string | undefined
   /** largest batch written at once */
   maxBatch?: number
 }
@@ -87,6 +94,10 @@ export function createIngestor (init: IngestorInit): Ingestor {
     })
     if (!verdict.ok) return { status: 'refused', severity: verdict.severity, code: verdict.code, reason: verdict.reason }
     const { message } = verdict
+    // not the sender's fault: it keeps longer than we do
+    if (init.keepSince != null && message.createdAt < init.keepSince()) return { status: 'refused', severity: 'ignore', code: 'TOO_OLD', reason: 'older than this node keeps' }
+    const refusal = init.admit?.(message)
+    if (refusal !== undefined) return { status: 'refused', severity: 'ignore', code: refusal, reason: 'a moderator this node follows labels it: not carried' }
     const result = options.durable === true
       ? (await init.store.ingest([message], { sync: true }))[0]
       : await enqueue(message)

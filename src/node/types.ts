@@ -8,7 +8,8 @@ import type { PostStore } from '../store/index.js'
 import type { Ingestor } from './ingest.js'
 import type { PowPolicy } from '../post/index.js'
 import type { TopicDiscovery } from '../network/discovery.js'
-import type { Sync, SyncStatus } from '../sync/index.js'
+import type { Sync, SyncStatus, SyncTopicSummary } from '../sync/index.js'
+import type { Moderation, ModerationSettings, MuteType } from '../moderation/index.js'
 
 export interface PostInput {
   text: string
@@ -43,6 +44,64 @@ export interface NodeStatus {
   powBits: number
   /** the proof of work each kind needs here, in leading zero bits */
   pow: PowPolicy
+  /** a community relay's circuit-relay reservations */
+  relay?: { reservations: number, max: number }
+  moderation: {
+    /** this node's moderator id (public key) */
+    moderatorId: string
+    /** moderators followed */
+    following: number
+    /** posts and replies removed since start because a followed moderator labels them `drop` */
+    dropped: number
+    /** LABEL and REPORT messages held */
+    labels: number
+    reports: number
+  }
+}
+
+/** The user's moderation settings, and this node's own moderator id. */
+export interface ModerationView extends ModerationSettings {
+  moderatorId: string
+}
+
+export interface ReportInput {
+  /** the moderator's id (64 hex) */
+  moderator: string
+  /** spam, harassment, hate, nsfw or other */
+  reason: string
+  /** at most 280 characters */
+  note?: string
+}
+
+export interface SentReport {
+  id: string
+  target: string
+  moderator: string
+  reason: string
+  /** peers the report was sent to at once; 0: none of the connected peers carries that moderator's topic */
+  recipients: number
+}
+
+export interface LabelView {
+  id: string
+  targets: string[]
+  label: string
+  moderator: string
+  createdAt: number
+  expiresAt: number
+}
+
+export interface ReportView {
+  id: string
+  target: string
+  reason: string
+  note: string
+  createdAt: number
+  expiresAt: number
+  /** the report's one-off key: it names no one, and two reports never share it */
+  reporter: string
+  /** the reported post, when this node holds it */
+  post?: PostView
 }
 
 export interface PeerView {
@@ -72,11 +131,14 @@ export interface MurmurNode {
   readonly ingestor: Ingestor
   readonly discovery: TopicDiscovery
   readonly sync: Sync
+  readonly moderation: Moderation
   readonly events: EventTarget
   start(): Promise<void>
   stop(): Promise<void>
   addresses(): string[]
   status(): Promise<NodeStatus>
+  /** Prometheus text exposition (config `metrics`), else NotFoundError */
+  metrics(): Promise<{ contentType: string, body: string }>
   post(input: PostInput): Promise<PostView>
   reply(id: string, text: string): Promise<PostView>
   react(id: string, value: 1 | -1): Promise<PostView>
@@ -86,5 +148,22 @@ export interface MurmurNode {
   join(topic: string): Promise<string>
   leave(topic: string): Promise<string>
   topics(): string[]
+  /** a history sync of a joined topic with each of its connected subscribers, now */
+  syncTopic(topic: string): Promise<SyncTopicSummary>
   peers(): PeerView[]
+
+  moderationSettings(): ModerationView
+  /** a pseudonym is muted by the id of one of its posts or replies (or its key) */
+  mute(type: MuteType, value: string): Promise<ModerationView>
+  unmute(type: MuteType, value: string): Promise<ModerationView>
+  setHideAtOrBelow(value: number): Promise<ModerationView>
+  /** `{ id, hide?, warn?, drop? }`: follows a moderator (joins its topic) or changes what its labels do */
+  followModerator(input: unknown): Promise<ModerationView>
+  unfollowModerator(id: string): Promise<ModerationView>
+  /** Labels ids as this node's moderator key ('clear' withdraws an earlier label). */
+  label(targets: string[], label: string): Promise<LabelView>
+  /** Reports a post to a moderator, signed by a one-off key. */
+  report(id: string, input: ReportInput): Promise<SentReport>
+  /** The reports addressed to this node's moderator key, newest first; starts listening for them. */
+  reports(): Promise<ReportView[]>
 }

@@ -28,6 +28,10 @@ export interface PostView {
   myReaction: number
   /** a coarse distance bucket, only in near-me feeds */
   distance?: string
+  /** labels a followed moderator gave it whose action here is `warn` (the page blurs it); absent when none */
+  warnings?: string[]
+  /** true when the user's mutes or a followed moderator's label hide it (a thread's root, a live event); absent otherwise */
+  hidden?: boolean
 }
 
 export interface ViewContext {
@@ -36,6 +40,8 @@ export interface ViewContext {
   opAuthor?: string
   myReaction?: number
   distance?: string
+  warnings?: string[]
+  hidden?: boolean
 }
 
 export function toView (post: StoredPost, ctx: ViewContext): PostView {
@@ -59,6 +65,8 @@ export function toView (post: StoredPost, ctx: ViewContext): PostView {
     parent: post.parent,
     root: post.root,
     myReaction: ctx.myReaction ?? 0,
-    ...(ctx.distance != null ? { distance: ctx.distance } : {})
+    ...(ctx.distance != null ? { distance: ctx.distance } : {}),
+    ...(ctx.warnings != null && ctx.warnings.length > 0 ? { warnings: ctx.warnings } : {}),
+    ...(ctx.hidden === true ? { hidden: true } : {})
   }
 }

@@ -22,6 +22,12 @@ export interface MessageInput {
   parent?: string
   root?: string
   value?: number
+  /** label, report: hex ids */
+  targets?: readonly string[]
+  /** label: the label; report: the reason */
+  label?: string
+  /** report: hex key of the moderator it is addressed to */
+  moderator?: string
   /** ms since the Unix epoch; default now */
   createdAt?: number
   /** default createdAt + 7 days */
@@ -44,7 +50,9 @@ const KINDS: Record<MessageKind, Kind> = {
   post: Kind.POST,
   reply: Kind.REPLY,
   reaction: Kind.REACTION,
-  delete: Kind.DELETE
+  delete: Kind.DELETE,
+  label: Kind.LABEL,
+  report: Kind.REPORT
 }
 
 /**
@@ -77,7 +85,10 @@ function bodyFieldsOf (input: MessageInput, author: Uint8Array<ArrayBuffer>, now
     parent: toId(input.parent ?? '', 'parent'),
     root: toId(input.root ?? '', 'root'),
     value: input.value ?? 0,
-    nonce: 0n
+    nonce: 0n,
+    targets: (input.targets ?? []).map(t => toId(t, 'target')),
+    label: input.label ?? '',
+    moderator: toId(input.moderator ?? '', 'moderator')
   }
 }
 

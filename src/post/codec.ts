@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import { equals } from 'uint8arrays/equals'
 import { InvalidMessageError } from '../errors.js'
-import { MAX_ENVELOPE_BYTES, MAX_TAGS } from './constants.js'
+import { MAX_ENVELOPE_BYTES, MAX_LABEL_TARGETS, MAX_TAGS } from './constants.js'
 import { Body, Envelope } from './murmur.js'
 
 export { Body, Envelope, Kind } from './murmur.js'
@@ -39,7 +39,7 @@ export function decodeEnvelope (bytes: Uint8Array): Envelope {
  * repeated-scalar or default-valued fields, no overlong varints, no invalid UTF-8.
  */
 export function decodeBody (bytes: Uint8Array): Body {
-  const body = decodeOrThrow(() => Body.decode(bytes, { limits: { tags: MAX_TAGS } }), 'body')
+  const body = decodeOrThrow(() => Body.decode(bytes, { limits: { tags: MAX_TAGS, targets: MAX_LABEL_TARGETS } }), 'body')
   if (!equals(Body.encode(body), bytes)) {
     throw new InvalidMessageError('body is not canonically encoded', 'NON_CANONICAL')
   }

@@ -32,5 +32,15 @@ export const ID_BYTES = 32
 export const PUBLIC_KEY_BYTES = 32
 export const SIGNATURE_BYTES = 64
 
+/** Ids one LABEL may carry: a moderator clearing a spam wave labels many posts, one message each 16. */
+export const MAX_LABEL_TARGETS = 16
+/** The labels a moderator can give, and `clear`, which withdraws that moderator's earlier label. */
+export const LABELS = ['spam', 'harassment', 'hate', 'nsfw'] as const
+export const CLEAR_LABEL = 'clear'
+/** Why a post is reported: a label's word, or `other` (the note says more). */
+export const REPORT_REASONS = [...LABELS, 'other'] as const
+/** A report's optional note, in code points: enough to say why, too short to carry a post of its own. */
+export const MAX_REPORT_NOTE_CHARS = 280
+
 /** Mining beyond this is hours of CPU on a phone: a policy asking for more is a configuration mistake. */
 export const MAX_POW_BITS = 32

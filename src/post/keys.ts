@@ -17,6 +17,8 @@ export interface KeyPair {
 
 const POST_SALT = new TextEncoder().encode('murmur/v1/post')
 const THREAD_SALT = new TextEncoder().encode('murmur/v1/thread')
+const MODERATOR_SALT = new TextEncoder().encode('murmur/v1/moderator')
+const MODERATOR_INFO = new TextEncoder().encode('moderator')
 
 export function newMasterSecret (): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(MASTER_SECRET_BYTES))
@@ -47,6 +49,20 @@ export function threadKey (master: Uint8Array, rootId: string): KeyPair {
  */
 export function keyForThread (master: Uint8Array, rootId: string, ownRootNonce?: Uint8Array): KeyPair {
   return ownRootNonce === undefined ? threadKey(master, rootId) : postKey(master, ownRootNonce)
+}
+
+/**
+ * The user's moderator key: one per master secret, so a moderator keeps one public identity
+ * (its labels must be recognisable) that still cannot be linked to any of its posts' keys.
+ */
+export function moderatorKey (master: Uint8Array): KeyPair {
+  checkLength(master, MASTER_SECRET_BYTES, 'master secret')
+  return keyPair(hkdf(sha256, master, MODERATOR_SALT, MODERATOR_INFO, 32))
+}
+
+/** A random key used for one message and forgotten: what a report is signed with, so it names nobody. */
+export function oneOffKey (): KeyPair {
+  return keyPair(crypto.getRandomValues(new Uint8Array(32)))
 }
 
 function keyPair (secretKey: Uint8Array): KeyPair {

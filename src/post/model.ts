@@ -1,7 +1,7 @@
 // The decoded, validated form of a wire message that the rest of murmur works with.
 // Built only by the validation pipeline (validate.ts); everything downstream may trust it.
 
-export type MessageKind = 'post' | 'reply' | 'reaction' | 'delete'
+export type MessageKind = 'post' | 'reply' | 'reaction' | 'delete' | 'label' | 'report'
 
 export interface Message {
   /** hex of sha256(body bytes): the message id */
@@ -23,6 +23,12 @@ export interface Message {
   root: string
   /** +1 or -1 for a reaction, 0 otherwise */
   value: number
+  /** hex ids labelled (label) or reported (report); [] otherwise */
+  targets: string[]
+  /** the label (label) or the reason (report); '' otherwise */
+  label: string
+  /** hex key of the moderator whose topic it travels on: the author of a label, the addressee of a report; '' otherwise */
+  moderator: string
   /** the exact envelope bytes received or built: stored and forwarded as they are, never re-encoded */
   envelope: Uint8Array
 }

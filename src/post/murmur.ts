@@ -120,7 +120,9 @@ export enum Kind {
   POST = 'POST',
   REPLY = 'REPLY',
   REACTION = 'REACTION',
-  DELETE = 'DELETE'
+  DELETE = 'DELETE',
+  LABEL = 'LABEL',
+  REPORT = 'REPORT'
 }
 
 enum __KindValues {
@@ -128,7 +130,9 @@ enum __KindValues {
   POST = 1,
   REPLY = 2,
   REACTION = 3,
-  DELETE = 4
+  DELETE = 4,
+  LABEL = 5,
+  REPORT = 6
 }
 
 export namespace Kind {
@@ -150,6 +154,9 @@ export interface Body {
   root: Uint8Array<ArrayBuffer>
   value: number
   nonce: bigint
+  targets: Uint8Array<ArrayBuffer>[]
+  label: string
+  moderator: Uint8Array<ArrayBuffer>
 }
 
 export namespace Body {
@@ -224,6 +231,23 @@ export namespace Body {
           w.uint64(obj.nonce)
         }
 
+        if (obj.targets != null && obj.targets.length > 0) {
+          for (const value of obj.targets) {
+            w.uint32(106)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.label != null && obj.label !== '')) {
+          w.uint32(114)
+          w.string(obj.label)
+        }
+
+        if ((obj.moderator != null && obj.moderator.byteLength > 0)) {
+          w.uint32(122)
+          w.bytes(obj.moderator)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -240,7 +264,10 @@ export namespace Body {
           parent: uint8ArrayAlloc(0),
           root: uint8ArrayAlloc(0),
           value: 0,
-          nonce: 0n
+          nonce: 0n,
+          targets: [],
+          label: '',
+          moderator: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -301,6 +328,22 @@ export namespace Body {
               obj.nonce = reader.uint64()
               break
             }
+            case 13: {
+              if (opts.limits?.targets != null && obj.targets.length === opts.limits.targets) {
+                throw new MaxLengthError('Decode error - repeated field "targets" had too many elements')
+              }
+
+              obj.targets.push(reader.bytes())
+              break
+            }
+            case 14: {
+              obj.label = reader.string()
+              break
+            }
+            case 15: {
+              obj.moderator = reader.bytes()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -311,7 +354,8 @@ export namespace Body {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          tags: 0
+          tags: 0,
+          targets: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -412,6 +456,35 @@ export namespace Body {
               }
               break
             }
+            case 13: {
+              if (opts.limits?.targets != null && obj.targets === opts.limits.targets) {
+                throw new MaxLengthError('Streaming decode error - repeated field "targets" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.targets[]`,
+                index: obj.targets,
+                value: reader.bytes()
+              }
+
+              obj.targets++
+
+              break
+            }
+            case 14: {
+              yield {
+                field: `${prefix}.label`,
+                value: reader.string()
+              }
+              break
+            }
+            case 15: {
+              yield {
+                field: `${prefix}.moderator`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -485,6 +558,22 @@ export namespace Body {
     value: bigint
   }
 
+  export interface BodyTargetsFieldEvent {
+    field: '$.targets[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface BodyLabelFieldEvent {
+    field: '$.label'
+    value: string
+  }
+
+  export interface BodyModeratorFieldEvent {
+    field: '$.moderator'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Body>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Body.codec())
   }
@@ -493,7 +582,7 @@ export namespace Body {
     return decodeMessage(buf, Body.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Body>): Generator<BodyVersionFieldEvent | BodyKindFieldEvent | BodyAuthorFieldEvent | BodyCreatedAtFieldEvent | BodyExpiresAtFieldEvent | BodyTagsFieldEvent | BodyGeohashFieldEvent | BodyTextFieldEvent | BodyParentFieldEvent | BodyRootFieldEvent | BodyValueFieldEvent | BodyNonceFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Body>): Generator<BodyVersionFieldEvent | BodyKindFieldEvent | BodyAuthorFieldEvent | BodyCreatedAtFieldEvent | BodyExpiresAtFieldEvent | BodyTagsFieldEvent | BodyGeohashFieldEvent | BodyTextFieldEvent | BodyParentFieldEvent | BodyRootFieldEvent | BodyValueFieldEvent | BodyNonceFieldEvent | BodyTargetsFieldEvent | BodyLabelFieldEvent | BodyModeratorFieldEvent> {
     return streamMessage(buf, Body.codec(), opts)
   }
 }

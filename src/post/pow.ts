@@ -23,7 +23,7 @@ export interface Mined {
 
 export function uniformPolicy (bits: number): PowPolicy {
   checkBits(bits)
-  return { post: bits, reply: bits, reaction: bits, delete: bits }
+  return { post: bits, reply: bits, reaction: bits, delete: bits, label: bits, report: bits }
 }
 
 /** The policy `slack` bits easier for every kind (never below 0): the floor below which work is an offence. */
@@ -45,16 +45,24 @@ export function meetsDifficulty (id: Uint8Array, bits: number): boolean {
 }
 
 /**
- * Tries nonces 0, 1, 2, … until the body's id has `bits` leading zero bits. The nonce is the
- * last field, so each attempt appends it to the same canonical prefix instead of re-encoding.
+ * Tries nonces 0, 1, 2, … until the body's id has `bits` leading zero bits. Each attempt
+ * writes the nonce between the same canonical prefix (fields 1–11) and suffix (fields 13–15,
+ * which only labels and reports carry) instead of re-encoding the body.
  */
 export async function mine (fields: Body, bits: number, options: { signal?: AbortSignal } = {}): Promise<Mined> {
   checkBits(bits)
-  const prefix = encodeBody({ ...fields, nonce: 0n })
-  const buffer = new Uint8Array(prefix.byteLength + 11)
+  const whole = encodeBody({ ...fields, nonce: 0n })
+  const prefix = encodeBody({ ...fields, nonce: 0n, targets: [], label: '', moderator: new Uint8Array(0) })
+  const suffix = whole.subarray(prefix.byteLength)
+  const buffer = new Uint8Array(whole.byteLength + 11)
   buffer.set(prefix)
   for (let nonce = 0n; ; nonce++) {
-    const body = nonce === 0n ? prefix : buffer.subarray(0, prefix.byteLength + writeNonce(buffer, prefix.byteLength, nonce))
+    let body = whole
+    if (nonce !== 0n) {
+      const end = prefix.byteLength + writeNonce(buffer, prefix.byteLength, nonce)
+      buffer.set(suffix, end)
+      body = buffer.subarray(0, end + suffix.byteLength)
+    }
     const id = bodyId(body)
     if (meetsDifficulty(id, bits)) return { body: body.slice(), id, nonce }
     if (nonce % BigInt(ATTEMPTS_PER_YIELD) === 0n) {

@@ -6,8 +6,8 @@ import { equals } from 'uint8arrays/equals'
 import { InvalidMessageError } from '../errors.js'
 import { Kind, bodyId, decodeBody, decodeEnvelope } from './codec.js'
 import {
-  ID_BYTES, MAX_FUTURE_SKEW_MS, MAX_TAGS, MAX_TEXT_CHARS, MAX_TTL_MS, PROTOCOL_VERSION,
-  PUBLIC_KEY_BYTES, SIGNATURE_BYTES
+  CLEAR_LABEL, ID_BYTES, LABELS, MAX_FUTURE_SKEW_MS, MAX_LABEL_TARGETS, MAX_REPORT_NOTE_CHARS, MAX_TAGS, MAX_TEXT_CHARS,
+  MAX_TTL_MS, PROTOCOL_VERSION, PUBLIC_KEY_BYTES, REPORT_REASONS, SIGNATURE_BYTES
 } from './constants.js'
 import { leadingZeroBits } from './pow.js'
 import { verifyBody } from './signature.js'
@@ -22,6 +22,7 @@ export type ValidationCode =
   | 'INSUFFICIENT_POW' | 'LOW_POW' | 'BAD_SIGNATURE'
   | 'BAD_EXPIRY' | 'FUTURE' | 'EXPIRED'
   | 'BAD_PARENT' | 'BAD_VALUE' | 'BAD_TEXT' | 'BAD_TAGS' | 'BAD_GEOHASH' | 'NO_TOPIC'
+  | 'BAD_TARGETS' | 'BAD_LABEL' | 'BAD_MODERATOR'
   | 'WRONG_TOPIC' | 'INTERNAL'
 
 /** 'reject' marks the sender as faulty (gossipsub Reject, peer score); 'ignore' only drops the message. */
@@ -61,8 +62,13 @@ const KINDS: Record<Kind, MessageKind | undefined> = {
   [Kind.POST]: 'post',
   [Kind.REPLY]: 'reply',
   [Kind.REACTION]: 'reaction',
-  [Kind.DELETE]: 'delete'
+  [Kind.DELETE]: 'delete',
+  [Kind.LABEL]: 'label',
+  [Kind.REPORT]: 'report'
 }
+
+const LABEL_WORDS: ReadonlySet<string> = new Set([...LABELS, CLEAR_LABEL])
+const REASON_WORDS: ReadonlySet<string> = new Set(REPORT_REASONS)
 
 /**
  * Size → decode (canonical only) → shape → version → proof of work → signature → time window
@@ -127,6 +133,13 @@ function checkTimeWindow (body: Body, now: number): void {
 }
 
 function checkKindRules (body: Body, kind: MessageKind): void {
+  if (kind === 'label' || kind === 'report') {
+    checkModerationRules(body, kind)
+    return
+  }
+  if (body.targets.length > 0) fail('BAD_TARGETS', `a ${kind} has no targets`)
+  if (body.label !== '') fail('BAD_LABEL', `a ${kind} has no label`)
+  if (body.moderator.byteLength !== 0) fail('BAD_MODERATOR', `a ${kind} names no moderator`)
   switch (kind) {
     case 'post':
       if (body.parent.byteLength !== 0 || body.root.byteLength !== 0) fail('BAD_PARENT', 'a post has no parent or root')
@@ -151,6 +164,33 @@ function checkKindRules (body: Body, kind: MessageKind): void {
       break
   }
   checkTopicFields(body)
+}
+
+/**
+ * Labels and reports travel on a moderator's topic, never on tags or places: they carry no
+ * topic fields, no parent, root or value. A label names its targets and one word of the
+ * vocabulary and is its author's (the moderator key); a report names one target, a reason, an
+ * optional short note, and the moderator it is addressed to.
+ */
+function checkModerationRules (body: Body, kind: 'label' | 'report'): void {
+  if (body.tags.length > 0) fail('BAD_TAGS', `a ${kind} carries no tags`)
+  if (body.geohash !== '') fail('BAD_GEOHASH', `a ${kind} carries no geohash`)
+  if (body.parent.byteLength !== 0 || body.root.byteLength !== 0) fail('BAD_PARENT', `a ${kind} has no parent or root`)
+  checkValue(body.value, 0)
+  const most = kind === 'label' ? MAX_LABEL_TARGETS : 1
+  if (body.targets.length < 1 || body.targets.length > most) fail('BAD_TARGETS', `a ${kind} names 1 to ${most} ids`)
+  if (!body.targets.every(t => t.byteLength === ID_BYTES)) fail('BAD_TARGETS', `targets must be ${ID_BYTES}-byte ids`)
+  if (new Set(body.targets.map(t => bytesToHex(t))).size !== body.targets.length) fail('BAD_TARGETS', 'targets repeat')
+  if (kind === 'label') {
+    if (!LABEL_WORDS.has(body.label)) fail('BAD_LABEL', `a label is one of ${[...LABEL_WORDS].join(', ')}`)
+    if (body.moderator.byteLength !== 0) fail('BAD_MODERATOR', 'a label\'s moderator is its author')
+    checkText(body.text, false)
+  } else {
+    if (!REASON_WORDS.has(body.label)) fail('BAD_LABEL', `a report's reason is one of ${[...REASON_WORDS].join(', ')}`)
+    if (body.moderator.byteLength !== PUBLIC_KEY_BYTES) fail('BAD_MODERATOR', `a report names a ${PUBLIC_KEY_BYTES}-byte moderator key`)
+    const chars = [...body.text].length
+    if (chars > MAX_REPORT_NOTE_CHARS) fail('BAD_TEXT', `a report's note is at most ${MAX_REPORT_NOTE_CHARS} characters, not ${chars}`)
+  }
 }
 
 function checkReference (body: Body): void {
@@ -196,6 +236,9 @@ function toMessage (id: string, kind: MessageKind, body: Body, envelope: Uint8Ar
     parent: bytesToHex(body.parent),
     root: bytesToHex(body.root),
     value: body.value,
+    targets: body.targets.map(t => bytesToHex(t)),
+    label: body.label,
+    moderator: kind === 'label' ? bytesToHex(body.author) : bytesToHex(body.moderator),
     // a copy, and a plain Uint8Array: the caller's may be a Buffer view into a reused pool
     envelope: Uint8Array.from(envelope)
   }

@@ -40,8 +40,9 @@ export function score (up: number, down: number): number {
   return up - down
 }
 
-export function isHidden (up: number, down: number): boolean {
-  return score(up, down) <= HIDE_SCORE_THRESHOLD
+/** `threshold`: the user's own (see src/moderation), the default otherwise. */
+export function isHidden (up: number, down: number, threshold = HIDE_SCORE_THRESHOLD): boolean {
+  return score(up, down) <= threshold
 }
 
 function gravity (createdAt: number, now: number): number {

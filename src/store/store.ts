@@ -13,8 +13,8 @@ import {
 import { Tx } from './tx.js'
 import type { RootDb, Table } from './tx.js'
 import type {
-  FeedQuery, IngestOptions, IngestResult, PostStore, StoreOptions, StoreStats, StoredPost, Thread, ThreadOptions,
-  TopicEntriesOptions, TopicEntry
+  FeedQuery, IngestOptions, IngestResult, LabelRecord, ModerationLogOptions, PostStore, StoreOptions, StoreStats,
+  StoredPost, Thread, ThreadOptions, TopicEntriesOptions, TopicEntry
 } from './types.js'
 import type { Message } from '../post/model.js'
 
@@ -27,8 +27,12 @@ export const MAX_FEED_PREFIXES = 64
 /** Expiry entries handled per purge batch. */
 export const PURGE_BATCH = 1_000
 
-/** What the store keeps of a message besides its envelope: enough to serve feeds without decoding. */
-export type MessageRecord = Omit<Message, 'id' | 'envelope'>
+/**
+ * What the store keeps of a message besides its envelope: enough to serve feeds without
+ * decoding. The moderation fields are kept only for labels and reports, so posts stay small.
+ */
+export type MessageRecord = Omit<Message, 'id' | 'envelope' | 'targets' | 'label' | 'moderator'> &
+Partial<Pick<Message, 'targets' | 'label' | 'moderator'>>
 
 interface Counters { up: number, down: number, replies: number }
 /**
@@ -39,6 +43,8 @@ interface ReactionEntry { value: number, createdAt: number, id: string, deleteId
 /** `target`: for a deleted reaction, what it reacted to (its retraction entry goes with the tombstone). */
 interface Tombstone { author: string, expiresAt: number, target?: string }
 interface PendingTombstone { expiresAt: number, deleteId: string }
+/** A moderator's latest word on a target: the label (or 'clear') and the LABEL message it came in. */
+interface LabelEntry { label: string, createdAt: number, id: string }
 type Counts = StoreStats
 /**
  * Why a message leaves the store. 'delete': its author deleted it (tombstoned, never comes
@@ -48,10 +54,10 @@ type Counts = StoreStats
  */
 type Removal = 'delete' | 'expire' | 'evict'
 
-const ZERO_COUNTS: Counts = { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0 }
+const ZERO_COUNTS: Counts = { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 }
 const COUNTS_KEY = utf8('counts')
 const SCHEMA_KEY = utf8('schemaVersion')
-const KINDS = new Set<string>(['post', 'reply', 'reaction', 'delete'])
+const KINDS = new Set<string>(['post', 'reply', 'reaction', 'delete', 'label', 'report'])
 const SORTS = new Set<string>(['hot', 'new', 'top', 'near'])
 const HEX = /^(?:[0-9a-f]{2})*$/
 
@@ -75,6 +81,7 @@ interface Tables {
   joined: Table<Uint8Array>
   meta: Table<unknown>
   settings: Table<unknown>
+  labels: Table<LabelEntry>
 }
 
 const byId = (): number => ID_LEN
@@ -106,12 +113,17 @@ function openTables (db: RootDb): Tables {
     topicCounts: json('u'),
     joined: view('j'),
     meta: json('s'),
-    settings: json('z')
+    settings: json('z'),
+    labels: json('l', byId)
   }
 }
 
-/** Topics a message is indexed under, in API form: each tag, and the geo cell of a geohash of ≥ 4 characters. */
-export function topicsOf (fields: { tags: readonly string[], geohash: string }): string[] {
+/**
+ * Topics a message is indexed under, in API form: a label's or report's moderator topic;
+ * otherwise each tag, and the geo cell of a geohash of ≥ 4 characters.
+ */
+export function topicsOf (fields: { tags: readonly string[], geohash: string, moderator?: string }): string[] {
+  if (fields.moderator != null && fields.moderator !== '') return [`mod:${fields.moderator}`]
   const topics = [...new Set(fields.tags)].map(tag => `tag:${tag}`)
   if (fields.geohash.length >= GEO_CELL_CHARS) topics.push(`geo:${fields.geohash.slice(0, GEO_CELL_CHARS)}`)
   return topics
@@ -128,6 +140,11 @@ function sameTopics (a: { tags: readonly string[], geohash: string }, b: { tags:
   const x = [...new Set(a.tags)].sort()
   const y = [...new Set(b.tags)].sort()
   return x.length === y.length && x.every((tag, i) => tag === y[i])
+}
+
+/** Labels and reports refer to ids without belonging to their threads: no parent, root or awaited marks. */
+function isModeration (kind: string): boolean {
+  return kind === 'label' || kind === 'report'
 }
 
 /** The id of the thread a stored message belongs to. */
@@ -158,6 +175,13 @@ function shapeError (m: Message): string | undefined {
     case 'delete':
       if (!isHexId(m.parent) || !isHexId(m.root)) return 'MALFORMED'
       return undefined
+    case 'label':
+    case 'report':
+      if (m.parent !== '' || m.root !== '' || m.value !== 0) return 'MALFORMED'
+      if (!Array.isArray(m.targets) || m.targets.length === 0 || !m.targets.every(isHexId)) return 'MALFORMED'
+      if (!isHexId(m.moderator) || typeof m.label !== 'string' || m.label === '') return 'MALFORMED'
+      if (m.kind === 'label' && m.moderator !== m.author) return 'MALFORMED'
+      return undefined
   }
 }
 
@@ -172,7 +196,8 @@ function toRecord (m: Message): MessageRecord {
     text: m.text,
     parent: m.parent,
     root: m.root,
-    value: m.value
+    value: m.value,
+    ...(isModeration(m.kind) ? { targets: [...m.targets], label: m.label, moderator: m.moderator } : {})
   }
 }
 
@@ -181,6 +206,9 @@ function toStored (id: string, rec: MessageRecord, counters: Counters | undefine
     id,
     ...rec,
     tags: [...rec.tags],
+    targets: [...(rec.targets ?? [])],
+    label: rec.label ?? '',
+    moderator: rec.moderator ?? '',
     up: counters?.up ?? 0,
     down: counters?.down ?? 0,
     replies: counters?.replies ?? 0,
@@ -310,6 +338,7 @@ export class LevelPostStore implements PostStore {
     const pending: Uint8Array[] = []
     const reactions: Uint8Array[] = []
     const topics: Uint8Array[] = []
+    const labels: Uint8Array[] = []
     for (const m of messages) {
       if (shapeError(m) !== undefined) continue
       const idb = idBytes(m.id)
@@ -317,7 +346,9 @@ export class LevelPostStore implements PostStore {
       pending.push(concat(idb, idBytes(m.author)))
       if (m.kind === 'post') {
         for (const topic of topicsOf(m)) topics.push(lstr(topic))
-      } else {
+      } else if (m.kind === 'label') {
+        for (const target of m.targets) labels.push(concat(idBytes(target), idBytes(m.author)))
+      } else if (m.kind !== 'report') {
         refs.push(idBytes(m.parent))
         if (m.root !== m.parent) refs.push(idBytes(m.root))
         if (m.kind === 'reaction') reactions.push(concat(idBytes(m.parent), idBytes(m.author)))
@@ -332,6 +363,7 @@ export class LevelPostStore implements PostStore {
       tx.prefetch(t.reactions, reactions),
       tx.prefetch(t.counters, refs),
       tx.prefetch(t.topicCounts, topics),
+      tx.prefetch(t.labels, labels),
       tx.prefetch(t.meta, [COUNTS_KEY])
     ])
   }
@@ -496,7 +528,7 @@ export class LevelPostStore implements PostStore {
    * (ALREADY_DELETED).
    */
   private async deadCode (tx: Tx, t: Tables, m: Message): Promise<string | undefined> {
-    if (m.kind === 'post') return undefined
+    if (m.kind === 'post' || isModeration(m.kind)) return undefined
     const parentGone = await this.isTombstoned_(tx, t, m.parent)
     const rootGone = m.root !== m.parent && await this.isTombstoned_(tx, t, m.root)
     if (!parentGone && !rootGone) return undefined
@@ -538,12 +570,31 @@ export class LevelPostStore implements PostStore {
         tx.put(t.byRoot, concat(idBytes(m.root), idb), EMPTY)
         await this.bump(tx, t, { deletes: 1 })
         break
+      case 'label':
+        for (const target of m.targets) await this.putLabel(tx, t, target, m)
+        await this.bump(tx, t, { labels: 1 })
+        break
+      case 'report':
+        await this.bump(tx, t, { reports: 1 })
+        break
     }
-    if (m.kind !== 'post') {
+    if (m.kind !== 'post' && !isModeration(m.kind)) {
       for (const ref of new Set([m.parent, m.root])) {
         if (await tx.get(t.records, idBytes(ref)) === undefined) await this.markAwaited(tx, t, ref, m.expiresAt)
       }
     }
+  }
+
+  /**
+   * A moderator's latest word on a target wins, the same rule as reactions (later createdAt;
+   * equal times, the larger id), so every node ends with the same labels whatever the order.
+   * A 'clear' is kept like a label, so an older label arriving later cannot come back.
+   */
+  private async putLabel (tx: Tx, t: Tables, target: string, m: Message): Promise<void> {
+    const key = concat(idBytes(target), idBytes(m.author))
+    const previous = await tx.get(t.labels, key)
+    if (previous !== undefined && isNewer(previous, m)) return
+    tx.put(t.labels, key, { label: m.label, createdAt: m.createdAt, id: m.id })
   }
 
   /**
@@ -608,6 +659,17 @@ export class LevelPostStore implements PostStore {
         await this.bump(tx, t, { deletes: -1 })
         break
       }
+      case 'label':
+        // only the entries it still holds: a newer label of the same moderator stays
+        for (const target of rec.targets ?? []) {
+          const key = concat(idBytes(target), idBytes(rec.author))
+          if ((await tx.get(t.labels, key))?.id === id) tx.del(t.labels, key)
+        }
+        await this.bump(tx, t, { labels: -1 })
+        break
+      case 'report':
+        await this.bump(tx, t, { reports: -1 })
+        break
     }
     if (why === 'delete') {
       await this.putTombstone(tx, t, idb, {
@@ -883,7 +945,8 @@ export class LevelPostStore implements PostStore {
           scanned++
         }
         for (const post of await this.load(t, batch)) {
-          if (post === undefined || post.kind !== 'post' || post.expiresAt <= now || isHidden(post.up, post.down)) continue
+          if (post === undefined || post.kind !== 'post' || post.expiresAt <= now || isHidden(post.up, post.down, query.hideAtOrBelow)) continue
+          if (query.exclude?.(post) === true) continue
           if (filterGeo !== undefined && !filterGeo.some(p => post.geohash.startsWith(p))) continue
           picked.push(post)
         }
@@ -938,6 +1001,28 @@ export class LevelPostStore implements PostStore {
       const { read, removed: n } = await this.serialise(async () => await this.purgeBatch(now))
       removed += n
       if (read < PURGE_BATCH) return removed
+    }
+  }
+
+  async trim (topic: string, before: number): Promise<number> {
+    if (!Number.isFinite(before)) throw new BadRequestError('before must be a number of ms', 'BAD_REQUEST')
+    const prefix = lstr(canonicalTopic(topic))
+    let removed = 0
+    while (true) {
+      const n = await this.serialise(async () => {
+        const { db, t } = this.tables()
+        const old = await t.byTopic.sub.keys({ gte: prefix, lt: concat(prefix, u64(Math.floor(before))), limit: PURGE_BATCH }).all()
+        const tx = new Tx(db)
+        for (const key of old) {
+          const { id } = tailEntry(key)
+          const rec = await tx.get(t.records, idBytes(id))
+          if (rec !== undefined) await this.removeTree(tx, t, id, rec, 'evict', new Set())
+        }
+        await tx.commit()
+        return old.length
+      })
+      removed += n
+      if (n < PURGE_BATCH) return removed
     }
   }
 
@@ -1013,6 +1098,86 @@ export class LevelPostStore implements PostStore {
     }
     await tx.commit()
     return { read: keys.length, removed }
+  }
+
+  // ---------------------------------------------------------------- moderation
+
+  async labelsOf (targets: string[]): Promise<LabelRecord[]> {
+    const { t } = this.tables()
+    const out: LabelRecord[] = []
+    for (const target of new Set(targets)) {
+      if (!isHexId(target)) continue
+      for await (const [key, entry] of t.labels.sub.iterator(prefixRange(idBytes(target)))) {
+        out.push({ target, moderator: toHex(key.subarray(ID_LEN)), ...entry })
+      }
+    }
+    return out
+  }
+
+  async * allLabels (): AsyncGenerator<LabelRecord> {
+    const { t } = this.tables()
+    for await (const [key, entry] of t.labels.sub.iterator()) {
+      yield { target: toHex(key.subarray(0, ID_LEN)), moderator: toHex(key.subarray(ID_LEN)), ...entry }
+    }
+  }
+
+  async moderationLog (moderator: string, options: ModerationLogOptions): Promise<StoredPost[]> {
+    const { t } = this.tables()
+    if (!isHexId(moderator)) throw new BadRequestError('a moderator id is 64 hex characters', 'BAD_MODERATOR')
+    const limit = options.limit ?? MAX_FEED_LIMIT
+    const out: StoredPost[] = []
+    const it = t.byTopicAll.sub.keys({ ...prefixRange(lstr(`mod:${moderator}`)), reverse: true })
+    try {
+      while (out.length < limit) {
+        const keys = await it.nextv(128)
+        if (keys.length === 0) break
+        for (const message of await this.load(t, keys.map(key => tailEntry(key).id))) {
+          if (message === undefined || message.kind !== options.kind) continue
+          if (options.now !== undefined && message.expiresAt <= options.now) continue
+          if (out.length < limit) out.push(message)
+        }
+      }
+    } finally {
+      await it.close()
+    }
+    return out
+  }
+
+  async drop (ids: string[]): Promise<string[]> {
+    const wanted = [...new Set(ids)].filter(isHexId)
+    if (wanted.length === 0) return []
+    return await this.serialise(async () => {
+      const { db, t } = this.tables()
+      const tx = new Tx(db)
+      await Promise.all([tx.prefetch(t.records, wanted.map(idBytes)), tx.prefetch(t.meta, [COUNTS_KEY])])
+      const dropped: string[] = []
+      const seen = new Set<string>()
+      for (const id of wanted) {
+        const rec = await tx.get(t.records, idBytes(id))
+        if (rec === undefined || (rec.kind !== 'post' && rec.kind !== 'reply') || seen.has(id)) continue
+        await this.removeTree(tx, t, id, rec, 'delete', seen)
+        dropped.push(id)
+      }
+      await tx.commit()
+      return dropped
+    })
+  }
+
+  async tombstone (messages: Message[]): Promise<void> {
+    const fresh = messages.filter(m => shapeError(m) === undefined)
+    if (fresh.length === 0) return
+    await this.serialise(async () => {
+      const { db, t } = this.tables()
+      const tx = new Tx(db)
+      const ids = fresh.map(m => idBytes(m.id))
+      await Promise.all([tx.prefetch(t.records, ids), tx.prefetch(t.tombstones, ids), tx.prefetch(t.meta, [COUNTS_KEY])])
+      for (const m of fresh) {
+        const idb = idBytes(m.id)
+        if (await tx.get(t.records, idb) !== undefined || await tx.get(t.tombstones, idb) !== undefined) continue
+        await this.putTombstone(tx, t, idb, { author: m.author, expiresAt: m.expiresAt })
+      }
+      await tx.commit()
+    })
   }
 
   // ---------------------------------------------------------------- mine, topics, settings

@@ -57,6 +57,29 @@ export interface FeedQuery {
   now: number
   /** the user's geohash, required by sort 'near' (its cell size sets the distance scale) */
   origin?: string
+  /** posts whose score (up − down) is at or below this are left out; default HIDE_SCORE_THRESHOLD (−5) */
+  hideAtOrBelow?: number
+  /** also left out: the user's mutes and hidden labels (src/moderation); checked before ranking, so a page stays full */
+  exclude?(post: StoredPost): boolean
+}
+
+/** A moderator's latest label on a post id ('clear' once withdrawn). */
+export interface LabelRecord {
+  target: string
+  /** hex key of the moderator */
+  moderator: string
+  label: string
+  createdAt: number
+  /** the LABEL message it came in */
+  id: string
+}
+
+export interface ModerationLogOptions {
+  kind: 'label' | 'report'
+  /** when set, expired messages are left out */
+  now?: number
+  /** newest first, at most this many; default 200 */
+  limit?: number
 }
 
 export interface TopicEntry {
@@ -88,6 +111,10 @@ export interface StoreStats {
   tombstones: number
   /** deletes whose target has not arrived yet */
   pendingTombstones: number
+  /** LABEL messages held (of moderators whose topic this node joined) */
+  labels: number
+  /** REPORT messages held */
+  reports: number
 }
 
 export interface StoreOptions {
@@ -125,6 +152,11 @@ export interface PostStore {
 
   /** Removes everything whose expiresAt ≤ now; returns how many messages and tombstones (pending ones included) were removed. */
   purge(now: number): Promise<number>
+  /**
+   * Evicts a topic's root posts created before `before`, with their threads: a node's
+   * retention, shorter than the posts' own lifetimes. Returns how many root posts went.
+   */
+  trim(topic: string, before: number): Promise<number>
 
   markMine(id: string, nonceHex: string): Promise<void>
   mineNonce(id: string): Promise<string | undefined>
@@ -133,6 +165,25 @@ export interface PostStore {
   joinTopic(topic: string): Promise<void>
   leaveTopic(topic: string): Promise<void>
   topics(): Promise<string[]>
+
+  /** Every moderator's latest label on each of these ids (no 'clear' filtering: callers decide). */
+  labelsOf(targets: string[]): Promise<LabelRecord[]>
+  /** Every latest label held, for a node to load the labels of the moderators it follows. */
+  allLabels(): AsyncIterable<LabelRecord>
+  /** The labels or reports on a moderator's topic, newest first. */
+  moderationLog(moderator: string, options: ModerationLogOptions): Promise<StoredPost[]>
+  /**
+   * Removes stored posts or replies with their threads and tombstones them until their expiry,
+   * as a delete would: what a node following a moderator with `drop` no longer carries. Returns
+   * the ids removed (ids not stored, or not posts or replies, are skipped).
+   */
+  drop(ids: string[]): Promise<string[]>
+  /**
+   * Tombstones valid messages that were refused before they were ever stored (a post a
+   * followed moderator labels `drop`), so sync stops fetching them again; what belongs to them
+   * is then refused as belonging to something deleted. Stored or tombstoned ids are skipped.
+   */
+  tombstone(messages: Message[]): Promise<void>
 
   /** Small free-form settings (JSON values). */
   getSetting(key: string): Promise<unknown>

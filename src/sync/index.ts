@@ -7,4 +7,5 @@ export { SYNC_PROTOCOL, DEFAULT_LIMITS, MAX_IDS_PER_FRAME, MAX_ENVELOPES_PER_FRA
 export type { SyncLimits, SessionProgress, SessionPhase, SessionContext } from './session.js'
 export { Negentropy, NegentropyStorage, StorageBuilder, NegentropyError, NEGENTROPY_VERSION } from './negentropy.js'
 export * from './errors.js'
+export { topicProgress, syncingTopics, type TopicProgress } from './progress.js'
 export { SyncFrame } from './sync.js'

@@ -2,7 +2,7 @@
 // Negentropy rounds, then fetching what we lack and offering what the peer lacks. No libp2p
 // node here (only a Stream), so unit tests and the benchmark run it over a stream pair.
 
-import { decodeEnvelope, bodyId, decodeBody, gossipTopicsOf, MAX_ENVELOPE_BYTES, MAX_TTL_MS } from '../post/index.js'
+import { decodeEnvelope, bodyId, decodeBody, gossipTopicsOfBody, MAX_ENVELOPE_BYTES, MAX_TTL_MS } from '../post/index.js'
 import { parseTopic, formatTopic, toGossipTopic } from '../geo/index.js'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { hexToBytes } from '@noble/hashes/utils.js'
@@ -258,7 +258,7 @@ async function sendEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic: st
 function servable (envelope: Uint8Array, gossipTopic: string, now: number): boolean {
   try {
     const body = decodeBody(decodeEnvelope(envelope).body)
-    return body.expiresAt > BigInt(now) && gossipTopicsOf(body).includes(gossipTopic)
+    return body.expiresAt > BigInt(now) && gossipTopicsOfBody(body).includes(gossipTopic)
   } catch {
     return false
   }

@@ -4,12 +4,12 @@
 // Every failure becomes an ApiError with the node's { code, message }, or UNREACHABLE.
 
 import type { PostView } from '../node/views.js'
-import type { NodeStatus, PeerView, Thread } from '../node/types.js'
+import type { ModerationView, NodeStatus, PeerView, ReportView, Thread } from '../node/types.js'
 
-export type { PostView, PeerView, Thread }
+export type { PostView, PeerView, Thread, ModerationView, ReportView }
+export type MuteType = 'word' | 'tag' | 'pseudonym'
 
-/** /api/status, with the optional sync progress a node may report. */
-export type Status = NodeStatus & { sync?: unknown }
+export type Status = NodeStatus
 
 export class ApiError extends Error {
   readonly code: string
@@ -87,7 +87,18 @@ export const api = {
   topics: async (): Promise<string[]> => (await request<{ topics: string[] }>('GET', '/api/topics')).topics,
   join: async (topic: string): Promise<string[]> => (await request<{ topics: string[] }>('POST', '/api/topics', { topic })).topics,
   leave: async (topic: string): Promise<string[]> => (await request<{ topics: string[] }>('DELETE', `/api/topics/${encodeURIComponent(topic)}`)).topics,
-  peers: async (): Promise<PeerView[]> => (await request<{ peers: PeerView[] }>('GET', '/api/peers')).peers
+  peers: async (): Promise<PeerView[]> => (await request<{ peers: PeerView[] }>('GET', '/api/peers')).peers,
+  moderation: async (): Promise<ModerationView> => request('GET', '/api/moderation'),
+  mute: async (type: MuteType, value: string): Promise<ModerationView> => request('POST', '/api/moderation/mutes', { type, value }),
+  unmute: async (type: MuteType, value: string): Promise<ModerationView> =>
+    request('DELETE', `/api/moderation/mutes/${encodeURIComponent(type)}/${encodeURIComponent(value)}`),
+  hideAtOrBelow: async (value: number): Promise<ModerationView> => request('PUT', '/api/moderation', { hideAtOrBelow: value }),
+  follow: async (id: string, lists: Partial<Record<'hide' | 'warn' | 'drop', string[]>>): Promise<ModerationView> =>
+    request('POST', '/api/moderation/moderators', { id, ...lists }),
+  unfollow: async (id: string): Promise<ModerationView> => request('DELETE', `/api/moderation/moderators/${encodeURIComponent(id)}`),
+  reports: async (): Promise<ReportView[]> => (await request<{ reports: ReportView[] }>('GET', '/api/moderation/reports')).reports,
+  report: async (id: string, moderator: string, reason: string): Promise<{ recipients: number }> =>
+    request('POST', `/api/posts/${encodeURIComponent(id)}/reports`, { moderator, reason })
 }
 
 export type LiveState = 'connecting' | 'open' | 'down'

@@ -11,6 +11,26 @@ import type { PostView } from './api.js'
 export interface CardActions {
   react(post: PostView, value: 1 | -1, button: HTMLButtonElement): void
   remove(post: PostView): void
+  /** mutes the pseudonym of a reply, in its thread */
+  mute?(post: PostView): void
+}
+
+/**
+ * A followed moderator's `warn` labels: the text is blurred behind a button naming them, and
+ * shown when the reader asks. The node decides which labels warn; the page only shows it.
+ */
+function warning (post: PostView): HTMLElement | null {
+  if (post.warnings == null || post.warnings.length === 0) return null
+  const button = h('button', {
+    type: 'button',
+    class: 'button subtle small reveal',
+    onclick: (event: Event) => {
+      const holder = (event.currentTarget as HTMLElement).closest('.warned')
+      holder?.classList.remove('warned')
+      ;(event.currentTarget as HTMLElement).remove()
+    }
+  }, icon('shield', 14), ` Labelled ${post.warnings.join(', ')}: show`)
+  return button
 }
 
 function textSize (text: string): string {
@@ -84,12 +104,13 @@ export function postCard (post: PostView, actions: CardActions, options: { full?
 
   const tags = post.tags.map(tag => h('a', { class: 'tag', href: `#/tag/${encodeURIComponent(tag)}` }, `#${tag}`))
   return h('article', {
-    class: `card${options.full === true ? ' full' : ''}${post.isMine ? ' mine' : ''}`,
+    class: `card${options.full === true ? ' full' : ''}${post.isMine ? ' mine' : ''}${post.warnings != null ? ' warned' : ''}`,
     'data-id': post.id,
     'data-root': post.root !== '' ? post.root : post.id,
     'aria-labelledby': textId
   },
   face,
+  warning(post),
   h('div', { class: 'card-bar' },
     h('div', { class: 'card-info' },
       tags.length > 0 ? h('span', { class: 'tags' }, tags) : null,
@@ -116,21 +137,30 @@ export function whoStyle (color: string): string {
 
 export function replyRow (reply: PostView, actions: CardActions): HTMLElement {
   const textId = `reply-${reply.id.slice(0, 16)}`
-  return h('li', { class: `reply${reply.isMine ? ' mine' : ''}`, 'data-id': reply.id, 'data-root': reply.root, 'aria-labelledby': textId },
-    avatar(reply.author, reply.authorColor),
-    h('div', { class: 'reply-main' },
-      h('div', { class: 'reply-head' },
-        h('span', { class: 'who', style: whoStyle(reply.authorColor) }, reply.author),
-        reply.isOp ? h('span', { class: 'badge op', title: 'Original poster', 'aria-label': 'original poster' }, 'OP') : null,
-        reply.isMine ? h('span', { class: 'badge you', title: 'You wrote this' }, 'You') : null,
-        timeOf(reply.createdAt)
-      ),
-      h('p', { class: 'reply-text', id: textId }, reply.text),
-      h('div', { class: 'reply-actions' },
-        votes(reply, actions, true),
-        reply.isMine ? deleteButton(reply, actions) : null
-      )
+  return h('li', {
+    class: `reply${reply.isMine ? ' mine' : ''}${reply.warnings != null ? ' warned' : ''}`,
+    'data-id': reply.id,
+    'data-root': reply.root,
+    'aria-labelledby': textId
+  },
+  avatar(reply.author, reply.authorColor),
+  h('div', { class: 'reply-main' },
+    h('div', { class: 'reply-head' },
+      h('span', { class: 'who', style: whoStyle(reply.authorColor) }, reply.author),
+      reply.isOp ? h('span', { class: 'badge op', title: 'Original poster', 'aria-label': 'original poster' }, 'OP') : null,
+      reply.isMine ? h('span', { class: 'badge you', title: 'You wrote this' }, 'You') : null,
+      timeOf(reply.createdAt)
+    ),
+    h('p', { class: 'reply-text', id: textId }, reply.text),
+    warning(reply),
+    h('div', { class: 'reply-actions' },
+      votes(reply, actions, true),
+      reply.isMine ? deleteButton(reply, actions) : null,
+      !reply.isMine && actions.mute != null
+        ? h('button', { type: 'button', class: 'button subtle small mute', title: 'Hide this pseudonym in this thread', onclick: () => { actions.mute?.(reply) } }, 'Mute')
+        : null
     )
+  )
   )
 }
 

@@ -9,6 +9,7 @@ import { api, describeError, followEvents, ApiError, UNREACHABLE, type LiveState
 import { postCard, refreshAges, replyRow, updateCounters, whoStyle, type CardActions } from './card.js'
 import { charCount, createComposer } from './compose.js'
 import { renderNetwork } from './network.js'
+import { renderSettings } from './settings.js'
 import { confirmDialog, hideBanner, showBanner, toast } from './ui.js'
 import { avatar } from './art.js'
 import { PRECISIONS, cellSize, isPrecision, plural, topicLabel, until } from './format.js'
@@ -26,6 +27,7 @@ type Route =
   | { view: 'post', id: string }
   | { view: 'network' }
   | { view: 'channels' }
+  | { view: 'settings' }
 
 const SORTS: Sort[] = ['hot', 'new', 'top']
 const FEEDS = {
@@ -46,6 +48,8 @@ const state = {
   wasDown: false,
   /** incremented on every navigation, so late answers for an old view are dropped */
   token: 0,
+  /** the user's hiding threshold (GET /api/moderation); the node applies it too, this keeps live cards in line */
+  hideAtOrBelow: HIDE_SCORE_THRESHOLD as number,
   cleanup: undefined as (() => void) | undefined
 }
 
@@ -62,6 +66,7 @@ function parseRoute (hash: string): Route {
     case 'post': if (/^[0-9a-f]{8,128}$/i.test(parts[1] ?? '')) return { view: 'post', id: parts[1].toLowerCase() }; break
     case 'network': return { view: 'network' }
     case 'channels': return { view: 'channels' }
+    case 'settings': return { view: 'settings' }
   }
   return { view: 'feed', feed: 'hot' }
 }
@@ -95,6 +100,11 @@ function show (focus: boolean): void {
     case 'post': void renderThread(token, route.id); break
     case 'network': state.cleanup = renderNetwork(main); break
     case 'channels': renderChannels(); break
+    case 'settings': {
+      const mine = token
+      renderSettings(main, { changed: (s) => { state.hideAtOrBelow = s.hideAtOrBelow }, isCurrent: () => mine === state.token })
+      break
+    }
   }
   const title = main.querySelector('h1')?.textContent
   document.title = title != null && title !== '' ? `${title} · murmur` : 'murmur'
@@ -132,7 +142,8 @@ function renderNav (): void {
         h('div', { class: 'chip-row' }, suggestions.map(tag => h('a', { class: 'chip', href: `#/tag/${encodeURIComponent(tag)}` }, `#${tag}`))))
       : null,
     h('div', { class: 'nav-group bottom' },
-      navLink('#/network', 'Network', 'network', key === 'network', 'network-link'))
+      navLink('#/network', 'Network', 'network', key === 'network', 'network-link'),
+      navLink('#/settings', 'Settings', 'shield', key === 'settings', 'settings-link'))
   )
 }
 
@@ -321,7 +332,7 @@ async function fillFeed (token: number, list: HTMLElement, query: FeedQuery, emp
       .filter(card => !answered.has(card.dataset.id ?? ''))
     mount(list, posts.length === 0 && arrived.length === 0
       ? emptyState(emptyText)
-      : [...arrived, ...posts.filter(p => p.score > HIDE_SCORE_THRESHOLD).map(p => postCard(p, actions))])
+      : [...arrived, ...posts.filter(p => p.score > state.hideAtOrBelow && p.hidden !== true).map(p => postCard(p, actions))])
   } catch (err) {
     if (token !== state.token) return
     mount(list, errorState(describeError(err, 'Could not load murmurs'), () => { show(false) }))
@@ -498,6 +509,9 @@ async function renderThread (token: number, id: string): Promise<void> {
 
   mount(main,
     h('header', { class: 'view-head thread-head' }, back, h('h1', { tabindex: -1, class: 'sr-only' }, title)),
+    post.hidden === true
+      ? h('p', { class: 'hint hidden-note', role: 'note' }, icon('shield', 14), ' Your mutes or a moderator you follow hide this murmur from your feeds. It opened because you asked for it.')
+      : null,
     postCard(post, actions, { full: true }),
     h('div', { class: 'thread-meta' },
       avatar(post.author, post.authorColor, 32),
@@ -509,7 +523,7 @@ async function renderThread (token: number, id: string): Promise<void> {
 
 function addReply (reply: PostView): void {
   const route = state.route
-  if (route.view !== 'post' || route.id !== reply.root) return
+  if (route.view !== 'post' || route.id !== reply.root || reply.hidden === true) return
   const list = document.getElementById('replies')
   if (list == null || list.querySelector(`[data-id="${CSS.escape(reply.id)}"]`) != null) return
   const row = replyRow(reply, actions)
@@ -564,6 +578,13 @@ const actions: CardActions = {
         else handleError(err, 'Could not delete')
       }
     })()
+  },
+  mute (post) {
+    api.mute('pseudonym', post.id).then(() => {
+      // the node now leaves every reply of that pseudonym out of the thread: read it again
+      show(false)
+      toast(`Muted ${post.author} in this thread. Undo it in Settings.`, 'success')
+    }, (err: unknown) => { handleError(err, 'Could not mute') })
   }
 }
 
@@ -603,7 +624,7 @@ function feedAccepts (route: Route, post: PostView): boolean {
 
 function addLivePost (post: PostView): void {
   const list = document.getElementById('feed')
-  if (list == null || !feedAccepts(state.route, post)) return
+  if (list == null || post.hidden === true || !feedAccepts(state.route, post)) return
   if (list.querySelector(`[data-id="${CSS.escape(post.id)}"]`) != null) return
   if (state.route.view === 'near') {
     const cell = currentCell()
@@ -625,7 +646,7 @@ function scheduleRefresh (root: string): void {
     api.thread(root).then(({ post, replies }) => {
       for (const view of [post, ...replies]) {
         updateCounters(view)
-        if (view.score <= HIDE_SCORE_THRESHOLD) {
+        if (view.score <= state.hideAtOrBelow) {
           for (const el of document.querySelectorAll(`#feed [data-id="${CSS.escape(view.id)}"]`)) el.remove()
         }
       }
@@ -708,6 +729,7 @@ function start (): void {
   })
   setInterval(() => { refreshAges() }, 30_000)
   followEvents(onLive, setLive)
+  api.moderation().then(s => { state.hideAtOrBelow = s.hideAtOrBelow }, () => {})
   show(false)
   void loadTopics()
   // seed suggested channels from recent murmurs

@@ -7,6 +7,7 @@ import { h, icon, mount } from './dom.js'
 import { api, describeError, type PeerView, type Status } from './api.js'
 import { RateChart, SERIES, formatRate, type RateSample } from './chart.js'
 import { plural, shortId, topicLabel } from './format.js'
+import { topicProgress, syncingTopics } from '../sync/progress.js'
 
 const POLL_MS = 1000
 
@@ -105,31 +106,25 @@ export function renderNetwork (main: HTMLElement): () => void {
     )
   }
 
-  function renderSync (value: unknown): void {
-    if (value == null) {
-      mount(sync, h('p', { class: 'hint' }, 'When your node catches up on a channel’s history from its peers, the progress shows here.'))
-      return
-    }
-    const rows: HTMLElement[] = []
-    const entries = Array.isArray(value)
-      ? value.map((v, i) => [typeof v?.topic === 'string' ? v.topic : `#${i + 1}`, v] as const)
-      : typeof value === 'object' ? Object.entries(value as Record<string, unknown>) : [['sync', value] as const]
-    for (const [name, item] of entries) {
-      const done = pickNumber(item, ['done', 'fetched', 'received', 'synced'])
-      const total = pickNumber(item, ['total', 'expected', 'missing'])
-      if (done != null && total != null && total > 0) {
-        const pct = Math.min(100, Math.round((done / total) * 100))
-        rows.push(h('div', { class: 'sync-row' },
-          h('span', null, topicLabel(String(name))),
-          h('progress', { max: 100, value: pct, 'aria-label': `${topicLabel(String(name))} sync ${pct}%` }),
-          h('span', { class: 'hint' }, `${done} / ${total}`)))
-      } else {
-        rows.push(h('div', { class: 'sync-row' },
-          h('span', null, topicLabel(String(name))),
-          h('span', { class: 'hint' }, typeof item === 'object' ? JSON.stringify(item) : String(item))))
+  function renderSync (status: Status['sync']): void {
+    const summary = h('p', { class: 'hint' },
+      `${plural(status.completed, 'session')} done, ${status.failed} failed · ${formatBytes(status.bytesIn)} in, ${formatBytes(status.bytesOut)} out`,
+      status.denied > 0 ? ` · ${plural(status.denied, 'peer')} refused for breaking the protocol` : '')
+    const rows = syncingTopics(status.sessions).map(topic => {
+      const p = topicProgress(topic, status.sessions)
+      const label = topicLabel(topic)
+      if (p.reconciling && p.need === 0) {
+        return h('div', { class: 'sync-row' }, h('span', null, label), h('span', { class: 'hint' }, `comparing histories with ${plural(p.peers, 'peer')}…`))
       }
-    }
-    mount(sync, rows.length > 0 ? rows : h('p', { class: 'hint' }, 'Nothing to sync right now.'))
+      const pct = p.need === 0 ? 100 : Math.min(100, Math.round((p.received / p.need) * 100))
+      return h('div', { class: 'sync-row' },
+        h('span', null, label),
+        h('progress', { max: 100, value: pct, 'aria-label': `${label} sync ${pct}%` }),
+        h('span', { class: 'hint' }, `${p.received} / ${p.need} from ${plural(p.peers, 'peer')}`))
+    })
+    mount(sync, rows.length > 0
+      ? [...rows, summary]
+      : [h('p', { class: 'hint' }, 'Up to date: when your node catches up on a channel’s history from its peers, the progress shows here.'), summary])
   }
 
   function renderPeers (list: PeerView[]): void {
@@ -162,11 +157,8 @@ function tile (label: string, value: string, hint: string): HTMLElement {
     h('span', { class: 'hint' }, hint))
 }
 
-function pickNumber (item: unknown, keys: string[]): number | undefined {
-  if (item == null || typeof item !== 'object') return undefined
-  for (const key of keys) {
-    const value = (item as Record<string, unknown>)[key]
-    if (typeof value === 'number' && Number.isFinite(value)) return value
-  }
-  return undefined
+function formatBytes (bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 }

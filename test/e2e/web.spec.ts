@@ -197,6 +197,15 @@ describe('e2e: the web page in Chromium', function () {
     }
   })
 
+  it('the network page shows the node, its peers and the history syncs it ran', async () => {
+    await waitFor('A to have finished a sync session', async () => (await a.get<any>('/api/status')).sync.completed > 0)
+    await pageA.goto(`${a.url}/#/network`)
+    await pageA.waitForSelector('.sync .hint:has-text("done")', { timeout: UI_TIMEOUT })
+    const summary = await pageA.locator('.sync .hint', { hasText: 'done' }).innerText()
+    assert.match(summary, /^[1-9]\d* sessions? done, 0 failed · [\d.]+ (B|KiB|MiB) in, [\d.]+ (B|KiB|MiB) out/)
+    await pageA.waitForSelector(`.peer-list code[title="${b.peerId}"]`, { timeout: UI_TIMEOUT })
+  })
+
   it('explains every refusal: no topic, too long, the node’s reason, node unreachable', async () => {
     await pageA.goto(`${a.url}/#/new`)
     await pageA.waitForSelector('#live.open', { timeout: UI_TIMEOUT })

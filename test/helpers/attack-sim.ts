@@ -17,7 +17,7 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import { createNode, type MurmurNode } from '../../src/index.js'
 import { gossipMessageId } from '../../src/network/libp2p.js'
 import { PEER_SCORE_THRESHOLDS } from '../../src/network/score.js'
-import { createMessage, encodeEnvelope, mine, signedBytes, Kind, PROTOCOL_VERSION, type PowPolicy } from '../../src/post/index.js'
+import { createMessage, encodeEnvelope, mine, signedBytes, uniformPolicy, Kind, PROTOCOL_VERSION, type PowPolicy } from '../../src/post/index.js'
 import { tempDir, removeDir, waitFor } from './cli-node.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { GossipCounters } from '../../src/network/gossip.js'
@@ -134,7 +134,7 @@ async function createAttacker (opts: SimOptions): Promise<Attacker> {
  */
 async function invalidSource (unpaid: number): Promise<() => Uint8Array> {
   const key = crypto.getRandomValues(new Uint8Array(32))
-  const free = { post: 0, reply: 0, reaction: 0, delete: 0 }
+  const free = uniformPolicy(0)
   const template = (await createMessage({ kind: 'post', text: 'a genuine post to flip', tags: ['sim'] }, key, { pow: free })).message.envelope
   const pool: Uint8Array[] = []
   for (let i = 0; i < unpaid; i++) {
@@ -178,6 +178,9 @@ async function spamSource (count: number, pow: PowPolicy): Promise<() => Uint8Ar
       parent: new Uint8Array(),
       root: new Uint8Array(),
       value: 0,
+      targets: [],
+      label: '',
+      moderator: new Uint8Array(),
       nonce: 0n
     }, pow.post)
     pool.push(encodeEnvelope({ body, signature: new Uint8Array(edSign(null, signedBytes(body), privateKey)) }))

@@ -16,6 +16,8 @@ export interface CliNode {
   url: string
   peerId: string
   addresses: string[]
+  /** a relay's addresses to share */
+  share: string[]
   dataDir: string
   process: ChildProcess
   /** combined stderr, for failure messages */
@@ -26,6 +28,10 @@ export interface CliNode {
 }
 
 export interface StartOptions {
+  /** `murmur relay` instead of `murmur start`: an admin API, every topic, a circuit relay */
+  relay?: boolean
+  /** replaces the one loopback TCP listener */
+  listen?: string[]
   dataDir?: string
   bootstrap?: string[]
   join?: string[]
@@ -51,11 +57,11 @@ export async function runCli (args: string[]): Promise<{ code: number, stdout: s
 export async function startCliNode (options: StartOptions = {}): Promise<CliNode> {
   const dataDir = options.dataDir ?? await tempDir()
   const args = [
-    CLI, 'start', '--json',
+    CLI, options.relay === true ? 'relay' : 'start', '--json',
     '--data', dataDir,
-    '--listen', '/ip4/127.0.0.1/tcp/0',
-    '--api', '127.0.0.1:0',
-    '--no-mdns',
+    ...(options.listen ?? ['/ip4/127.0.0.1/tcp/0']).flatMap(l => ['--listen', l]),
+    // a relay has mDNS off and no web page: its API is the admin interface
+    ...(options.relay === true ? ['--admin', '127.0.0.1:0'] : ['--api', '127.0.0.1:0', '--no-mdns']),
     '--loopback-only',
     '--pow-bits', String(options.powBits ?? 4),
     ...(options.bootstrap ?? []).flatMap(b => ['--bootstrap', b]),
@@ -91,6 +97,7 @@ export async function startCliNode (options: StartOptions = {}): Promise<CliNode
     url,
     peerId: ready.peerId,
     addresses: ready.addresses,
+    share: ready.share ?? [],
     dataDir,
     process: child,
     stderr: () => stderr,

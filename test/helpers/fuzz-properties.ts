@@ -159,6 +159,9 @@ function bodyOf (f: Fields): Body {
     parent: f.parent,
     root: f.sameRoot ? f.parent : f.root,
     value: f.value,
+    targets: [],
+    label: '',
+    moderator: new Uint8Array(),
     nonce: 0n
   }
 }

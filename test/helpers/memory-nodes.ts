@@ -4,6 +4,7 @@
 import { memory } from '@libp2p/memory'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createNode, type MurmurNode, type MurmurConfig } from '../../src/index.js'
+import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import { tempDir, removeDir, waitFor } from './cli-node.js'
 
 export interface TestNode extends MurmurNode {
@@ -13,7 +14,8 @@ export interface TestNode extends MurmurNode {
 
 let counter = 0
 
-export async function createMemoryNode (config: Partial<MurmurConfig> = {}): Promise<TestNode> {
+/** `onlyPeers`: this node connects to (and accepts) these PeerIds only, whatever discovery finds: a fixed topology. */
+export async function createMemoryNode (config: Partial<MurmurConfig> = {}, options: { onlyPeers?: string[] } = {}): Promise<TestNode> {
   const dataDir = config.dataDir ?? await tempDir()
   const node = await createNode({
     dataDir,
@@ -23,7 +25,10 @@ export async function createMemoryNode (config: Partial<MurmurConfig> = {}): Pro
     loopbackOnly: true,
     powBits: 2,
     ...config
-  }, { transports: [memory()] })
+  }, {
+    transports: [memory()],
+    ...(options.onlyPeers != null ? { connectionGater: onlyPeers(options.onlyPeers) } : {})
+  })
   await node.start()
   return Object.assign(node, {
     dataDir,
@@ -32,6 +37,11 @@ export async function createMemoryNode (config: Partial<MurmurConfig> = {}): Pro
       await removeDir(dataDir)
     }
   })
+}
+
+function onlyPeers (allowed: string[]): ConnectionGater {
+  const deny = (peer: PeerId): boolean => !allowed.includes(peer.toString())
+  return { denyDialPeer: deny, denyInboundEncryptedConnection: deny, denyOutboundEncryptedConnection: deny }
 }
 
 export async function connect (a: MurmurNode, b: MurmurNode): Promise<void> {

@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict'
 import { runSimulation } from '../helpers/attack-sim.js'
+import { uniformPolicy } from '../../src/post/index.js'
 
 describe('integration: an invalid flood against honest nodes', function () {
   this.timeout(180_000)
@@ -19,7 +20,7 @@ describe('integration: an invalid flood against honest nodes', function () {
       postIntervalMs: 100,
       attackRate: 200,
       settleMs: 15_000,
-      pow: { post: 4, reply: 4, reaction: 4, delete: 4 },
+      pow: uniformPolicy(4),
       leadMs: 500
     })
     assert.ok(result.attackerMessagesSent > 200, `the attackers sent ${result.attackerMessagesSent} messages`)

@@ -63,6 +63,9 @@ function buildPost (author: Author, fields: { text: string, tags: string[], crea
     text: fields.text,
     parent: new Uint8Array(0),
     root: new Uint8Array(0),
+    targets: [],
+    label: '',
+    moderator: new Uint8Array(0),
     value: 0,
     nonce: 0n
   })

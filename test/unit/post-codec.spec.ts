@@ -47,7 +47,7 @@ describe('post/codec', () => {
     })
 
     it('rejects an unknown field', () => {
-      assertCode(() => decodeBody(concat(canonical, [0x68, 0x01])), 'NON_CANONICAL')
+      assertCode(() => decodeBody(concat(canonical, [0x80, 0x01, 0x01])), 'NON_CANONICAL')
     })
 
     it('rejects a repeated scalar field (the last would silently win)', () => {

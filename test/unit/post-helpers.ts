@@ -32,6 +32,9 @@ export function postFields (overrides: Partial<Body> = {}): Body {
     root: new Uint8Array(),
     value: 0,
     nonce: 0n,
+    targets: [],
+    label: '',
+    moderator: new Uint8Array(),
     ...overrides
   }
 }

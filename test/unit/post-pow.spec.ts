@@ -56,6 +56,6 @@ describe('post/pow', () => {
   })
 
   it('a uniform policy asks every kind for the same bits', () => {
-    assert.deepEqual(uniformPolicy(5), { post: 5, reply: 5, reaction: 5, delete: 5 })
+    assert.deepEqual(uniformPolicy(5), { post: 5, reply: 5, reaction: 5, delete: 5, label: 5, report: 5 })
   })
 })

@@ -53,6 +53,9 @@ describe('post/validate', () => {
         parent: '',
         root: '',
         value: 0,
+        targets: [],
+        label: '',
+        moderator: '',
         envelope
       })
     })
@@ -95,7 +98,7 @@ describe('post/validate', () => {
 
     it('MALFORMED: bytes that are not an envelope', () => {
       expectFailure(Uint8Array.from([0x0a, 0x10, 0x01]), 'MALFORMED')
-      expectFailure(Envelope.encode({ body: Uint8Array.from([0x12, 0x05]), signature: new Uint8Array(64) }), 'MALFORMED')
+      expectFailure(Envelope.encode({ body: Uint8Array.from([0x12, 0x07]), signature: new Uint8Array(64) }), 'MALFORMED')
     })
 
     it('MALFORMED: a signature or author of the wrong length', () => {
@@ -111,7 +114,7 @@ describe('post/validate', () => {
     })
 
     it('NON_CANONICAL: a properly signed body with an extra field', () => {
-      const body = Uint8Array.from([...encodeBody(postFields()), 0x68, 0x01])
+      const body = Uint8Array.from([...encodeBody(postFields()), 0x80, 0x01, 0x01])
       expectFailure(envelopeOfBody(body), 'NON_CANONICAL')
     })
 
@@ -133,7 +136,7 @@ describe('post/validate', () => {
     it('INSUFFICIENT_POW: an id short of the kind\'s difficulty', () => {
       const envelope = envelopeOfBody(weakBody(postFields(), 8))
       expectFailure(envelope, 'INSUFFICIENT_POW', { pow: uniformPolicy(8) })
-      expectValid(envelope, { pow: { post: 0, reply: 8, reaction: 8, delete: 8 } })
+      expectValid(envelope, { pow: { post: 0, reply: 8, reaction: 8, delete: 8, label: 8, report: 8 } })
     })
 
     it('checks proof of work before the signature', () => {

@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createStore } from '../../src/store/index.js'
+import { useTempStore, collect } from '../helpers/temp-store.js'
 import { DAY, HOUR, T0, makeDelete, makePost, makeReaction, makeReply, randomHex } from '../fixtures/messages.js'
 import type { Message } from '../../src/post/model.js'
-import type { FeedQuery, PostStore, StoreOptions, TopicEntry } from '../../src/store/index.js'
-
-async function collect (entries: AsyncIterable<TopicEntry>): Promise<TopicEntry[]> {
-  const out: TopicEntry[] = []
-  for await (const e of entries) out.push(e)
-  return out
-}
+import type { FeedQuery, PostStore, StoreOptions } from '../../src/store/index.js'
 
 function reactions (target: Message, up: number, down: number): Message[] {
   return [
@@ -23,29 +14,18 @@ function reactions (target: Message, up: number, down: number): Message[] {
 const ALL = Number.MAX_SAFE_INTEGER
 
 describe('store: feeds, purge, quotas', () => {
-  let dir: string
+  const temp = useTempStore()
   let store: PostStore
+  beforeEach(() => { store = temp.store })
 
   async function open (options: Partial<StoreOptions> = {}): Promise<PostStore> {
-    await store?.stop()
-    store = createStore({ path: join(dir, 'db'), ...options })
-    await store.start()
+    store = await temp.open(options)
     return store
   }
 
   async function ids (query: Partial<FeedQuery>): Promise<string[]> {
     return (await store.feed({ sort: 'new', limit: 50, now: T0, ...query })).map(p => p.id)
   }
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'murmur-store-'))
-    await open()
-  })
-
-  afterEach(async () => {
-    await store.stop()
-    await rm(dir, { recursive: true, force: true })
-  })
 
   describe('feed', () => {
     it('orders new, hot and top', async () => {
@@ -201,10 +181,10 @@ describe('store: feeds, purge, quotas', () => {
       assert.deepEqual((await store.thread(long.id)).replies.map(r => r.id), [longReply.id])
       assert.deepEqual((await collect(store.topicEntries('tag:lyon', 0, ALL))).map(e => e.id),
         [long.id, longReply.id, lateLike.id])
-      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 1, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 1, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
 
       assert.equal(await store.purge(T0 + 7 * DAY), 3)
-      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
       assert.deepEqual(await collect(store.topicEntries('tag:lyon', 0, ALL)), [])
       assert.deepEqual(await ids({ sort: 'new', now: 0 }), [])
     })
@@ -216,7 +196,7 @@ describe('store: feeds, purge, quotas', () => {
       const unknown = makePost({ expiresAt: T0 + 4 * DAY })
       const early = makeDelete(unknown, { expiresAt: T0 + 4 * DAY })
       await store.ingest([post, reply, del, early])
-      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 2, tombstones: 2, pendingTombstones: 1 })
+      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 2, tombstones: 2, pendingTombstones: 1, labels: 0, reports: 0 })
 
       assert.equal(await store.purge(T0 + DAY), 1) // the post's tombstone
       assert.equal(await store.isTombstoned(post.id), false)
@@ -224,7 +204,7 @@ describe('store: feeds, purge, quotas', () => {
       assert.equal(await store.purge(T0 + 3 * DAY), 2) // the reply's tombstone, the delete
       assert.equal(await store.has(del.id), false)
       assert.equal(await store.purge(T0 + 4 * DAY), 1) // the early delete, and its pending tombstone with it
-      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it('works through more than one batch', async function () {
@@ -257,7 +237,7 @@ describe('store: feeds, purge, quotas', () => {
       assert.equal(await store.mineNonce(p0.id), 'beef', 'the user can still delete a post this node evicted')
       await store.ingest([p4])
       assert.deepEqual(await ids({ topic: 'tag:lyon' }), [p4.id, p3.id, p2.id])
-      assert.deepEqual(await store.stats(), { posts: 3, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 3, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it('evicts a post from all its topics, and counts each topic on its own', async () => {

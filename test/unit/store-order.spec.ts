@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { createStore } from '../../src/store/index.js'
-import { T0, makeDelete, makePost, makeReaction, makeReply, randomHex } from '../fixtures/messages.js'
+import { T0, makeDelete, makeLabel, makePost, makeReaction, makeReply, makeReport, randomHex } from '../fixtures/messages.js'
 import type { Message } from '../../src/post/model.js'
 import type { PostStore } from '../../src/store/index.js'
 
@@ -18,6 +18,9 @@ interface Universe {
   messages: Message[]
   /** (target, author) pairs whose myReaction is compared */
   pairs: Array<[string, string]>
+  /** ids whose labels are compared, and the moderators' topics */
+  labelled: string[]
+  mods: string[]
 }
 
 function universe (): Universe {
@@ -50,13 +53,23 @@ function universe (): Universe {
   const xTie = makeReaction(p1, 1, { author: x, createdAt: T0 + 21 }) // same time as xDislike: the larger id wins
   const delXLike = makeDelete(xLike, { createdAt: T0 + 36 }) // a reaction that a newer one may have replaced
   const delP1 = makeDelete(p1, { createdAt: T0 + 37 })
+  // labels: the latest per (target, moderator) wins, a clear included; equal times, the larger id
+  const modA = randomHex()
+  const modB = randomHex()
+  const aSpam = makeLabel(modA, [p1.id], 'spam', { createdAt: T0 + 40 })
+  const aClear = makeLabel(modA, [p1.id, r1.id], 'clear', { createdAt: T0 + 41 })
+  const aHate = makeLabel(modA, [p1.id], 'hate', { createdAt: T0 + 41 })
+  const bNsfw = makeLabel(modB, [p1.id, r3.id], 'nsfw', { createdAt: T0 + 42 })
+  const report = makeReport(modA, p2.id, 'spam', { createdAt: T0 + 43 })
   return {
     messages: [
       p1, p2, r1, r2, r3, rBadTopics, rBogusRoot, xLike, xDislike, yDislike, xOnR1, yOnR1, yOnR1Later,
       xOnR3, yOnBad, xOnBad, onReaction, wrongRoot, delR1, delXDislike, forgedDelP1, delR3WrongRoot, delP2, delYOnR1Later,
-      xTie, delXLike, delP1
+      xTie, delXLike, delP1, aSpam, aClear, aHate, bNsfw, report
     ],
-    pairs: [[p1.id, x], [p1.id, y], [r1.id, x], [r1.id, y], [r3.id, x]]
+    pairs: [[p1.id, x], [p1.id, y], [r1.id, x], [r1.id, y], [r3.id, x]],
+    labelled: [p1.id, r1.id, r3.id],
+    mods: [modA, modB]
   }
 }
 
@@ -80,10 +93,11 @@ async function snapshot (store: PostStore, u: Universe): Promise<unknown> {
   const reactions = await Promise.all(u.pairs.map(async ([target, author]) => await store.myReaction(target, author) ?? null))
   const { tombstones, ...stats } = await store.stats()
   const entries: string[] = []
-  for (const topic of ['tag:lyon', 'tag:food', 'tag:paris', 'geo:u05k']) {
+  for (const topic of ['tag:lyon', 'tag:food', 'tag:paris', 'geo:u05k', ...u.mods.map(m => `mod:${m}`)]) {
     for await (const e of store.topicEntries(topic, 0, Number.MAX_SAFE_INTEGER)) entries.push(`${topic} ${e.id}`)
   }
-  return { messages, reactions, stats, entries: entries.sort() }
+  const labels = (await store.labelsOf(u.labelled)).map(l => `${l.target} ${l.moderator} ${l.label} ${l.id}`).sort()
+  return { messages, reactions, stats, entries: entries.sort(), labels }
 }
 
 const SIZE = universe().messages.length

@@ -1,40 +1,21 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createStore } from '../../src/store/index.js'
+import { useTempStore, collect } from '../helpers/temp-store.js'
 import { T0, makeDelete, makePost, makeReaction, makeReply, randomHex } from '../fixtures/messages.js'
-import type { IngestResult, PostStore, StoreOptions, TopicEntry } from '../../src/store/index.js'
-
-async function collect (entries: AsyncIterable<TopicEntry>): Promise<TopicEntry[]> {
-  const out: TopicEntry[] = []
-  for await (const e of entries) out.push(e)
-  return out
-}
+import type { IngestResult, PostStore, StoreOptions } from '../../src/store/index.js'
 
 function statuses (results: IngestResult[]): string[] {
   return results.map(r => r.code === undefined ? r.status : `${r.status}:${r.code}`)
 }
 
 describe('store: ingest and state', () => {
-  let dir: string
+  const temp = useTempStore()
   let store: PostStore
+  beforeEach(() => { store = temp.store })
 
   async function open (options: Partial<StoreOptions> = {}): Promise<PostStore> {
-    store = createStore({ path: join(dir, 'db'), ...options })
-    await store.start()
+    store = await temp.open(options)
     return store
   }
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'murmur-store-'))
-    await open()
-  })
-
-  afterEach(async () => {
-    await store.stop()
-    await rm(dir, { recursive: true, force: true })
-  })
 
   describe('lifecycle', () => {
     it('start on an open store is a no-op, stop twice is harmless', async () => {
@@ -66,7 +47,7 @@ describe('store: ingest and state', () => {
       assert.equal(await store.mineNonce(post.id), 'ab01')
       assert.deepEqual(await store.topics(), ['tag:lyon'])
       assert.deepEqual(await store.getSetting('theme'), { dark: true })
-      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 1, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 1, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
     })
   })
 
@@ -101,7 +82,7 @@ describe('store: ingest and state', () => {
         makeReply(ok, { parent: randomHex() })
       ]
       assert.deepEqual(statuses(await store.ingest(bad)), ['rejected:MALFORMED', 'rejected:MALFORMED', 'rejected:BAD_VALUE', 'rejected:BAD_PARENT'])
-      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it('serialises overlapping ingest calls: one copy stored, the other duplicate', async () => {
@@ -125,7 +106,7 @@ describe('store: ingest and state', () => {
       assert.equal(thread.post?.replies, 3)
       assert.deepEqual(thread.replies.map(r => r.id), [r1.id, r2.id, r3.id])
       assert.deepEqual((await store.thread(post.id, { limit: 2 })).replies.map(r => r.id), [r1.id, r2.id])
-      assert.deepEqual(await store.stats(), { posts: 1, replies: 3, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 1, replies: 3, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it('rejects a reply whose root is not a post (BAD_PARENT) or whose topics differ (TOPIC_MISMATCH)', async () => {
@@ -166,7 +147,7 @@ describe('store: ingest and state', () => {
       const thread = await store.thread(post.id)
       assert.equal(thread.post?.replies, 1)
       assert.deepEqual(thread.replies.map(r => r.id), [good.id])
-      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it('drops replies that named a reply as their root once that reply arrives', async () => {
@@ -270,7 +251,7 @@ describe('store: ingest and state', () => {
       }
       const entries = await collect(store.topicEntries('geo:u05k', 0, Number.MAX_SAFE_INTEGER))
       assert.deepEqual(entries.map(e => e.id).sort(), [keep.id, del.id].sort())
-      assert.deepEqual(await store.stats(), { posts: 1, replies: 0, reactions: 0, deletes: 1, tombstones: 4, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 1, replies: 0, reactions: 0, deletes: 1, tombstones: 4, pendingTombstones: 0, labels: 0, reports: 0 })
       assert.equal(await store.count(), 1)
 
       // deleted things never come back, nor does anything new join the deleted thread
@@ -295,7 +276,7 @@ describe('store: ingest and state', () => {
       assert.equal(await store.has(onR1.id), false)
       assert.equal(await store.isTombstoned(onR1.id), true)
       assert.deepEqual((await store.thread(post.id)).replies.map(r => r.id), [r2.id])
-      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 1, deletes: 1, tombstones: 2, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 1, replies: 1, reactions: 1, deletes: 1, tombstones: 2, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it('a delete can take back a reaction: counters follow', async () => {
@@ -318,7 +299,7 @@ describe('store: ingest and state', () => {
       assert.equal(await store.isTombstoned(onUnknownReply.id), true)
       assert.deepEqual(statuses(await store.ingest([reply])), ['deleted:ROOT_DELETED'])
       assert.equal(await store.isTombstoned(reply.id), true, 'as if it had been there when the root was deleted')
-      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 1, tombstones: 3, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 1, tombstones: 3, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it('rejects a delete by another author (NOT_AUTHOR) and keeps the target', async () => {
@@ -352,7 +333,7 @@ describe('store: ingest and state', () => {
       assert.equal(await store.isTombstoned(reply.id), true)
       assert.equal(await store.get(post.id), undefined)
       assert.deepEqual(statuses(await store.ingest([post, reply])), ['deleted:TOMBSTONED', 'deleted:TOMBSTONED'])
-      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 1, tombstones: 3, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 1, tombstones: 3, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
     it("a pending delete by someone else's key is ignored when the target arrives", async () => {
@@ -383,7 +364,7 @@ describe('store: ingest and state', () => {
       const del = makeDelete(post)
       assert.deepEqual(statuses(await store.ingest([post, reply, like, del, makeReply(post)])),
         ['stored', 'stored', 'stored', 'stored', 'deleted:ROOT_DELETED'])
-      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 1, tombstones: 4, pendingTombstones: 0 })
+      assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 1, tombstones: 4, pendingTombstones: 0, labels: 0, reports: 0 })
       assert.deepEqual(await collect(store.topicEntries('tag:lyon', 0, Number.MAX_SAFE_INTEGER)), [{ createdAt: del.createdAt, id: del.id }])
     })
   })
@@ -404,6 +385,27 @@ describe('store: ingest and state', () => {
       assert.deepEqual(await collect(store.topicEntries('tag:lyon', 0, T0 + 100, { now: post.expiresAt })), [])
       assert.deepEqual(await collect(store.topicEntries('#Lyon', 0, T0 + 100)).then(e => e.length), 3)
       await assert.rejects(collect(store.topicEntries('lyon', 0, 1)), { code: 'BAD_TOPIC' })
+    })
+  })
+
+  describe('trim (a retention shorter than posts live)', () => {
+    it('evicts a topic\'s root posts created before the cut, with their threads, and nothing else', async () => {
+      const old = makePost({ createdAt: T0, tags: ['lyon'], geohash: '' })
+      const oldReply = makeReply(old, { createdAt: T0 + 5_000 })
+      const recent = makePost({ createdAt: T0 + 10_000, tags: ['lyon'], geohash: '' })
+      const elsewhere = makePost({ createdAt: T0, tags: ['paris'], geohash: '' })
+      await store.ingest([old, oldReply, recent, elsewhere])
+      await store.markMine(old.id, 'ab01')
+      assert.equal(await store.trim('tag:lyon', T0 + 10_000), 1)
+      assert.equal(await store.get(old.id), undefined)
+      assert.equal(await store.get(oldReply.id), undefined)
+      assert.ok(await store.get(recent.id) !== undefined)
+      assert.ok(await store.get(elsewhere.id) !== undefined)
+      assert.deepEqual(await collect(store.topicEntries('tag:lyon', 0, T0 + 100_000)), [{ createdAt: recent.createdAt, id: recent.id }])
+      assert.equal(await store.count(), 2)
+      // an eviction, not a delete: the author can still delete their post elsewhere
+      assert.equal(await store.mineNonce(old.id), 'ab01')
+      assert.equal(await store.trim('tag:lyon', T0 + 10_000), 0)
     })
   })
 
