@@ -100,6 +100,8 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
 
   async function view (post: StoredPost, extra: { opAuthor?: string, distance?: string } = {}): Promise<PostView> {
     const rootId = post.kind === 'post' ? post.id : post.root
+    // a fresh root from the network (the live event's usual case) needs no thread key at all
+    if (post.kind === 'post' && post.up + post.down === 0) return toView(post, { isMine: post.isMine, ...extra })
     const me = await myAuthorIn(rootId)
     const isMine = post.kind === 'post' ? post.isMine : post.author === me
     const myReaction = await store.myReaction(post.id, me)
