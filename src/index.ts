@@ -62,7 +62,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   const ingestor = createIngestor({
     store,
     pow: () => pow,
-    onStored: (message) => { void announce(message) }
+    onStored: (message, local) => { void announce(message, local) }
   })
   const gossip = createGossip({ libp2p, ingestor, log: logger.forComponent('murmur:gossip') })
   const discovery = createTopicDiscovery({ libp2p, log: logger.forComponent('murmur:discovery') })
@@ -108,8 +108,14 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     return toView(post, { isMine, ...extra, ...(myReaction != null ? { myReaction } : {}) })
   }
 
-  async function announce (message: Message): Promise<void> {
+  async function announce (message: Message, local: boolean): Promise<void> {
     try {
+      // a root just stored from the network has no counters, reactions or thread key to read:
+      // its live event costs no store read (a busy channel delivers hundreds a second)
+      if (message.kind === 'post' && !local) {
+        events.dispatchEvent(new CustomEvent('post', { detail: toView({ ...message, up: 0, down: 0, replies: 0, isMine: false }, { isMine: false }) }))
+        return
+      }
       const stored = await store.get(message.id)
       // a reaction or delete is announced as the message itself: the page re-reads its target
       const detail = stored != null
