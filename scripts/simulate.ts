@@ -74,8 +74,10 @@ interface SimNode {
   /** ms (Date.now) it came online, for each session */
   sessions: Array<{ from: number, to?: number }>
   events?: AbortController
+  /** CPU ticks of the current process when measuring began (its start, or the end of the warm-up) */
   cpuStart?: number
-  cpuEnd?: number
+  /** ticks of earlier processes of this node (churn), summed */
+  cpuDone: number
   peakRssKb?: number
   rssKb?: number
 }
@@ -123,16 +125,17 @@ async function startNode (node: SimNode, bootstrap: string[]): Promise<void> {
   node.addresses = ready.addresses
   node.online = true
   node.sessions.push({ from: Date.now() })
-  node.cpuStart ??= await cpuTicks(child.pid as number)
+  node.cpuStart = await cpuTicks(child.pid as number)
   listen(node)
 }
 
 async function stopNode (node: SimNode): Promise<void> {
   const child = node.child
   if (child == null || !node.online) return
-  await sampleProcess(node)
-  await sampleSockets()
+  // offline for new posts at once; its counters are read before it goes
   node.online = false
+  await sampleProcess(node)
+  await sampleSockets(node)
   node.events?.abort()
   const session = node.sessions[node.sessions.length - 1]
   session.to = Date.now()
@@ -184,7 +187,11 @@ async function cpuTicks (pid: number): Promise<number | undefined> {
 
 async function sampleProcess (node: SimNode): Promise<void> {
   if (node.pid == null) return
-  node.cpuEnd = await cpuTicks(node.pid)
+  const ticks = await cpuTicks(node.pid)
+  if (ticks != null && node.cpuStart != null) {
+    node.cpuDone += ticks - node.cpuStart
+    node.cpuStart = ticks
+  }
   try {
     const status = await readFile(`/proc/${node.pid}/status`, 'utf8')
     const kb = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN)
@@ -194,8 +201,8 @@ async function sampleProcess (node: SimNode): Promise<void> {
 }
 
 /** TCP bytes sent by every socket of our node processes (ss keeps per-socket counters). */
-async function sampleSockets (): Promise<void> {
-  const pids = new Set(nodes.filter(n => n.online && n.pid != null).map(n => String(n.pid)))
+async function sampleSockets (leaving?: SimNode): Promise<void> {
+  const pids = new Set(nodes.filter(n => (n.online || n === leaving) && n.pid != null).map(n => String(n.pid)))
   let out: string
   try {
     out = (await promisify(execFile)('ss', ['-tinpH', 'state', 'established'], { maxBuffer: 64 << 20 })).stdout
@@ -212,6 +219,11 @@ async function sampleSockets (): Promise<void> {
     const key = `${pid} ${addresses}`
     socketBytes.set(key, Math.max(socketBytes.get(key) ?? 0, sent))
   }
+}
+
+function onlineSeconds (node: SimNode, from: number): number {
+  const now = Date.now()
+  return node.sessions.reduce((sum, s) => sum + Math.max(0, (s.to ?? now) - Math.max(from, s.from)), 0) / 1000
 }
 
 function expectedReceivers (post: PostRecord): SimNode[] {
@@ -241,6 +253,24 @@ async function publish (): Promise<void> {
   }
 }
 
+interface Connectivity { connections: { median: number, min: number }, covered: number }
+let connectivity: Connectivity | undefined
+let warmUpSeconds: number | undefined
+
+/** Who is connected to whom: each node's connections, and whether each of its topics has a connected subscriber. */
+async function survey (): Promise<Connectivity> {
+  const counts: number[] = []
+  let covered = 0
+  for (const node of nodes.filter(n => n.online)) {
+    try {
+      const { peers } = await (await fetch(`${node.url as string}/api/peers`)).json() as { peers: Array<{ topics: string[] }> }
+      counts.push(peers.length)
+      if (node.topics.every(t => peers.some(p => p.topics.includes(t)) || nodes.filter(n => n.topics.includes(t)).length === 1)) covered++
+    } catch {}
+  }
+  return { connections: { median: percentile(counts, 50), min: Math.min(...counts) }, covered }
+}
+
 // ------------------------------------------------------------------ the run
 
 const root = await mkdtemp(join(tmpdir(), 'murmur-sim-'))
@@ -256,6 +286,7 @@ for (let i = 0; i < NODES; i++) {
     cell,
     topics: [...tags.map(t => `tag:${t}`), `geo:${cell}`],
     addresses: [],
+    cpuDone: 0,
     online: false,
     sessions: []
   })
@@ -277,10 +308,21 @@ try {
     }))
     log(`${Math.min(i + 5, rest.length) + BOOTSTRAPS} nodes up`)
   }
-  // let discovery find topic peers and meshes form
-  log('warming up 20 s')
-  await new Promise(resolve => setTimeout(resolve, 20_000))
-  for (const node of nodes) node.cpuStart = await cpuTicks(node.pid as number)
+  // let discovery find topic peers and meshes form: until every node has a peer on each of
+  // its topics, or 120 s; then 10 s more for gossipsub's heartbeats to graft meshes
+  const warmStart = Date.now()
+  while (true) {
+    connectivity = await survey()
+    log(`connections per node: median ${connectivity.connections.median}, min ${connectivity.connections.min}; nodes with a subscribed peer on every topic they joined: ${connectivity.covered}/${NODES}`)
+    if (connectivity.covered === NODES || Date.now() - warmStart > 120_000) break
+    await new Promise(resolve => setTimeout(resolve, 5_000))
+  }
+  warmUpSeconds = round((Date.now() - warmStart) / 1000, 0)
+  await new Promise(resolve => setTimeout(resolve, 10_000))
+  for (const node of nodes) {
+    node.cpuDone = 0
+    node.cpuStart = await cpuTicks(node.pid as number)
+  }
 
   const runMs = MINUTES * 60_000
   const runStart = Date.now()
@@ -314,8 +356,15 @@ try {
   await new Promise(resolve => setTimeout(resolve, 15_000))
   clearInterval(sampler)
   await sampleSockets()
-  const runSeconds = (Date.now() - runStart) / 1000
   for (const node of nodes) if (node.online) await sampleProcess(node)
+  const gossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
+  for (const node of nodes.filter(n => n.online)) {
+    try {
+      const status = await (await fetch(`${node.url as string}/api/status`)).json() as { gossip: typeof gossipCounters }
+      for (const key of Object.keys(gossipCounters) as Array<keyof typeof gossipCounters>) gossipCounters[key] += status.gossip[key]
+    } catch {}
+  }
+  log(`gossip validator outcomes on the nodes online at the end: ${JSON.stringify(gossipCounters)}`)
 
   // ---------------------------------------------------------------- report
   const latencies: number[] = []
@@ -351,7 +400,8 @@ try {
     node: n.index,
     stable: n.stable,
     topics: n.topics,
-    cpuPercent: n.cpuStart != null && n.cpuEnd != null ? round((n.cpuEnd - n.cpuStart) / CLK_TCK / runSeconds * 100, 1) : null,
+    // churners: CPU over the time they were online
+    cpuPercent: round(n.cpuDone / CLK_TCK / onlineSeconds(n, runStart) * 100, 1),
     peakRssMb: n.peakRssKb != null ? round(n.peakRssKb / 1024, 1) : null,
     rssMb: n.rssKb != null ? round(n.rssKb / 1024, 1) : null
   }))
@@ -361,6 +411,9 @@ try {
     date: new Date().toISOString(),
     params: { nodes: NODES, topics: TOPICS, rate: RATE, minutes: MINUTES, churners, powBits: POW_BITS },
     posts: posts.size,
+    connectivity,
+    warmUpSeconds,
+    gossipCounters,
     stable: { expected, delivered, deliveryRatio: round(delivered / Math.max(1, expected), 4) },
     latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: percentile(latencies, 100) },
     perTopic: Object.fromEntries([...perTopic].sort().map(([t, v]) => [t, { ...v, ratio: round(v.delivered / v.expected, 4) }])),

@@ -78,6 +78,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   // Public keys of this user's pseudonym per thread: isMine for replies and reactions.
   const myThreadKeys = new Map<string, string>()
   let purgeTimer: ReturnType<typeof setInterval> | undefined
+  let redialTimer: ReturnType<typeof setInterval> | undefined
 
   async function rootNonce (rootId: string): Promise<Uint8Array | undefined> {
     const nonce = await store.mineNonce(rootId)
@@ -194,6 +195,13 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         if (libp2p.getConnections().length >= TARGET_PEERS) return
         libp2p.dial(evt.detail.id).catch(err => { log('could not dial discovered peer - %e', err) })
       })
+      // a bootstrap dial that failed (a busy peer, a timeout) is not retried by libp2p: an
+      // isolated node would stay alone, so it dials its bootstrap list again while it has no peers
+      redialTimer = setInterval(() => {
+        if (libp2p.getConnections().length > 0) return
+        for (const addr of config.bootstrap) libp2p.dial(multiaddr(addr)).catch(err => { log('could not redial %s - %e', addr, err) })
+      }, 10_000)
+      redialTimer.unref()
       purgeTimer = setInterval(() => {
         store.purge(Date.now()).catch(err => { log.error('purge failed - %e', err) })
       }, config.purgeIntervalMs)
@@ -203,6 +211,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
 
     async stop () {
       clearInterval(purgeTimer)
+      clearInterval(redialTimer)
       await discovery.stop()
       await sync.stop()
       await libp2p.stop()
