@@ -20,6 +20,12 @@ const BUCKETS = 16
  * differs. Costs at most one more round trip; at n = 100 000, d = 10 it cuts the bytes by a third.
  */
 const RESPONDER_LIST = 6
+/**
+ * Most bytes besides its ids that one run of an exact answer takes: two bounds (a varint
+ * timestamp, a length, up to 32 bytes of prefix), two modes and a count. An exact answer that
+ * might not fit the frame falls back to the plain IdList answer, which cuts itself to fit.
+ */
+const EXACT_RUN_OVERHEAD = 2 * (9 + 1 + ID_SIZE) + 2 + 9
 /** the spec's "infinity" upper bound (encoded as timestamp 0) */
 const INFINITY = Number.POSITIVE_INFINITY
 
@@ -290,7 +296,7 @@ export class Negentropy {
         if (this.isInitiator) {
           skip = true
           need.push(...theirs.values())
-        } else if (theirs.size === 0) {
+        } else if (theirs.size === 0 && !this.exceeded(full.length + o.length + onlyOurs.length * (ID_SIZE + EXACT_RUN_OVERHEAD))) {
           // every id they listed is ours too, so we know the union's order: answer with only the
           // ids they lack, each run in its own tight range, and skip the ranges that agree
           if (onlyOurs.length === 0) {
