@@ -309,12 +309,12 @@ try {
     log(`${Math.min(i + 5, rest.length) + BOOTSTRAPS} nodes up`)
   }
   // let discovery find topic peers and meshes form: until every node has a peer on each of
-  // its topics, or 120 s; then 10 s more for gossipsub's heartbeats to graft meshes
+  // its topics, or 60 s; then 10 s more for gossipsub's heartbeats to graft meshes
   const warmStart = Date.now()
   while (true) {
     connectivity = await survey()
     log(`connections per node: median ${connectivity.connections.median}, min ${connectivity.connections.min}; nodes with a subscribed peer on every topic they joined: ${connectivity.covered}/${NODES}`)
-    if (connectivity.covered === NODES || Date.now() - warmStart > 120_000) break
+    if (connectivity.covered === NODES || Date.now() - warmStart > 60_000) break
     await new Promise(resolve => setTimeout(resolve, 5_000))
   }
   warmUpSeconds = round((Date.now() - warmStart) / 1000, 0)
