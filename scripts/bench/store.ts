@@ -2,7 +2,8 @@
 // verification and raw classic-level reads and writes of the same data, in the same run.
 
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto'
-import { ClassicLevel } from 'classic-level'
+// level's Level is classic-level in Node: the same LevelDB binding the store uses
+import { Level as ClassicLevel } from 'level'
 import { randomBytes } from 'node:crypto'
 import { decodeEnvelope, decodeBody, signedBytes, uniformPolicy } from '../../src/post/index.js'
 import { createStore, type PostStore } from '../../src/store/index.js'
