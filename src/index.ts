@@ -79,8 +79,8 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     pow: () => pow,
     powFloor: () => powFloor,
     ...(config.retentionMs < MAX_TTL_MS ? { keepSince: () => Date.now() - config.retentionMs } : {}),
-    onStored: (message) => {
-      void announce(message)
+    onStored: (message, local) => {
+      void announce(message, local)
       moderation.onStored(message).catch(err => { log.error('moderation of %s failed - %e', message.id, err) })
     },
     admit: (message) => moderation.admit(message)
@@ -109,6 +109,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   // Public keys of this user's pseudonym per thread: isMine for replies and reactions.
   const myThreadKeys = new Map<string, string>()
   let purgeTimer: ReturnType<typeof setInterval> | undefined
+  let redialTimer: ReturnType<typeof setInterval> | undefined
 
   async function rootNonce (rootId: string): Promise<Uint8Array | undefined> {
     const nonce = await store.mineNonce(rootId)
@@ -133,14 +134,23 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     // a label or report belongs to no thread: nothing of the user's to look up
     if (post.kind === 'label' || post.kind === 'report') return toView(post, { isMine: false })
     const rootId = post.kind === 'post' ? post.id : post.root
+    const moderated = { warnings: moderation.warnings(post.id), hidden: moderation.isExcluded(post) }
+    // a root nobody reacted to needs no thread key: there is no reaction of the user's to find
+    if (post.kind === 'post' && post.up + post.down === 0) return toView(post, { isMine: post.isMine, ...extra, ...moderated })
     const me = await myAuthorIn(rootId)
     const isMine = post.kind === 'post' ? post.isMine : post.author === me
     const myReaction = await store.myReaction(post.id, me)
-    return toView(post, { isMine, ...extra, ...(myReaction != null ? { myReaction } : {}), warnings: moderation.warnings(post.id), hidden: moderation.isExcluded(post) })
+    return toView(post, { isMine, ...extra, ...(myReaction != null ? { myReaction } : {}), ...moderated })
   }
 
-  async function announce (message: Message): Promise<void> {
+  async function announce (message: Message, local: boolean): Promise<void> {
     try {
+      // a root just stored from the network has no counters, reactions or thread key to read:
+      // its live event costs no store read (a busy channel delivers hundreds a second)
+      if (message.kind === 'post' && !local) {
+        events.dispatchEvent(new CustomEvent('post', { detail: await view({ ...message, up: 0, down: 0, replies: 0, isMine: false }) }))
+        return
+      }
       const stored = await store.get(message.id)
       // a reaction or delete is announced as the message itself: the page re-reads its target
       const detail = stored != null
@@ -235,6 +245,13 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         libp2p.dial(evt.detail.id).catch(err => { log('could not dial discovered peer - %e', err) })
       })
       follower?.start()
+      // a bootstrap dial that failed (a busy peer, a timeout) is not retried by libp2p: an
+      // isolated node would stay alone, so it dials its bootstrap list again while it has no peers
+      redialTimer = setInterval(() => {
+        if (libp2p.getConnections().length > 0) return
+        for (const addr of config.bootstrap) libp2p.dial(multiaddr(addr)).catch(err => { log('could not redial %s - %e', addr, err) })
+      }, 10_000)
+      redialTimer.unref()
       purgeTimer = setInterval(() => {
         cleanUp().catch(err => { log.error('purge failed - %e', err) })
       }, config.purgeIntervalMs)
@@ -245,6 +262,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     async stop () {
       follower?.stop()
       clearInterval(purgeTimer)
+      clearInterval(redialTimer)
       await discovery.stop()
       await sync.stop()
       await libp2p.stop()

@@ -1,6 +1,7 @@
 // The one entry point for every envelope a node accepts — gossip, sync and the local API:
 // stateless validation, then the store's stateful rules, with writes arriving together
-// coalesced into one LevelDB batch.
+// coalesced into one LevelDB batch. Validation runs from a bounded queue in slices of a few
+// milliseconds, so a burst never holds the event loop (pings, muxers, the API) for long.
 
 import { validateEnvelope } from '../post/index.js'
 import type { Message } from '../post/model.js'
@@ -37,8 +38,8 @@ export interface IngestorInit {
   powFloor?: () => PowPolicy
   /** messages created before this instant are not kept: a retention shorter than posts live */
   keepSince?: () => number
-  /** called once for each message newly stored */
-  onStored?(message: Message): void
+  /** called once for each message newly stored; local: submitted as durable (the user's own) */
+  onStored?(message: Message, local: boolean): void
   /**
    * A last word after validation, before the store: a code to refuse a valid message without
    * blaming its sender (severity ignore), e.g. a post a followed moderator labels `drop`.
@@ -46,6 +47,20 @@ export interface IngestorInit {
   admit?(message: Message): string | undefined
   /** largest batch written at once */
   maxBatch?: number
+  /** envelopes waiting for validation before gossip's are refused as OVERLOADED (ignored, not held against the sender) */
+  maxQueued?: number
+  /** longest stretch of validation before yielding to the event loop, ms */
+  sliceMs?: number
+}
+
+/** 8 192 envelopes ≈ 4 s of validation on a slow core: past that, gossip's own retransmission and sync do better than a queue. */
+const DEFAULT_MAX_QUEUED = 8_192
+const DEFAULT_SLICE_MS = 5
+
+interface Job {
+  envelope: Uint8Array
+  options: IngestOptions
+  resolve(outcome: Promise<IngestOutcome>): void
 }
 
 interface Pending {
@@ -59,33 +74,79 @@ export function createIngestor (init: IngestorInit): Ingestor {
   let queue: Pending[] = []
   let scheduled: Promise<void> | undefined
 
-  // Messages validated in the same turn of the event loop share one batch; gossip delivers
-  // bursts, and one batched write costs little more than a single put.
+  // Messages validated while a write is in flight share the next batch: one write at a time
+  // per node, each taking everything that arrived meanwhile. Gossip delivers bursts, and one
+  // batched write costs little more than a single put, while many small ones queue up.
+  let writing: Promise<void> | undefined
+
   function enqueue (message: Message): Promise<IngestResult> {
     return new Promise<IngestResult>((resolve, reject) => {
       queue.push({ message, resolve, reject })
-      if (queue.length >= maxBatch) {
-        void writeQueued()
-      } else {
-        scheduled ??= new Promise<void>(resolve => setImmediate(resolve)).then(writeQueued)
-      }
+      if (writing == null) scheduled ??= new Promise<void>(resolve => setImmediate(resolve)).then(writeQueued)
     })
   }
 
   async function writeQueued (): Promise<void> {
     scheduled = undefined
-    const batch = queue
-    queue = []
-    if (batch.length === 0) return
+    if (writing != null) return await writing
+    writing = (async () => {
+      while (queue.length > 0) {
+        const batch = queue.slice(0, maxBatch)
+        queue = queue.slice(batch.length)
+        try {
+          const results = await init.store.ingest(batch.map(p => p.message))
+          batch.forEach((p, i) => { p.resolve(results[i]) })
+        } catch (err: any) {
+          batch.forEach(p => { p.reject(err) })
+        }
+      }
+    })()
     try {
-      const results = await init.store.ingest(batch.map(p => p.message))
-      batch.forEach((p, i) => { p.resolve(results[i]) })
-    } catch (err: any) {
-      batch.forEach(p => { p.reject(err) })
+      await writing
+    } finally {
+      writing = undefined
     }
   }
 
-  async function submit (envelope: Uint8Array, options: IngestOptions = {}): Promise<IngestOutcome> {
+  const maxQueued = init.maxQueued ?? DEFAULT_MAX_QUEUED
+  const sliceMs = init.sliceMs ?? DEFAULT_SLICE_MS
+  let jobs: Job[] = []
+  let next = 0
+  let draining = false
+
+  function validateLater (envelope: Uint8Array, options: IngestOptions, bounded: boolean): Promise<IngestOutcome> {
+    if (bounded && jobs.length - next >= maxQueued) {
+      return Promise.resolve({ status: 'refused', severity: 'ignore', code: 'OVERLOADED', reason: `more than ${maxQueued} envelopes wait for validation` })
+    }
+    return new Promise<IngestOutcome>(resolve => {
+      jobs.push({ envelope, options, resolve })
+      if (!draining) {
+        draining = true
+        setImmediate(drain)
+      }
+    })
+  }
+
+  function drain (): void {
+    const until = performance.now() + sliceMs
+    while (next < jobs.length && performance.now() < until) {
+      const job = jobs[next++]
+      job.resolve(validateAndStore(job.envelope, job.options))
+    }
+    if (next < jobs.length) {
+      if (next > 1_024) {
+        jobs = jobs.slice(next)
+        next = 0
+      }
+      setImmediate(drain)
+    } else {
+      jobs = []
+      next = 0
+      draining = false
+    }
+  }
+
+  async function validateAndStore (envelope: Uint8Array, options: IngestOptions): Promise<IngestOutcome> {
     const verdict = validateEnvelope(envelope, {
       now: options.now ?? Date.now(),
       pow: init.pow(),
@@ -103,7 +164,7 @@ export function createIngestor (init: IngestorInit): Ingestor {
       : await enqueue(message)
     switch (result.status) {
       case 'stored':
-        init.onStored?.(message)
+        init.onStored?.(message, options.durable === true)
         return { status: 'stored', message }
       case 'duplicate':
         return { status: 'known', message, code: 'DUPLICATE' }
@@ -117,10 +178,16 @@ export function createIngestor (init: IngestorInit): Ingestor {
   }
 
   return {
-    submit,
-    submitMany: async (envelopes, options) => Promise.all(envelopes.map(async e => submit(e, options))),
+    // the local user's own messages skip the queue: the API waits on them
+    submit: async (envelope, options = {}) => options.durable === true
+      ? validateAndStore(envelope, options)
+      : validateLater(envelope, options, true),
+    // sync paces itself frame by frame and must not lose what it fetched: queued, never refused
+    submitMany: async (envelopes, options = {}) => Promise.all(envelopes.map(async e => validateLater(e, options, false))),
     flush: async () => {
-      while (scheduled != null || queue.length > 0) await (scheduled ?? writeQueued())
+      while (scheduled != null || writing != null || queue.length > 0 || next < jobs.length) {
+        await (scheduled ?? writing ?? (next < jobs.length ? new Promise(resolve => setImmediate(resolve)) : writeQueued()))
+      }
     }
   }
 }

@@ -25,6 +25,16 @@ function flipBit (bytes: Uint8Array, bit: number): Uint8Array {
 }
 
 describe('post/signature', () => {
+  it('derives the same public keys and signatures with OpenSSL as @noble/curves', () => {
+    for (let i = 0; i < 50; i++) {
+      const secretKey = randomBytes(32)
+      const body = randomBytes(i * 7)
+      assert.deepEqual(getPublicKey(secretKey), ed25519.getPublicKey(secretKey))
+      assert.deepEqual(sign(secretKey, body), ed25519.sign(signedBytes(body), secretKey))
+    }
+    assert.throws(() => getPublicKey(randomBytes(31)), RangeError)
+  })
+
   describe('edge-case vectors', () => {
     for (const [name, verifier] of Object.entries(VERIFIERS)) {
       it(`${name} returns the murmur rule on all ten`, () => {

@@ -135,6 +135,25 @@ describe('sync: Negentropy v1', () => {
     ), { numRuns: 40 })
   })
 
+  it('keeps to the frame size limit when the initiator lacks far more than a frame', () => {
+    for (const [onlyB, limit] of [[10_000, 4_096], [10_000, 256 * 1024], [40, 4_096]]) {
+      const { a, b } = makeSets(0, 0, onlyB)
+      const { have, need } = reconcile(a, b, limit)
+      assert.deepEqual({ have, need }, expected(a, b))
+      // and against a nostr-tools initiator, whose output must stay within the limit too
+      const initiator = new nip77.Negentropy(theirs(a), limit)
+      const responder = new Negentropy(ours(b), limit)
+      const got = new Set<string>()
+      let msg: string | null = initiator.initiate()
+      while (msg != null) {
+        const answer = responder.reconcile(hexToBytes(msg)).output as Uint8Array
+        assert.ok(answer.length <= limit)
+        msg = initiator.reconcile(bytesToHex(answer), () => {}, id => got.add(id))
+      }
+      assert.deepEqual(got, expected(a, b).need)
+    }
+  })
+
   it('settles equal sets of 100 000 in one round trip', () => {
     const { a, b } = makeSets(100_000, 0, 0)
     const { have, need, rounds } = reconcile(a, b, 256 * 1024)

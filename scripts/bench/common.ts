@@ -1,0 +1,67 @@
+// Shared helpers of the benchmark: temp dirs, timing, percentiles, and the decoded form of a
+// benchmark envelope for code that must not pay for validation twice (filling big stores).
+
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { bodyId, decodeBody, decodeEnvelope, Kind } from '../../src/post/index.js'
+import type { Message } from '../../src/post/index.js'
+
+export async function tempDir (name: string): Promise<{ path: string, remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `murmur-bench-${name}-`))
+  return { path, remove: async () => { await rm(path, { recursive: true, force: true }) } }
+}
+
+export function percentile (values: number[], p: number): number {
+  if (values.length === 0) return NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1))]
+}
+
+export function median (values: number[]): number {
+  return percentile(values, 50)
+}
+
+export function round (x: number, digits = 2): number {
+  const f = 10 ** digits
+  return Math.round(x * f) / f
+}
+
+/**
+ * A benchmark envelope as the store takes it, decoded without the signature check: only for
+ * filling stores with envelopes this process signed itself; the ingest figures use the
+ * full pipeline.
+ */
+export function trustedMessage (envelope: Uint8Array): Message {
+  const { body: bodyBytes } = decodeEnvelope(envelope)
+  const body = decodeBody(bodyBytes)
+  if (body.kind !== Kind.POST) throw new Error('benchmark datasets hold root posts only')
+  return {
+    id: bytesToHex(bodyId(bodyBytes)),
+    kind: 'post',
+    author: bytesToHex(body.author),
+    createdAt: Number(body.createdAt),
+    expiresAt: Number(body.expiresAt),
+    tags: body.tags,
+    geohash: body.geohash,
+    text: body.text,
+    parent: '',
+    root: '',
+    targets: [],
+    label: '',
+    moderator: '',
+    value: 0,
+    envelope
+  }
+}
+
+/** Lets pending I/O callbacks and timers run between CPU-bound steps. */
+export async function breathe (): Promise<void> {
+  await new Promise(resolve => setImmediate(resolve))
+}
+
+export function peakRssMb (): number {
+  // maxRSS is in KiB
+  return round(process.resourceUsage().maxRSS / 1024, 1)
+}

@@ -1,0 +1,207 @@
+// Gossip benchmark: eight or more libp2p nodes in this process on loopback TCP + noise + yamux,
+// murmur nodes (createNode: validator, store, DHT, sync) beside bare gossipsub nodes (no
+// validator) in the same topology with the same envelopes: a burst, then a paced run.
+// One process: both networks pay the same in-process costs, and latencies share one clock.
+
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import pWaitFor from 'p-wait-for'
+import { createNode, type MurmurNode } from '../../src/index.js'
+import { gossipMessageId } from '../../src/network/libp2p.js'
+import { toGossipTopic, parseTopic } from '../../src/geo/index.js'
+import { dataset, shapeOf } from './dataset.js'
+import { percentile, round, tempDir } from './common.js'
+
+export const GOSSIP_TOPIC = 'tag:bench'
+const GOSSIP_NAME = toGossipTopic(parseTopic(GOSSIP_TOPIC))
+
+interface Net {
+  pubsubs: GossipSub[]
+  stop: () => Promise<void>
+}
+
+/** Node i dials i+1 and i+2 (mod n): every node has four neighbours, the mesh spans a few hops. */
+async function connect (dial: (from: number, to: number) => Promise<unknown>, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    for (const k of [1, 2]) await dial(i, (i + k) % n)
+  }
+}
+
+/** The implementation's mesh, which the public GossipSub type does not show. */
+function meshSize (pubsub: GossipSub): number {
+  return (pubsub as unknown as { mesh: Map<string, Set<string>> }).mesh.get(GOSSIP_NAME)?.size ?? 0
+}
+
+async function meshReady (pubsubs: GossipSub[]): Promise<void> {
+  await pWaitFor(() => pubsubs.every(p => meshSize(p) >= 2), { interval: 100, timeout: 30_000 })
+}
+
+async function bareNet (n: number): Promise<Net> {
+  const nodes: Libp2p[] = []
+  for (let i = 0; i < n; i++) {
+    nodes.push(await createLibp2p({
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionGater: { denyDialMultiaddr: () => false },
+      services: {
+        identify: identify(),
+        pubsub: gossipsub({
+          globalSignaturePolicy: 'StrictNoSign',
+          msgIdFn: gossipMessageId,
+          allowPublishToZeroTopicPeers: true,
+          emitSelf: false,
+          maxInboundDataLength: 64 * 1024
+        })
+      }
+    }))
+  }
+  const pubsubs = nodes.map(node => (node.services as { pubsub: GossipSub }).pubsub)
+  for (const p of pubsubs) p.subscribe(GOSSIP_NAME)
+  await connect(async (a, b) => nodes[a].dial(nodes[b].getMultiaddrs()[0]), n)
+  await meshReady(pubsubs)
+  return { pubsubs, stop: async () => { await Promise.all(nodes.map(async node => { await node.stop() })) } }
+}
+
+async function murmurNet (n: number): Promise<Net & { nodes: MurmurNode[] }> {
+  const dirs = await Promise.all(Array.from({ length: n }, async () => tempDir('gossip')))
+  const nodes: MurmurNode[] = []
+  for (const dir of dirs) {
+    const node = await createNode({
+      dataDir: dir.path,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      loopbackOnly: true,
+      mdns: false,
+      powBits: 0,
+      join: [GOSSIP_TOPIC]
+    })
+    await node.start()
+    nodes.push(node)
+  }
+  const pubsubs = nodes.map(node => node.libp2p.services.pubsub)
+  await connect(async (a, b) => nodes[a].libp2p.dial(nodes[b].libp2p.getMultiaddrs()[0]), n)
+  await meshReady(pubsubs)
+  return {
+    nodes,
+    pubsubs,
+    stop: async () => {
+      await Promise.all(nodes.map(async node => { await node.stop() }))
+      await Promise.all(dirs.map(async d => { await d.remove() }))
+    }
+  }
+}
+
+/** The signature closes every envelope: its last 16 bytes name a message. */
+function keyOf (data: Uint8Array): string {
+  return Buffer.from(data.buffer, data.byteOffset + data.byteLength - 16, 16).toString('hex')
+}
+
+interface Run {
+  /** deliveries to all nodes but the publisher */
+  delivered: number
+  expected: number
+  seconds: number
+  latencies: number[]
+}
+
+/** Publishes from node 0, `interval` ms apart (0: a burst), until every other node has every message or timeout. */
+async function publishRun (net: Net, envelopes: Uint8Array[], interval: number, timeoutMs: number): Promise<Run> {
+  const sent = new Map<string, number>()
+  const latencies: number[] = []
+  let delivered = 0
+  const expected = envelopes.length * (net.pubsubs.length - 1)
+  const listeners = net.pubsubs.slice(1).map(p => {
+    const listener = (evt: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
+      const at = sent.get(keyOf(evt.detail.data))
+      if (at == null) return
+      delivered++
+      latencies.push(performance.now() - at)
+    }
+    p.addEventListener('message', listener)
+    return () => { p.removeEventListener('message', listener) }
+  })
+  const started = performance.now()
+  try {
+    for (let i = 0; i < envelopes.length; i++) {
+      if (interval > 0) {
+        const due = started + i * interval
+        const wait = due - performance.now()
+        if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+      }
+      sent.set(keyOf(envelopes[i]), performance.now())
+      await net.pubsubs[0].publish(GOSSIP_NAME, envelopes[i])
+    }
+    await pWaitFor(() => delivered >= expected, { interval: 5, timeout: timeoutMs }).catch(() => {})
+    return { delivered, expected, seconds: (performance.now() - started) / 1000, latencies }
+  } finally {
+    for (const remove of listeners) remove()
+  }
+}
+
+export interface GossipFigures {
+  nodes: number
+  envelopeBytes: number
+  bare: { burstRate: number, pacedP50: number, pacedP99: number }
+  murmur: { burstRate: number, pacedP50: number, pacedP99: number, burstDelivery: number, pacedDelivery: number }
+  /** messages per second published in the paced runs: half the bare burst rate */
+  pacedRate: number
+  ratio: number
+  p50Ratio: number
+  deliveryRatio: number
+}
+
+/** Roughly 300-byte envelopes on one tag. */
+async function envelopes (count: number, seed: number): Promise<Uint8Array[]> {
+  return dataset({
+    count,
+    seed,
+    shape: (random, now) => ({ ...shapeOf(random, now, 60_000, 150), tags: ['bench'] })
+  })
+}
+
+export async function benchGossip (options: { nodes: number, burst: number, paced: number }): Promise<GossipFigures> {
+  const burst = await envelopes(options.burst, 11)
+  const paced = await envelopes(options.paced, 12)
+  const envelopeBytes = round(burst.reduce((n, e) => n + e.byteLength, 0) / burst.length, 0)
+
+  const bare = await bareNet(options.nodes)
+  let bareBurst: Run, barePaced: Run, pacedRate: number
+  try {
+    bareBurst = await publishRun(bare, burst, 0, 60_000)
+    pacedRate = bareBurst.delivered / bareBurst.seconds / (options.nodes - 1) / 2
+    barePaced = await publishRun(bare, paced, 1000 / pacedRate, 60_000)
+  } finally {
+    await bare.stop()
+  }
+
+  const murmur = await murmurNet(options.nodes)
+  let murmurBurst: Run, murmurPaced: Run
+  try {
+    murmurBurst = await publishRun(murmur, burst, 0, 120_000)
+    murmurPaced = await publishRun(murmur, paced, 1000 / pacedRate, 120_000)
+  } finally {
+    await murmur.stop()
+  }
+
+  const bareRate = bareBurst.delivered / bareBurst.seconds
+  const murmurRate = murmurBurst.delivered / murmurBurst.seconds
+  const bareP50 = percentile(barePaced.latencies, 50)
+  const murmurP50 = percentile(murmurPaced.latencies, 50)
+  const burstDelivery = murmurBurst.delivered / murmurBurst.expected
+  const pacedDelivery = murmurPaced.delivered / murmurPaced.expected
+  return {
+    nodes: options.nodes,
+    envelopeBytes,
+    bare: { burstRate: round(bareRate, 0), pacedP50: round(bareP50, 1), pacedP99: round(percentile(barePaced.latencies, 99), 1) },
+    murmur: { burstRate: round(murmurRate, 0), pacedP50: round(murmurP50, 1), pacedP99: round(percentile(murmurPaced.latencies, 99), 1), burstDelivery: round(burstDelivery, 4), pacedDelivery: round(pacedDelivery, 4) },
+    pacedRate: round(pacedRate, 1),
+    ratio: round(murmurRate / bareRate, 3),
+    p50Ratio: round(murmurP50 / bareP50, 3),
+    deliveryRatio: round(Math.min(burstDelivery, pacedDelivery), 4)
+  }
+}

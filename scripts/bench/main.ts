@@ -1,0 +1,133 @@
+// `npm run bench [-- --quick] [-- --only ingest,gossip,...]`: murmur's figures as ratios
+// against baselines measured in the same run (raw node:crypto, bare gossipsub, raw LevelDB),
+// because the machines are shared and noisy. Prints a table, writes
+// scripts/results/bench-<date>.json, and ends with one JSON line of the ratios.
+
+import { execFile } from 'node:child_process'
+import { cpus } from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { dataset } from './dataset.js'
+import { benchFeed, benchIngest, benchStorage, fillStore, type FeedFigures } from './store.js'
+import { benchGossip } from './gossip.js'
+import { run as reconcile, catchUp } from './sync.js'
+import { peakRssMb, round, tempDir } from './common.js'
+
+const quick = process.argv.includes('--quick')
+const onlyArg = process.argv.find(a => a.startsWith('--only='))?.slice('--only='.length)
+const only = onlyArg == null ? undefined : new Set(onlyArg.split(','))
+const wanted = (section: string): boolean => only == null || only.has(section)
+const here = dirname(fileURLToPath(import.meta.url))
+const results = join(here, '..', '..', '..', 'scripts', 'results')
+
+const plan = quick
+  ? { ingest: 4_000, storage: 10_000, feedStores: [20_000], rssStore: 20_000, gossipNodes: 8, burst: 1_000, paced: 400, syncN: [10_000], catchUp: 3_000 }
+  : { ingest: 20_000, storage: 50_000, feedStores: [100_000, 1_000_000], rssStore: 1_000_000, gossipNodes: 10, burst: 1_000, paced: 1_000, syncN: [10_000, 100_000], catchUp: 20_000 }
+
+const started = Date.now()
+const log = (what: string): void => { console.error(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${what}`) }
+const report: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  mode: quick ? 'quick' : 'full',
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadavg: (await import('node:os')).loadavg().map(x => round(x, 2)) },
+  plan
+}
+const rows: Array<[string, string, string, string, string]> = []
+const ratios: Record<string, number | null> = {
+  ingest_ratio: null, gossip_ratio: null, gossip_p50_ratio: null, delivery_ratio: null, feed_ratio: null, storage_ratio: null, sync_bytes_ratio: null
+}
+
+let ingestRate: number | undefined
+if (wanted('ingest') || wanted('sync')) {
+  log(`ingest: ${plan.ingest} posts, each by its own key`)
+  const ingest = await benchIngest(await dataset({ count: plan.ingest }))
+  ingestRate = ingest.pipeline
+  report.ingest = ingest
+  ratios.ingest_ratio = ingest.ratio
+  rows.push(['ingest', `${ingest.pipeline} posts/s`, `${ingest.verify} verifies/s`, String(ingest.ratio), '≥ 0.5'])
+}
+
+if (wanted('storage')) {
+  log(`storage: ${plan.storage} posts`)
+  const storage = await benchStorage(await dataset({ count: plan.storage, keys: 1_000 }))
+  report.storage = storage
+  ratios.storage_ratio = storage.ratio
+  rows.push(['storage', `${storage.store} posts/s`, `${storage.raw} puts/s`, String(storage.ratio), '≥ 0.3'])
+  rows.push([`storage, same ${storage.entriesPerPost} entries/post`, `${storage.store} posts/s`, `${storage.rawSameEntries} posts/s raw`, String(storage.sameEntriesRatio), '(context)'])
+}
+
+if (wanted('feed')) {
+  const feeds: FeedFigures[] = []
+  for (const size of plan.feedStores) {
+    const dir = await tempDir('feed')
+    try {
+      log(`feed: generating ${size} posts`)
+      const envelopes = await dataset({ count: size, keys: 1_000 })
+      log(`feed: filling a store of ${size}`)
+      await fillStore(join(dir.path, 'db'), envelopes, done => { if (done % 100_000 === 0) log(`  ${done}`) })
+      const feed = await benchFeed(join(dir.path, 'db'), size)
+      feeds.push(feed)
+      rows.push([`feed ${size.toLocaleString('en')}`, `hot ${feed.hot} / new ${feed.new} / near ${feed.near} ms`, `nextv(50) ${feed.raw} ms`, String(feed.ratio), '≤ 3'])
+      if (size === plan.rssStore) {
+        log('rss: a node on that store')
+        const { stdout } = await promisify(execFile)(process.execPath, [join(here, 'node-rss.js'), dir.path], { maxBuffer: 1 << 20 })
+        const rss = JSON.parse(stdout.trim().split('\n').pop() as string) as { posts: number, openedMb: number, peakMb: number }
+        report.rss = rss
+        rows.push([`node RSS, ${rss.posts.toLocaleString('en')} posts`, `${rss.peakMb} MB peak`, '', '', size >= 1_000_000 ? '≤ 300 MB' : '(1M in full mode)'])
+      }
+    } finally {
+      await dir.remove()
+    }
+  }
+  report.feed = feeds
+  ratios.feed_ratio = Math.max(...feeds.map(f => f.ratio))
+}
+
+if (wanted('gossip')) {
+  log(`gossip: ${plan.gossipNodes} nodes, burst ${plan.burst}, paced ${plan.paced}`)
+  const gossip = await benchGossip({ nodes: plan.gossipNodes, burst: plan.burst, paced: plan.paced })
+  report.gossip = gossip
+  ratios.gossip_ratio = gossip.ratio
+  ratios.gossip_p50_ratio = gossip.p50Ratio
+  ratios.delivery_ratio = gossip.deliveryRatio
+  rows.push(['gossip burst', `${gossip.murmur.burstRate} deliveries/s`, `${gossip.bare.burstRate} bare`, String(gossip.ratio), '≥ 0.8'])
+  rows.push([`gossip paced ${gossip.pacedRate}/s p50`, `${gossip.murmur.pacedP50} ms (p99 ${gossip.murmur.pacedP99})`, `${gossip.bare.pacedP50} ms (p99 ${gossip.bare.pacedP99})`, String(gossip.p50Ratio), '≤ 1.5'])
+  rows.push(['gossip delivery', `burst ${gossip.murmur.burstDelivery}, paced ${gossip.murmur.pacedDelivery}`, '', String(gossip.deliveryRatio), '1.0'])
+}
+
+if (wanted('sync')) {
+  const sync = []
+  for (const n of plan.syncN) {
+    for (const d of [10, 1_000]) {
+      log(`sync: n ${n}, d ${d}`)
+      const row = reconcile(n, d)
+      sync.push(row)
+      rows.push([`sync n ${n.toLocaleString('en')} d ${d}`, `${row.bytes} B, ${row.reconcileRoundTrips} round trips`, `32 × d = ${32 * d} B; goal ${row.roundTripGoal} trips`, String(row.sync_bytes_ratio), '≤ 40'])
+    }
+  }
+  report.sync = sync
+  ratios.sync_bytes_ratio = Math.max(...sync.filter(r => r.d === 10).map(r => r.sync_bytes_ratio ?? 0))
+  log(`sync: catch-up of ${plan.catchUp}`)
+  const catchUpFigures = await catchUp(plan.catchUp, ingestRate as number)
+  report.catchUp = catchUpFigures
+  rows.push([`sync catch-up ${plan.catchUp}`, `${catchUpFigures.seconds} s (${catchUpFigures.stored} stored)`, `n ÷ ingest = ${round(plan.catchUp / (ingestRate as number), 2)} s`, String(catchUpFigures.ratio), '≤ 1.3'])
+}
+
+report.ratios = ratios
+report.peakRssMb = peakRssMb()
+report.seconds = round((Date.now() - started) / 1000, 1)
+
+const header: [string, string, string, string, string] = ['figure', 'murmur', 'baseline', 'ratio', 'goal']
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)))
+const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |'
+console.log(line(header))
+console.log('|' + widths.map(w => '-'.repeat(w + 2)).join('|') + '|')
+for (const row of rows) console.log(line(row))
+
+await mkdir(results, { recursive: true })
+const file = join(results, `bench-${new Date().toISOString().slice(0, 10)}${quick ? '-quick' : ''}.json`)
+await writeFile(file, JSON.stringify(report, null, 2) + '\n')
+console.log(`wrote ${file} in ${report.seconds as number} s`)
+console.log(JSON.stringify(ratios))

@@ -1,0 +1,23 @@
+// Child process of the benchmark: opens a murmur node on an existing data dir (a filled store),
+// reads the feeds a user opens, takes a gossip-sized batch through the pipeline, and prints its
+// peak RSS as JSON. Separate so the parent's dataset in memory does not count.
+//
+//   node dist/scripts/bench/node-rss.js <dataDir>
+
+import { createNode } from '../../src/index.js'
+import { dataset } from './dataset.js'
+import { peakRssMb } from './common.js'
+
+const dataDir = process.argv[2]
+if (dataDir == null) throw new Error('usage: node-rss <dataDir>')
+const node = await createNode({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], loopbackOnly: true, mdns: false, powBits: 0, join: ['tag:lyon', 'geo:u05k'], topicQuota: 10_000_000 })
+await node.start()
+const openedMb = peakRssMb()
+for (const sort of ['hot', 'new', 'top'] as const) await node.feed({ topic: 'tag:lyon', sort })
+await node.feed({ near: { lat: 45.76, lon: 4.83 }, sort: 'hot' })
+const fresh = await dataset({ count: 2_000, seed: 99 })
+await node.ingestor.submitMany(fresh)
+await node.ingestor.flush()
+const status = await node.status()
+await node.stop()
+console.log(JSON.stringify({ posts: status.posts, openedMb, peakMb: peakRssMb() }))

@@ -1,0 +1,246 @@
+// Ingest, storage and feed benchmarks: murmur's pipeline and store beside raw node:crypto
+// verification and raw classic-level reads and writes of the same data, in the same run.
+
+import { createPublicKey, verify as cryptoVerify } from 'node:crypto'
+// level's Level is classic-level in Node: the same LevelDB binding the store uses
+import { Level as ClassicLevel } from 'level'
+import { randomBytes } from 'node:crypto'
+import { decodeEnvelope, decodeBody, signedBytes, uniformPolicy } from '../../src/post/index.js'
+import { createStore, type PostStore } from '../../src/store/index.js'
+import { createIngestor } from '../../src/node/ingest.js'
+import { neighbourhood } from '../../src/geo/index.js'
+import { breathe, median, round, tempDir, trustedMessage } from './common.js'
+
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
+/** envelopes handed to the ingestor at once: what a gossip burst or a sync frame delivers */
+const CHUNK = 512
+
+/**
+ * Raw verifications per second: the bare minimum a node must do for a post by a key it has
+ * never seen (parse the key, verify), with everything else decoded beforehand.
+ */
+export function rawVerifyRate (envelopes: Uint8Array[]): number {
+  const items = envelopes.map(e => {
+    const envelope = decodeEnvelope(e)
+    const body = decodeBody(envelope.body)
+    return { spki: Buffer.concat([SPKI_PREFIX, body.author]), message: signedBytes(envelope.body), signature: envelope.signature }
+  })
+  const started = performance.now()
+  let ok = 0
+  for (const item of items) {
+    const key = createPublicKey({ key: item.spki, format: 'der', type: 'spki' })
+    if (cryptoVerify(null, item.message, key, item.signature)) ok++
+  }
+  const seconds = (performance.now() - started) / 1000
+  if (ok !== items.length) throw new Error('a benchmark signature did not verify')
+  return items.length / seconds
+}
+
+/** Accepted posts per second through the whole pipeline into a fresh store: decode, PoW, signature, dedupe, batched write. */
+export async function pipelineRate (envelopes: Uint8Array[]): Promise<number> {
+  const dir = await tempDir('ingest')
+  const store = createStore({ path: dir.path, topicQuota: 10_000_000 })
+  await store.start()
+  const ingestor = createIngestor({ store, pow: () => uniformPolicy(0) })
+  try {
+    const started = performance.now()
+    let stored = 0
+    for (let i = 0; i < envelopes.length; i += CHUNK) {
+      const outcomes = await Promise.all(envelopes.slice(i, i + CHUNK).map(async e => ingestor.submit(e)))
+      stored += outcomes.filter(o => o.status === 'stored').length
+    }
+    await ingestor.flush()
+    const seconds = (performance.now() - started) / 1000
+    if (stored !== envelopes.length) throw new Error(`the pipeline stored ${stored} of ${envelopes.length}`)
+    return stored / seconds
+  } finally {
+    await store.stop()
+    await dir.remove()
+  }
+}
+
+export interface IngestFigures { pipeline: number, verify: number, ratio: number }
+
+/** Side by side, alternated (verify, pipeline, verify, pipeline) so a burst of load hits both. */
+export async function benchIngest (envelopes: Uint8Array[]): Promise<IngestFigures> {
+  const verify: number[] = []
+  const pipeline: number[] = []
+  for (let round = 0; round < 2; round++) {
+    verify.push(rawVerifyRate(envelopes))
+    await breathe()
+    pipeline.push(await pipelineRate(envelopes))
+  }
+  const v = Math.max(...verify)
+  const p = Math.max(...pipeline)
+  return { pipeline: round(p, 0), verify: round(v, 0), ratio: round(p / v, 3) }
+}
+
+export interface StorageFigures {
+  store: number
+  /** raw batched puts of each post's envelope under its id */
+  raw: number
+  ratio: number
+  bytesPerPost: number
+  /** LevelDB entries and bytes the store writes per post (indexes, record, counters) */
+  entriesPerPost: number
+  storedBytesPerPost: number
+  /** raw batched puts of exactly the entries the store wrote, posts per second */
+  rawSameEntries: number
+  /** store ÷ rawSameEntries: murmur's own overhead over LevelDB writing the same bytes */
+  sameEntriesRatio: number
+}
+
+/** Every entry of a database, to replay the same bytes as raw puts. */
+async function entriesOf (path: string): Promise<Array<[Uint8Array, Uint8Array]>> {
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+  await db.open()
+  try {
+    return await db.iterator().all()
+  } finally {
+    await db.close()
+  }
+}
+
+/** Posts persisted per second by store.ingest (indexes, counters, quota in one batch) ÷ raw batched puts of the envelopes. */
+export async function benchStorage (envelopes: Uint8Array[]): Promise<StorageFigures> {
+  const messages = envelopes.map(trustedMessage)
+  const storeRates: number[] = []
+  const rawRates: number[] = []
+  const sameRates: number[] = []
+  let written: Array<[Uint8Array, Uint8Array]> = []
+  for (let r = 0; r < 2; r++) {
+    {
+      const dir = await tempDir('raw')
+      const db = new ClassicLevel<Uint8Array, Uint8Array>(dir.path, { keyEncoding: 'view', valueEncoding: 'view' })
+      await db.open()
+      const started = performance.now()
+      for (let i = 0; i < messages.length; i += CHUNK) {
+        await db.batch(messages.slice(i, i + CHUNK).map(m => ({ type: 'put' as const, key: Buffer.from(m.id, 'hex'), value: m.envelope })))
+      }
+      rawRates.push(messages.length / ((performance.now() - started) / 1000))
+      await db.close()
+      await dir.remove()
+    }
+    {
+      const dir = await tempDir('store')
+      const store = createStore({ path: dir.path, topicQuota: 10_000_000 })
+      await store.start()
+      const started = performance.now()
+      for (let i = 0; i < messages.length; i += CHUNK) await store.ingest(messages.slice(i, i + CHUNK))
+      storeRates.push(messages.length / ((performance.now() - started) / 1000))
+      await store.stop()
+      if (r === 0) written = await entriesOf(dir.path)
+      await dir.remove()
+    }
+    {
+      // the same entries in the same number of batches, shuffled out of key order as the store writes them
+      const dir = await tempDir('raw-same')
+      const db = new ClassicLevel<Uint8Array, Uint8Array>(dir.path, { keyEncoding: 'view', valueEncoding: 'view' })
+      await db.open()
+      const perBatch = Math.ceil(written.length / Math.ceil(messages.length / CHUNK))
+      const started = performance.now()
+      const shuffled = written.map(e => [Math.random(), e] as const).sort((a, b) => a[0] - b[0]).map(([, e]) => e)
+      for (let i = 0; i < shuffled.length; i += perBatch) {
+        await db.batch(shuffled.slice(i, i + perBatch).map(([key, value]) => ({ type: 'put' as const, key, value })))
+      }
+      sameRates.push(messages.length / ((performance.now() - started) / 1000))
+      await db.close()
+      await dir.remove()
+    }
+  }
+  const s = Math.max(...storeRates)
+  const raw = Math.max(...rawRates)
+  const same = Math.max(...sameRates)
+  return {
+    store: round(s, 0),
+    raw: round(raw, 0),
+    ratio: round(s / raw, 3),
+    bytesPerPost: round(messages.reduce((n, m) => n + m.envelope.byteLength, 0) / messages.length, 0),
+    entriesPerPost: round(written.length / messages.length, 1),
+    storedBytesPerPost: round(written.reduce((n, [k, v]) => n + k.byteLength + v.byteLength, 0) / messages.length, 0),
+    rawSameEntries: round(same, 0),
+    sameEntriesRatio: round(s / same, 3)
+  }
+}
+
+/** Fills a store at `path` with the envelopes (trusted, see trustedMessage), in batches. */
+export async function fillStore (path: string, envelopes: Uint8Array[], onProgress?: (done: number) => void): Promise<void> {
+  const store = createStore({ path, topicQuota: 10_000_000 })
+  await store.start()
+  try {
+    for (let i = 0; i < envelopes.length; i += 1_000) {
+      await store.ingest(envelopes.slice(i, i + 1_000).map(trustedMessage))
+      onProgress?.(i + 1_000)
+    }
+  } finally {
+    await store.stop()
+  }
+}
+
+export interface FeedFigures {
+  posts: number
+  /** median ms per page of 50 */
+  hot: number
+  new: number
+  near: number
+  /** median ms of a raw nextv(50) of envelopes from a random point */
+  raw: number
+  /** the worst of the three ÷ raw */
+  ratio: number
+  ratios: { hot: number, new: number, near: number }
+}
+
+const FEED_TOPIC = 'tag:lyon'
+const NEAR_ORIGIN = 'u05kq'
+
+async function timeQuery (store: PostStore, runs: number, query: () => Promise<unknown>): Promise<number> {
+  const times: number[] = []
+  await query()
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now()
+    await query()
+    times.push(performance.now() - started)
+  }
+  return median(times)
+}
+
+/** Ranked pages from a filled store at `path`, then raw nextv(50) pages from the same database. */
+export async function benchFeed (path: string, posts: number, runs = 7): Promise<FeedFigures> {
+  const store = createStore({ path, topicQuota: 10_000_000 })
+  await store.start()
+  let hot: number, fresh: number, near: number
+  try {
+    const now = Date.now()
+    hot = await timeQuery(store, runs, async () => store.feed({ topic: FEED_TOPIC, sort: 'hot', limit: 50, now }))
+    fresh = await timeQuery(store, runs, async () => store.feed({ topic: FEED_TOPIC, sort: 'new', limit: 50, now }))
+    near = await timeQuery(store, runs, async () => store.feed({ geohashPrefixes: neighbourhood(NEAR_ORIGIN), sort: 'near', origin: NEAR_ORIGIN, limit: 50, now }))
+  } finally {
+    await store.stop()
+  }
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+  await db.open()
+  const times: number[] = []
+  try {
+    const prefix = Buffer.from('!e!')
+    for (let i = 0; i <= runs; i++) {
+      const started = performance.now()
+      const it = db.iterator({ gte: Buffer.concat([prefix, randomBytes(32)]), lt: Buffer.from('!e"') })
+      let page = await it.nextv(50)
+      // near the end of the key range: read the page from its start instead
+      if (page.length < 50) {
+        await it.close()
+        const again = db.iterator({ gte: prefix, lt: Buffer.from('!e"') })
+        page = await again.nextv(50)
+        await again.close()
+      } else {
+        await it.close()
+      }
+      if (i > 0) times.push(performance.now() - started)
+    }
+  } finally {
+    await db.close()
+  }
+  const raw = median(times)
+  const ratios = { hot: round(hot / raw), new: round(fresh / raw), near: round(near / raw) }
+  return { posts, hot: round(hot, 2), new: round(fresh, 2), near: round(near, 2), raw: round(raw, 3), ratio: Math.max(ratios.hot, ratios.new, ratios.near), ratios }
+}

@@ -1,0 +1,177 @@
+// Sync benchmark: bytes and round trips of murmur's Negentropy to find the differences
+// between two sets of n posts with d differences (exact SyncFrames a session would send), and
+// a real catch-up session between two LevelDB stores over a stream pair.
+
+import { randomBytes } from 'node:crypto'
+import { streamPair } from '@libp2p/utils'
+import { Negentropy, NegentropyStorage } from '../../src/sync/negentropy.js'
+import { SyncFrame } from '../../src/sync/sync.js'
+import { DEFAULT_LIMITS, MAX_IDS_PER_FRAME, initiateSession, respondSession, newProgress } from '../../src/sync/session.js'
+import { createStore } from '../../src/store/index.js'
+import { createIngestor } from '../../src/node/ingest.js'
+import { uniformPolicy } from '../../src/post/index.js'
+import { dataset, shapeOf } from './dataset.js'
+import { tempDir } from './common.js'
+import { fillStore } from './store.js'
+
+export interface Row {
+  n: number
+  d: number
+  /** every frame but the envelopes */
+  bytes: number
+  /** of which Negentropy messages */
+  negBytes: number
+  /** of which ids in have and want frames */
+  idBytes: number
+  /** neg rounds + want batches + have batches + the closing done/done */
+  roundTrips: number
+  negRounds: number
+  /** Negentropy rounds + one to fetch and push (the want and have frames can travel together) */
+  reconcileRoundTrips: number
+  /** ⌈log16 n / 2⌉ + 1 */
+  roundTripGoal: number
+  /** one side sending all its ids */
+  naiveBytes: number
+  /** bytes / (32 × d), for d ≥ 10 */
+  sync_bytes_ratio: number | null
+  ms: number
+  correct: boolean
+}
+
+const ID = 32
+
+function frameBytes (frame: SyncFrame): number {
+  const body = SyncFrame.encode(frame).byteLength
+  return body + varintLength(body)
+}
+
+function varintLength (n: number): number {
+  let bytes = 1
+  while (n >= 0x80) { n = Math.floor(n / 128); bytes++ }
+  return bytes
+}
+
+/** Two sets of about n items: d differences, half held only by the initiator, half only by the responder. */
+function sets (n: number, d: number): { a: NegentropyStorage, b: NegentropyStorage, onlyA: Set<string>, onlyB: Set<string> } {
+  const now = Math.floor(Date.now() / 1000)
+  const item = (): { timestamp: number, id: Uint8Array } => ({ timestamp: now - Math.floor(Math.random() * 7 * 86_400), id: randomBytes(ID) })
+  const aOnly = Math.ceil(d / 2)
+  const bOnly = d - aOnly
+  const common = Array.from({ length: n - aOnly }, item)
+  const extraA = Array.from({ length: aOnly }, item)
+  const extraB = Array.from({ length: bOnly }, item)
+  const hex = (x: { id: Uint8Array }): string => Buffer.from(x.id).toString('hex')
+  return {
+    a: NegentropyStorage.from([...common, ...extraA]),
+    b: NegentropyStorage.from([...common, ...extraB]),
+    onlyA: new Set(extraA.map(hex)),
+    onlyB: new Set(extraB.map(hex))
+  }
+}
+
+export function run (n: number, d: number): Row {
+  const { a, b, onlyA, onlyB } = sets(n, d)
+  const started = performance.now()
+  const initiator = new Negentropy(a, DEFAULT_LIMITS.negFrameBytes)
+  const responder = new Negentropy(b, DEFAULT_LIMITS.negFrameBytes)
+  let bytes = frameBytes({ open: { topic: 'tag:lyon', since: BigInt(Date.now() - DEFAULT_LIMITS.windowMs) } })
+  let negBytes = 0
+  let negRounds = 0
+  const have: Uint8Array[] = []
+  const need: Uint8Array[] = []
+  let query: Uint8Array | null = initiator.initiate()
+  while (query != null) {
+    const answer = responder.reconcile(query).output as Uint8Array<ArrayBuffer>
+    bytes += frameBytes({ neg: query as Uint8Array<ArrayBuffer> }) + frameBytes({ neg: answer })
+    negBytes += query.byteLength + answer.byteLength
+    negRounds++
+    const result = initiator.reconcile(answer)
+    have.push(...result.have)
+    need.push(...result.need)
+    query = result.output
+  }
+  const ms = performance.now() - started
+  // want what we need; offer what they lack (have), which they want back in full
+  let idFrames = 0
+  for (let i = 0; i < need.length; i += MAX_IDS_PER_FRAME) {
+    bytes += frameBytes({ want: { ids: need.slice(i, i + MAX_IDS_PER_FRAME) as Array<Uint8Array<ArrayBuffer>> } })
+    idFrames++
+  }
+  for (let i = 0; i < have.length; i += MAX_IDS_PER_FRAME) {
+    const ids = have.slice(i, i + MAX_IDS_PER_FRAME) as Array<Uint8Array<ArrayBuffer>>
+    bytes += frameBytes({ have: { ids } }) + frameBytes({ want: { ids } })
+    idFrames++
+  }
+  bytes += 2 * frameBytes({ done: true })
+  const hex = (id: Uint8Array): string => Buffer.from(id).toString('hex')
+  const correct = have.length === onlyA.size && have.every(id => onlyA.has(hex(id))) &&
+    need.length === onlyB.size && need.every(id => onlyB.has(hex(id)))
+  return {
+    n,
+    d,
+    bytes,
+    negBytes,
+    idBytes: ID * (need.length + 2 * have.length),
+    roundTrips: negRounds + idFrames + 1,
+    negRounds,
+    reconcileRoundTrips: negRounds + 1,
+    roundTripGoal: Math.ceil(Math.log(n) / Math.log(16) / 2) + 1,
+    naiveBytes: ID * n,
+    sync_bytes_ratio: d >= 10 ? round(bytes / (ID * d), 2) : null,
+    ms: round(ms, 0),
+    correct
+  }
+}
+
+export function round (x: number, digits: number): number {
+  const f = 10 ** digits
+  return Math.round(x * f) / f
+}
+
+export function kib (bytes: number): string {
+  return bytes < 10_240 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`
+}
+
+export interface CatchUp {
+  n: number
+  seconds: number
+  stored: number
+  /** seconds ÷ (n ÷ ingest rate) */
+  ratio: number
+}
+
+/**
+ * A node that has nothing catches up on a topic of n posts from one that has them all: one
+ * real session between two LevelDB stores and ingest pipelines, over an in-memory stream pair.
+ */
+export async function catchUp (n: number, ingestRate: number): Promise<CatchUp> {
+  const envelopes = await dataset({ count: n, seed: 21, shape: (random, now) => ({ ...shapeOf(random, now, 6 * 86_400_000, 120), tags: ['lyon'] }) })
+  const full = await tempDir('sync-full')
+  const empty = await tempDir('sync-empty')
+  await fillStore(full.path, envelopes)
+  const a = createStore({ path: empty.path, topicQuota: 10_000_000 })
+  const b = createStore({ path: full.path, topicQuota: 10_000_000 })
+  await a.start()
+  await b.start()
+  try {
+    const pow = (): ReturnType<typeof uniformPolicy> => uniformPolicy(0)
+    const ingestA = createIngestor({ store: a, pow })
+    const ingestB = createIngestor({ store: b, pow })
+    const limits = { ...DEFAULT_LIMITS }
+    const [outbound, inbound] = await streamPair()
+    const started = performance.now()
+    await Promise.all([
+      initiateSession(outbound, 'tag:lyon', { store: a, ingestor: ingestA, limits, progress: newProgress('b', 'tag:lyon', 'initiator'), signal: AbortSignal.timeout(600_000) }),
+      respondSession(inbound, { store: b, ingestor: ingestB, limits, progress: newProgress('a', 'tag:lyon', 'responder'), signal: AbortSignal.timeout(600_000) }, () => true)
+    ])
+    await ingestA.flush()
+    const seconds = (performance.now() - started) / 1000
+    const stored = (await a.stats()).posts
+    return { n, seconds: round(seconds, 2), stored, ratio: round(seconds / (n / ingestRate), 3) }
+  } finally {
+    await a.stop()
+    await b.stop()
+    await full.remove()
+    await empty.remove()
+  }
+}

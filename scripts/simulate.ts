@@ -1,0 +1,476 @@
+// `npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0]`
+//
+// N real nodes, each `murmur start` in its own process (the code users run, with its own event
+// loop, so CPU and memory per node are the OS's figures for that process), on 127.0.0.1 TCP.
+// Each node joins two tags (Zipf over T tags) and its home geo cell; posts arrive as a Poisson
+// process of R posts/s from random online nodes through the HTTP API; a fraction of nodes
+// leave and come back (churn). Deliveries are read from every node's live event stream.
+// Reports delivery per topic (for nodes online the whole run), latency percentiles, bytes
+// sent per delivery (TCP bytes_sent of every node socket, from `ss`), CPU and memory per
+// node; writes scripts/results/simulate-<date>.json and an SVG of latency and delivery over time.
+
+import { spawn, execFile, type ChildProcess } from 'node:child_process'
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { CELLS, TAGS } from './bench/dataset.js'
+import { percentile, round } from './bench/common.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const CLI = join(here, '..', 'src', 'cli', 'main.js')
+const RESULTS = join(here, '..', '..', 'scripts', 'results')
+const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz'
+
+function flag (name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`)
+  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number`)
+  return value
+}
+
+const NODES = Math.max(3, Math.floor(flag('nodes', 20)))
+const TOPICS = Math.min(TAGS.length, Math.max(1, Math.floor(flag('topics', 8))))
+const RATE = flag('rate', 2)
+const MINUTES = flag('minutes', 2)
+const CHURN = Math.min(0.9, flag('churn', 0.2))
+const POW_BITS = flag('pow-bits', 0)
+/** the first nodes are the bootstrap list of the rest, and never leave */
+const BOOTSTRAPS = 2
+const BUCKET_S = 10
+
+const started = Date.now()
+const log = (what: string): void => { console.error(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${what}`) }
+
+function random<T> (items: readonly T[]): T {
+  return items[Math.floor(Math.random() * items.length)]
+}
+
+/** Zipf-like: tag k with weight 1/(k+1). */
+function zipfTag (): string {
+  const weights = Array.from({ length: TOPICS }, (_, k) => 1 / (k + 1))
+  let x = Math.random() * weights.reduce((a, b) => a + b, 0)
+  for (let k = 0; k < TOPICS; k++) {
+    x -= weights[k]
+    if (x <= 0) return TAGS[k]
+  }
+  return TAGS[TOPICS - 1]
+}
+
+interface SimNode {
+  index: number
+  stable: boolean
+  dataDir: string
+  tags: string[]
+  cell: string
+  topics: string[]
+  child?: ChildProcess
+  pid?: number
+  url?: string
+  addresses: string[]
+  online: boolean
+  /** ms (Date.now) it came online, for each session */
+  sessions: Array<{ from: number, to?: number }>
+  events?: AbortController
+  /** CPU ticks of the current process when measuring began (its start, or the end of the warm-up) */
+  cpuStart?: number
+  /** ticks of earlier processes of this node (churn), summed */
+  cpuDone: number
+  peakRssKb?: number
+  rssKb?: number
+}
+
+interface PostRecord {
+  id: string
+  author: number
+  at: number
+  topics: string[]
+  bytes: number
+}
+
+const nodes: SimNode[] = []
+const posts = new Map<string, PostRecord>()
+/** post id → node index → ms of arrival */
+const arrivals = new Map<string, Map<number, number>>()
+/** sockets' bytes_sent, keyed by pid and address pair, largest seen */
+const socketBytes = new Map<string, number>()
+const CLK_TCK = 100
+
+async function startNode (node: SimNode, bootstrap: string[]): Promise<void> {
+  const args = [
+    CLI, 'start', '--json', '--data', node.dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0',
+    '--no-mdns', '--loopback-only', '--pow-bits', String(POW_BITS),
+    ...bootstrap.flatMap(b => ['--bootstrap', b]),
+    ...node.topics.flatMap(t => ['--join', t])
+  ]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4_000) })
+  const lines = createInterface({ input: child.stdout })
+  const ready = await new Promise<{ api: string, addresses: string[] }>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`node ${node.index} did not start within 90 s: ${stderr}`)) }, 90_000)
+    child.once('exit', code => { clearTimeout(timer); reject(new Error(`node ${node.index} exited with ${String(code)}: ${stderr}`)) })
+    lines.on('line', line => {
+      try {
+        const event = JSON.parse(line)
+        if (event.event === 'ready') { clearTimeout(timer); resolve(event) }
+      } catch {}
+    })
+  })
+  node.child = child
+  node.pid = child.pid
+  node.url = ready.api
+  node.addresses = ready.addresses
+  node.online = true
+  node.sessions.push({ from: Date.now() })
+  node.cpuStart = await cpuTicks(child.pid as number)
+  listen(node)
+}
+
+async function stopNode (node: SimNode): Promise<void> {
+  const child = node.child
+  if (child == null || !node.online) return
+  // offline for new posts at once; its counters are read before it goes
+  node.online = false
+  await sampleProcess(node)
+  await sampleSockets(node)
+  node.events?.abort()
+  const session = node.sessions[node.sessions.length - 1]
+  session.to = Date.now()
+  const exited = new Promise<void>(resolve => child.once('exit', () => { resolve() }))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+  await exited
+  clearTimeout(timer)
+}
+
+/** The node's live event stream: each post it stores, the moment it stores it. */
+function listen (node: SimNode): void {
+  const controller = new AbortController()
+  node.events = controller
+  void (async () => {
+    try {
+      const res = await fetch(`${node.url as string}/api/events`, { signal: controller.signal })
+      const decoder = new TextDecoder()
+      let buffer = ''
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true })
+        let end
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end)
+          buffer = buffer.slice(end + 2)
+          const data = block.split('\n').find(l => l.startsWith('data: '))
+          if (data == null) continue
+          const id = (JSON.parse(data.slice(6)) as { id: string }).id
+          let byNode = arrivals.get(id)
+          if (byNode == null) arrivals.set(id, byNode = new Map())
+          if (!byNode.has(node.index)) byNode.set(node.index, Date.now())
+        }
+      }
+    } catch (err: any) {
+      if (!controller.signal.aborted) log(`event stream of node ${node.index} ended: ${String(err.message)}`)
+    }
+  })()
+}
+
+async function cpuTicks (pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(fields[11]) + Number(fields[12])
+  } catch {
+    return undefined
+  }
+}
+
+async function sampleProcess (node: SimNode): Promise<void> {
+  if (node.pid == null) return
+  const ticks = await cpuTicks(node.pid)
+  if (ticks != null && node.cpuStart != null) {
+    node.cpuDone += ticks - node.cpuStart
+    node.cpuStart = ticks
+  }
+  try {
+    const status = await readFile(`/proc/${node.pid}/status`, 'utf8')
+    const kb = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN)
+    node.peakRssKb = Math.max(node.peakRssKb ?? 0, kb('VmHWM'))
+    node.rssKb = kb('VmRSS')
+  } catch {}
+}
+
+/** TCP bytes sent by every socket of our node processes (ss keeps per-socket counters). */
+async function sampleSockets (leaving?: SimNode): Promise<void> {
+  const pids = new Set(nodes.filter(n => (n.online || n === leaving) && n.pid != null).map(n => String(n.pid)))
+  let out: string
+  try {
+    out = (await promisify(execFile)('ss', ['-tinpH', 'state', 'established'], { maxBuffer: 64 << 20 })).stdout
+  } catch {
+    return
+  }
+  const lines = out.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const pid = /pid=(\d+)/.exec(lines[i])?.[1]
+    if (pid == null || !pids.has(pid)) continue
+    const addresses = lines[i].trim().split(/\s+/).slice(2, 4).join(' ')
+    const info = lines[i + 1] ?? ''
+    const sent = Number(/bytes_sent:(\d+)/.exec(info)?.[1] ?? /bytes_acked:(\d+)/.exec(info)?.[1] ?? 0)
+    const key = `${pid} ${addresses}`
+    socketBytes.set(key, Math.max(socketBytes.get(key) ?? 0, sent))
+  }
+}
+
+function onlineSeconds (node: SimNode, from: number): number {
+  const now = Date.now()
+  return node.sessions.reduce((sum, s) => sum + Math.max(0, (s.to ?? now) - Math.max(from, s.from)), 0) / 1000
+}
+
+function expectedReceivers (post: PostRecord): SimNode[] {
+  return nodes.filter(n => n.stable && n.index !== post.author && n.topics.some(t => post.topics.includes(t)))
+}
+
+async function publish (): Promise<void> {
+  const author = random(nodes.filter(n => n.online))
+  const tag = random(author.tags)
+  const withPlace = Math.random() < 0.66
+  const geohash = withPlace ? author.cell + BASE32[Math.floor(Math.random() * 32)] + BASE32[Math.floor(Math.random() * 32)] : ''
+  const at = Date.now()
+  try {
+    const res = await fetch(`${author.url as string}/api/posts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: `simulated murmur from node ${author.index} at ${at}: `.padEnd(140, '.'), tags: [tag], ...(withPlace ? { geohash } : {}) })
+    })
+    const body = await res.json() as { id?: string, error?: string }
+    if (res.status !== 201 || body.id == null) {
+      log(`post on node ${author.index} failed: ${res.status} ${JSON.stringify(body)}`)
+      return
+    }
+    posts.set(body.id, { id: body.id, author: author.index, at, topics: [`tag:${tag}`, ...(withPlace ? [`geo:${author.cell}`] : [])], bytes: 0 })
+  } catch (err: any) {
+    log(`post on node ${author.index} failed: ${String(err.message)}`)
+  }
+}
+
+interface Connectivity { connections: { median: number, min: number }, covered: number }
+let connectivity: Connectivity | undefined
+let warmUpSeconds: number | undefined
+
+/** Who is connected to whom: each node's connections, and whether each of its topics has a connected subscriber. */
+async function survey (): Promise<Connectivity> {
+  const counts: number[] = []
+  let covered = 0
+  for (const node of nodes.filter(n => n.online)) {
+    try {
+      const { peers } = await (await fetch(`${node.url as string}/api/peers`)).json() as { peers: Array<{ topics: string[] }> }
+      counts.push(peers.length)
+      if (node.topics.every(t => peers.some(p => p.topics.includes(t)) || nodes.filter(n => n.topics.includes(t)).length === 1)) covered++
+    } catch {}
+  }
+  return { connections: { median: percentile(counts, 50), min: Math.min(...counts) }, covered }
+}
+
+// ------------------------------------------------------------------ the run
+
+const root = await mkdtemp(join(tmpdir(), 'murmur-sim-'))
+const churners = Math.round((NODES - BOOTSTRAPS) * CHURN)
+for (let i = 0; i < NODES; i++) {
+  const tags = [...new Set([zipfTag(), zipfTag()])]
+  const cell = random(CELLS)
+  nodes.push({
+    index: i,
+    stable: i < BOOTSTRAPS || i >= BOOTSTRAPS + churners,
+    dataDir: join(root, `node-${i}`),
+    tags,
+    cell,
+    topics: [...tags.map(t => `tag:${t}`), `geo:${cell}`],
+    addresses: [],
+    cpuDone: 0,
+    online: false,
+    sessions: []
+  })
+}
+
+let exitCode = 0
+try {
+  log(`starting ${NODES} nodes (${churners} churning), ${TOPICS} tags, ${RATE} posts/s for ${MINUTES} min`)
+  for (const node of nodes.slice(0, BOOTSTRAPS)) {
+    await mkdir(node.dataDir, { recursive: true })
+    await startNode(node, nodes.slice(0, node.index).map(n => n.addresses[0]))
+  }
+  const bootstrap = nodes.slice(0, BOOTSTRAPS).map(n => n.addresses[0])
+  const rest = nodes.slice(BOOTSTRAPS)
+  for (let i = 0; i < rest.length; i += 5) {
+    await Promise.all(rest.slice(i, i + 5).map(async node => {
+      await mkdir(node.dataDir, { recursive: true })
+      await startNode(node, bootstrap)
+    }))
+    log(`${Math.min(i + 5, rest.length) + BOOTSTRAPS} nodes up`)
+  }
+  // let discovery find topic peers and meshes form: until every node has a peer on each of
+  // its topics, or 60 s; then 10 s more for gossipsub's heartbeats to graft meshes
+  const warmStart = Date.now()
+  while (true) {
+    connectivity = await survey()
+    log(`connections per node: median ${connectivity.connections.median}, min ${connectivity.connections.min}; nodes with a subscribed peer on every topic they joined: ${connectivity.covered}/${NODES}`)
+    if (connectivity.covered === NODES || Date.now() - warmStart > 60_000) break
+    await new Promise(resolve => setTimeout(resolve, 5_000))
+  }
+  warmUpSeconds = round((Date.now() - warmStart) / 1000, 0)
+  await new Promise(resolve => setTimeout(resolve, 10_000))
+  for (const node of nodes) {
+    node.cpuDone = 0
+    node.cpuStart = await cpuTicks(node.pid as number)
+  }
+
+  const runMs = MINUTES * 60_000
+  const runStart = Date.now()
+  const sampler = setInterval(() => { void sampleSockets() }, 5_000)
+  const churning = nodes.filter(n => !n.stable)
+  const churnLoop = (async () => {
+    // each churner leaves for 10–30 s, then comes back, a few times a run
+    while (Date.now() - runStart < runMs - 30_000 && churning.length > 0) {
+      await new Promise(resolve => setTimeout(resolve, (5 + Math.random() * 10) * 1000))
+      const node = random(churning.filter(n => n.online))
+      if (node == null) continue
+      log(`node ${node.index} leaves`)
+      await stopNode(node)
+      void (async () => {
+        await new Promise(resolve => setTimeout(resolve, (10 + Math.random() * 20) * 1000))
+        await startNode(node, bootstrap).then(() => { log(`node ${node.index} is back`) }, err => { log(String(err)) })
+      })()
+    }
+  })()
+  const pending: Array<Promise<void>> = []
+  let next = runStart
+  while (Date.now() - runStart < runMs) {
+    next += -Math.log(1 - Math.random()) / RATE * 1000
+    const wait = next - Date.now()
+    if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+    pending.push(publish())
+  }
+  await Promise.all(pending)
+  await churnLoop
+  log(`${posts.size} posts; waiting 15 s for the last deliveries`)
+  await new Promise(resolve => setTimeout(resolve, 15_000))
+  clearInterval(sampler)
+  await sampleSockets()
+  for (const node of nodes) if (node.online) await sampleProcess(node)
+  const gossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
+  for (const node of nodes.filter(n => n.online)) {
+    try {
+      const status = await (await fetch(`${node.url as string}/api/status`)).json() as { gossip: typeof gossipCounters }
+      for (const key of Object.keys(gossipCounters) as Array<keyof typeof gossipCounters>) gossipCounters[key] += status.gossip[key]
+    } catch {}
+  }
+  log(`gossip validator outcomes on the nodes online at the end: ${JSON.stringify(gossipCounters)}`)
+
+  // ---------------------------------------------------------------- report
+  const latencies: number[] = []
+  const perTopic = new Map<string, { expected: number, delivered: number }>()
+  const buckets = new Map<number, { latencies: number[], expected: number, delivered: number }>()
+  let deliveries = 0
+  for (const arrived of arrivals.values()) deliveries += arrived.size
+  for (const post of posts.values()) {
+    const arrived = arrivals.get(post.id) ?? new Map<number, number>()
+    const bucket = Math.floor((post.at - runStart) / 1000 / BUCKET_S)
+    const b = buckets.get(bucket) ?? { latencies: [], expected: 0, delivered: 0 }
+    buckets.set(bucket, b)
+    for (const receiver of expectedReceivers(post)) {
+      const at = arrived.get(receiver.index)
+      for (const topic of post.topics.filter(t => receiver.topics.includes(t))) {
+        const t = perTopic.get(topic) ?? { expected: 0, delivered: 0 }
+        t.expected++
+        if (at != null) t.delivered++
+        perTopic.set(topic, t)
+      }
+      b.expected++
+      if (at != null) {
+        b.delivered++
+        b.latencies.push(at - post.at)
+        latencies.push(at - post.at)
+      }
+    }
+  }
+  const expected = [...buckets.values()].reduce((n, b) => n + b.expected, 0)
+  const delivered = [...buckets.values()].reduce((n, b) => n + b.delivered, 0)
+  const bytesSent = [...socketBytes.values()].reduce((a, b) => a + b, 0)
+  const perNode = nodes.map(n => ({
+    node: n.index,
+    stable: n.stable,
+    topics: n.topics,
+    // churners: CPU over the time they were online
+    cpuPercent: round(n.cpuDone / CLK_TCK / onlineSeconds(n, runStart) * 100, 1),
+    peakRssMb: n.peakRssKb != null ? round(n.peakRssKb / 1024, 1) : null,
+    rssMb: n.rssKb != null ? round(n.rssKb / 1024, 1) : null
+  }))
+  const cpu = perNode.map(n => n.cpuPercent).filter((x): x is number => x != null)
+  const rss = perNode.map(n => n.peakRssMb).filter((x): x is number => x != null)
+  const report = {
+    date: new Date().toISOString(),
+    params: { nodes: NODES, topics: TOPICS, rate: RATE, minutes: MINUTES, churners, powBits: POW_BITS },
+    posts: posts.size,
+    connectivity,
+    warmUpSeconds,
+    gossipCounters,
+    stable: { expected, delivered, deliveryRatio: round(delivered / Math.max(1, expected), 4) },
+    latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: percentile(latencies, 100) },
+    perTopic: Object.fromEntries([...perTopic].sort().map(([t, v]) => [t, { ...v, ratio: round(v.delivered / v.expected, 4) }])),
+    traffic: { bytesSent, deliveries, bytesPerDelivery: round(bytesSent / Math.max(1, deliveries), 0) },
+    perNodeSummary: {
+      cpuPercent: { median: percentile(cpu, 50), max: Math.max(...cpu) },
+      peakRssMb: { median: percentile(rss, 50), max: Math.max(...rss) }
+    },
+    perNode,
+    timeline: [...buckets].sort((a, b) => a[0] - b[0]).map(([k, b]) => ({
+      t: k * BUCKET_S, p50: percentile(b.latencies, 50), p99: percentile(b.latencies, 99), delivery: round(b.delivered / Math.max(1, b.expected), 4)
+    }))
+  }
+  await mkdir(RESULTS, { recursive: true })
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')
+  const file = join(RESULTS, `simulate-${NODES}-${stamp}`)
+  await writeFile(`${file}.json`, JSON.stringify(report, null, 2) + '\n')
+  await writeFile(`${file}.svg`, plot(report.timeline, `${NODES} nodes, ${TOPICS} tags, ${RATE} posts/s, ${churners} churning`))
+  console.log(`posts ${report.posts}; stable deliveries ${delivered}/${expected} = ${report.stable.deliveryRatio}`)
+  console.log(`latency ms p50 ${report.latencyMs.p50} p90 ${report.latencyMs.p90} p99 ${report.latencyMs.p99} max ${report.latencyMs.max}`)
+  for (const [topic, v] of Object.entries(report.perTopic)) console.log(`  ${topic.padEnd(16)} ${v.delivered}/${v.expected} = ${v.ratio}`)
+  console.log(`bytes sent per delivery ${report.traffic.bytesPerDelivery} (${bytesSent} B over ${deliveries} deliveries, all nodes)`)
+  console.log(`per node: CPU median ${report.perNodeSummary.cpuPercent.median} % of a core (max ${report.perNodeSummary.cpuPercent.max}), peak RSS median ${report.perNodeSummary.peakRssMb.median} MB (max ${report.perNodeSummary.peakRssMb.max})`)
+  console.log(`wrote ${file}.json and .svg`)
+  if (report.stable.deliveryRatio < 1 || (report.latencyMs.p99 ?? Infinity) > 2_000) exitCode = 1
+} finally {
+  await Promise.all(nodes.map(async n => { await stopNode(n).catch(() => {}) }))
+  await rm(root, { recursive: true, force: true })
+}
+console.log(JSON.stringify({ exit: exitCode }))
+process.exit(exitCode)
+
+/** Hand-written SVG: latency p50/p99 (log scale) and delivery ratio per bucket of post time. */
+function plot (timeline: Array<{ t: number, p50: number, p99: number, delivery: number }>, title: string): string {
+  const W = 720
+  const H = 200
+  const left = 60
+  const top = 30
+  const maxT = Math.max(BUCKET_S, ...timeline.map(p => p.t + BUCKET_S))
+  const x = (t: number): number => left + (t / maxT) * (W - left - 20)
+  const logY = (ms: number): number => top + H - (Math.log10(Math.max(1, ms)) / 4) * H
+  const dY = (r: number): number => top + H + 60 + (1 - r) * 100 * 2
+  const path = (points: Array<[number, number]>): string => points.map(([px, py], i) => `${i === 0 ? 'M' : 'L'}${px.toFixed(1)},${py.toFixed(1)}`).join(' ')
+  const valid = timeline.filter(p => Number.isFinite(p.p50))
+  const grid = [1, 10, 100, 1000, 10000].map(ms => `<line x1="${left}" x2="${W - 20}" y1="${logY(ms)}" y2="${logY(ms)}" stroke="#ddd"/><text x="${left - 6}" y="${logY(ms) + 4}" text-anchor="end">${ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`}</text>`).join('')
+  const ticks = Array.from({ length: Math.floor(maxT / 30) + 1 }, (_, i) => i * 30).map(t => `<text x="${x(t)}" y="${top + H + 16}" text-anchor="middle">${t} s</text>`).join('')
+  const dGrid = [1, 0.9, 0.8].map(r => `<line x1="${left}" x2="${W - 20}" y1="${dY(r)}" y2="${dY(r)}" stroke="#ddd"/><text x="${left - 6}" y="${dY(r) + 4}" text-anchor="end">${r}</text>`).join('')
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${top + H + 60 + 220}" font-family="sans-serif" font-size="11">
+<text x="${left}" y="18" font-size="13">murmur simulation: ${title}</text>
+${grid}${ticks}
+<path d="${path(valid.map(p => [x(p.t + BUCKET_S / 2), logY(p.p50)]))}" fill="none" stroke="#2a7" stroke-width="2"/>
+<path d="${path(valid.map(p => [x(p.t + BUCKET_S / 2), logY(p.p99)]))}" fill="none" stroke="#c52" stroke-width="2"/>
+<line x1="${left}" x2="${W - 20}" y1="${logY(2000)}" y2="${logY(2000)}" stroke="#c52" stroke-dasharray="4 3"/>
+<text x="${W - 20}" y="${top + 10}" text-anchor="end"><tspan fill="#2a7">latency p50</tspan>  <tspan fill="#c52">p99 (dashed: 2 s goal)</tspan>, by post time</text>
+<text x="${left}" y="${top + H + 48}" font-size="13">delivery ratio to nodes online the whole run</text>
+${dGrid}
+<path d="${path(timeline.map(p => [x(p.t + BUCKET_S / 2), dY(Math.max(0.8, p.delivery))]))}" fill="none" stroke="#36c" stroke-width="2"/>
+</svg>
+`
+}
