@@ -6,19 +6,16 @@
 
 import { generateKeyPairSync, sign as edSign } from 'node:crypto'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { gossipsub, TopicValidatorResult } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { memory } from '@libp2p/memory'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import type { Libp2p } from 'libp2p'
 import { createNode, type MurmurNode } from '../../src/index.js'
-import { gossipMessageId } from '../../src/network/libp2p.js'
 import { PEER_SCORE_THRESHOLDS } from '../../src/network/score.js'
 import { createMessage, encodeEnvelope, mine, signedBytes, uniformPolicy, Kind, PROTOCOL_VERSION, type PowPolicy } from '../../src/post/index.js'
 import { tempDir, removeDir, waitFor } from './cli-node.js'
+import { createBareGossipNode } from './raw-peer.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { GossipCounters } from '../../src/network/gossip.js'
 
@@ -102,23 +99,7 @@ function listenAddr (kind: SimOptions['transport']): string {
 }
 
 async function createAttacker (opts: SimOptions): Promise<Attacker> {
-  const libp2p = await createLibp2p({
-    addresses: { listen: [listenAddr(opts.transport)] },
-    transports: transports(opts.transport),
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionGater: { denyDialMultiaddr: () => false },
-    services: {
-      identify: identify(),
-      pubsub: gossipsub({
-        globalSignaturePolicy: 'StrictNoSign',
-        msgIdFn: gossipMessageId,
-        allowPublishToZeroTopicPeers: true,
-        ignoreDuplicatePublishError: true,
-        emitSelf: false
-      })
-    }
-  })
+  const libp2p = await createBareGossipNode({ listen: [listenAddr(opts.transport)], transports: transports(opts.transport) })
   libp2p.services.pubsub.subscribe(GOSSIP_TOPIC)
   if (opts.phase === 'withhold') {
     // in the mesh like anyone, but never forwards a thing: every message it gets is dropped

@@ -1,17 +1,52 @@
-// A bare libp2p peer that speaks gossipsub as murmur does but runs no murmur validation:
-// the attacker of the end-to-end tests, free to publish any bytes on any topic.
+// Bare libp2p peers that speak gossipsub as murmur does on the wire (StrictNoSign, murmur's
+// message ids) but run no murmur validation: the attackers of the tests and the baseline of
+// the gossip benchmark, free to publish any bytes on any topic.
 
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { gossipsub } from '@libp2p/gossipsub'
+import { gossipsub, type GossipSub, type GossipsubOpts } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
-import { createLibp2p } from 'libp2p'
+import { createLibp2p, type Libp2p } from 'libp2p'
 import { gossipMessageId } from '../../src/network/libp2p.js'
 import { createMessage, decodeEnvelope, uniformPolicy } from '../../src/post/index.js'
+import type { Identify } from '@libp2p/identify'
+import type { Transport } from '@libp2p/interface'
+
+export type BareGossipNode = Libp2p<{ identify: Identify, pubsub: GossipSub }>
+
+export interface BareGossipOptions {
+  /** one loopback TCP listener unless told otherwise */
+  listen?: string[]
+  transports?: Array<(components: any) => Transport>
+  /** over murmur's wire settings */
+  pubsub?: Partial<GossipsubOpts>
+}
+
+export async function createBareGossipNode (options: BareGossipOptions = {}): Promise<BareGossipNode> {
+  return createLibp2p({
+    addresses: { listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
+    transports: options.transports ?? [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: () => false },
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        globalSignaturePolicy: 'StrictNoSign',
+        msgIdFn: gossipMessageId,
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        emitSelf: false,
+        maxInboundDataLength: 64 * 1024,
+        ...options.pubsub
+      })
+    }
+  })
+}
 
 export interface RawPeer {
   peerId: string
@@ -25,24 +60,8 @@ export interface RawPeer {
 }
 
 export async function createRawPeer (topics: string[]): Promise<RawPeer> {
-  const node = await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionGater: { denyDialMultiaddr: () => false },
-    services: {
-      identify: identify(),
-      pubsub: gossipsub({
-        globalSignaturePolicy: 'StrictNoSign',
-        msgIdFn: gossipMessageId,
-        allowPublishToZeroTopicPeers: true,
-        ignoreDuplicatePublishError: true,
-        // forget sent messages at once, so the peer can replay them
-        seenTTL: 1
-      })
-    }
-  })
+  // forget sent messages at once, so the peer can replay them
+  const node = await createBareGossipNode({ pubsub: { seenTTL: 1 } })
   const seen = new Map<string, Uint8Array>()
   node.services.pubsub.addEventListener('message', (evt) => {
     try {
