@@ -35,6 +35,8 @@ export interface MurmurConfig {
   /** messages a second each peer may deliver by gossip, and the burst it may save up */
   gossipRate: number
   gossipBurst: number
+  /** gossip messages waiting for or in validation at once; past it they are shed (docs/abuse.md) */
+  gossipQueue: number
   /** inbound history-sync sessions each peer may open a minute */
   syncSessionsPerMinute: number
   /** refuse to dial anything outside 127.0.0.0/8 and ::1 (tests, demos) */
@@ -89,6 +91,7 @@ export function defaultConfig (): MurmurConfig {
     pow: { ...DEFAULT_POW_POLICY },
     gossipRate: 50,
     gossipBurst: 500,
+    gossipQueue: 2_048,
     syncSessionsPerMinute: 12,
     loopbackOnly: false,
     purgeIntervalMs: 60_000,
@@ -170,6 +173,7 @@ export function validateConfig (config: MurmurConfig): MurmurConfig {
   out.pow = { ...out.pow }
   if (!(out.gossipRate > 0) || !Number.isFinite(out.gossipRate)) throw new ConfigError('gossipRate must be a positive number of messages a second')
   if (!Number.isInteger(out.gossipBurst) || out.gossipBurst < 1) throw new ConfigError('gossipBurst must be a positive whole number')
+  if (!Number.isInteger(out.gossipQueue) || out.gossipQueue < 16) throw new ConfigError('gossipQueue must be a whole number of at least 16')
   if (!Number.isInteger(out.syncSessionsPerMinute) || out.syncSessionsPerMinute < 1) throw new ConfigError('syncSessionsPerMinute must be a positive whole number')
   if (!Number.isInteger(out.purgeIntervalMs) || out.purgeIntervalMs < 1000) throw new ConfigError('purgeIntervalMs must be at least 1000')
   if (!Number.isInteger(out.topicQuota) || out.topicQuota < 1) throw new ConfigError('topicQuota must be a positive whole number')

@@ -89,7 +89,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     libp2p,
     ingestor,
     log: logger.forComponent('murmur:gossip'),
-    limits: { rate: config.gossipRate, burst: config.gossipBurst },
+    limits: { rate: config.gossipRate, burst: config.gossipBurst, maxPending: config.gossipQueue },
     powFloor: () => powFloor
   })
   const discovery = createTopicDiscovery({ libp2p, log: logger.forComponent('murmur:discovery') })

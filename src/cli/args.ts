@@ -38,6 +38,7 @@ const FILE_KEYS: Record<string, keyof MurmurConfig> = {
   pow: 'pow',
   gossipRate: 'gossipRate',
   gossipBurst: 'gossipBurst',
+  gossipQueue: 'gossipQueue',
   syncSessionsPerMinute: 'syncSessionsPerMinute',
   loopbackOnly: 'loopbackOnly',
   purgeIntervalMs: 'purgeIntervalMs',

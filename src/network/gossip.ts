@@ -66,7 +66,7 @@ const RECENT_LIMIT = 10_000
 
 /** Validations waiting or running at once; past it, new gossip is dropped unread (and not held against anyone). */
 const MAX_PENDING_VALIDATIONS = 512
-/** One peer may hold at most this fraction (1/n) of the validation queue. */
+/** However many peers compete, each may hold at least this fraction (1/n) of the validation queue. */
 const PEER_SHARE_OF_QUEUE = 16
 /** Synchronous validation work between two turns of the event loop. */
 const VALIDATION_SLICE_MS = 10
@@ -96,7 +96,7 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
   const counters: GossipCounters = { accepted: 0, ignored: 0, rejected: 0, limited: 0, shed: 0 }
   const budgets = new PeerLimiter({ rate: limits?.rate ?? 50, burst: limits?.burst ?? 500 })
   const queue = new WorkQueue({ maxPending: limits?.maxPending ?? MAX_PENDING_VALIDATIONS, sliceMs: VALIDATION_SLICE_MS })
-  const maxPendingPerPeer = Math.max(1, Math.floor((limits?.maxPending ?? MAX_PENDING_VALIDATIONS) / PEER_SHARE_OF_QUEUE))
+  const queueSize = limits?.maxPending ?? MAX_PENDING_VALIDATIONS
   // peer → its validations waiting or in flight
   const inFlight = new Map<string, number>()
   // id → gossip topics it has been accepted on
@@ -134,9 +134,13 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
       counters.ignored++
       return TopicValidatorResult.Ignore
     }
-    // one peer's backlog may not fill the queue: the others' messages must still get in
+    // One peer's backlog may not fill the queue while others wait: each peer with work in it
+    // gets an equal share, never less than a sixteenth. A peer alone (a node behind NAT whose
+    // only peer is its relay) may use the whole queue, or a burst from it would be shed.
     const mine = inFlight.get(from) ?? 0
-    const job = mine < maxPendingPerPeer ? queue.submit(async () => ingestor.submit(msg.data, { topic: msg.topic })) : undefined
+    const competing = inFlight.size + (mine === 0 ? 1 : 0)
+    const share = Math.max(1, Math.floor(queueSize / PEER_SHARE_OF_QUEUE), Math.floor(queueSize / competing))
+    const job = mine < share ? queue.submit(async () => ingestor.submit(msg.data, { topic: msg.topic })) : undefined
     if (job == null) {
       counters.shed++
       forget(msg)
