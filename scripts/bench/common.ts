@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bytesToHex } from '@noble/hashes/utils.js'
-import { bodyId, decodeBody, decodeEnvelope, Kind } from '../../src/post/index.js'
+import { bodyId, decodeBody, decodeEnvelope, toMessage, Kind } from '../../src/post/index.js'
 import type { Message } from '../../src/post/index.js'
 
 export async function tempDir (name: string): Promise<{ path: string, remove: () => Promise<void> }> {
@@ -37,23 +37,7 @@ export function trustedMessage (envelope: Uint8Array): Message {
   const { body: bodyBytes } = decodeEnvelope(envelope)
   const body = decodeBody(bodyBytes)
   if (body.kind !== Kind.POST) throw new Error('benchmark datasets hold root posts only')
-  return {
-    id: bytesToHex(bodyId(bodyBytes)),
-    kind: 'post',
-    author: bytesToHex(body.author),
-    createdAt: Number(body.createdAt),
-    expiresAt: Number(body.expiresAt),
-    tags: body.tags,
-    geohash: body.geohash,
-    text: body.text,
-    parent: '',
-    root: '',
-    targets: [],
-    label: '',
-    moderator: '',
-    value: 0,
-    envelope
-  }
+  return toMessage(bytesToHex(bodyId(bodyBytes)), 'post', body, envelope)
 }
 
 /** Lets pending I/O callbacks and timers run between CPU-bound steps. */

@@ -223,7 +223,8 @@ function checkTopicFields ({ tags, geohash }: Body): void {
   if (tags.length === 0 && geohash === '') fail('NO_TOPIC', 'a message needs a tag or a geohash to be routed')
 }
 
-function toMessage (id: string, kind: MessageKind, body: Body, envelope: Uint8Array): Message {
+/** The Message of a decoded body, its fields in their API form (hex ids, numbers): after the checks, or for bytes this process signed itself. */
+export function toMessage (id: string, kind: MessageKind, body: Body, envelope: Uint8Array): Message {
   return {
     id,
     kind,
