@@ -316,6 +316,12 @@ export async function runSimulation (opts: SimOptions): Promise<SimResult> {
       const expected = posted.length * (nodes.length - 1)
       const count = (): number => posted.reduce((n, p) => n + arrivals.filter((m, i) => i !== p.by && m.has(p.id)).length, 0)
       await waitFor('all honest posts delivered', () => count() === expected, opts.settleMs).catch(() => {})
+      if (opts.phase === 'invalid') {
+        // a flood does not stop because the honest posts got through: it goes on until every
+        // attacker is graylisted everywhere (on a loaded machine that can take longer than
+        // the honest posts' delivery did)
+        await waitFor('every attacker graylisted', () => pending.size === 0, opts.settleMs).catch(() => {})
+      }
       const latencies = posted.flatMap(p => arrivals.flatMap((m, i) => i !== p.by && m.has(p.id) ? [(m.get(p.id) as number) - p.at] : [])).sort((a, b) => a - b)
 
       stopAttack.abort()
