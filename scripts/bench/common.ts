@@ -1,6 +1,7 @@
 // Shared helpers of the benchmark: temp dirs, timing, percentiles, and the decoded form of a
 // benchmark envelope for code that must not pay for validation twice (filling big stores).
 
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -45,7 +46,16 @@ export async function breathe (): Promise<void> {
   await new Promise(resolve => setImmediate(resolve))
 }
 
+/**
+ * This process's peak RSS. Not getrusage's maxRSS: on Linux a child inherits its parent's
+ * high-water mark across fork and exec, so node-rss, started by a bench holding a million
+ * posts in memory, reported the parent's 1 GB. /proc's VmHWM belongs to this process alone.
+ */
 export function peakRssMb (): number {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]
+    if (kb !== undefined) return round(Number(kb) / 1024, 1)
+  } catch {}
   // maxRSS is in KiB
   return round(process.resourceUsage().maxRSS / 1024, 1)
 }
