@@ -1,4 +1,4 @@
-// `npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0]`
+// `npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0] [--warmup 60]`
 //
 // N real nodes, each `murmur start` in its own process (the code users run, with its own event
 // loop, so CPU and memory per node are the OS's figures for that process), on 127.0.0.1 TCP.
@@ -37,6 +37,8 @@ const RATE = flag('rate', 2)
 const MINUTES = flag('minutes', 2)
 const CHURN = Math.min(0.9, flag('churn', 0.2))
 const POW_BITS = flag('pow-bits', 0)
+/** longest wait for discovery to give every node a peer on each of its topics, seconds */
+const WARMUP_S = flag('warmup', 60)
 /** the first nodes are the bootstrap list of the rest, and never leave */
 const BOOTSTRAPS = 2
 const BUCKET_S = 10
@@ -309,12 +311,12 @@ try {
     log(`${Math.min(i + 5, rest.length) + BOOTSTRAPS} nodes up`)
   }
   // let discovery find topic peers and meshes form: until every node has a peer on each of
-  // its topics, or 60 s; then 10 s more for gossipsub's heartbeats to graft meshes
+  // its topics, or --warmup seconds; then 10 s more for gossipsub's heartbeats to graft meshes
   const warmStart = Date.now()
   while (true) {
     connectivity = await survey()
     log(`connections per node: median ${connectivity.connections.median}, min ${connectivity.connections.min}; nodes with a subscribed peer on every topic they joined: ${connectivity.covered}/${NODES}`)
-    if (connectivity.covered === NODES || Date.now() - warmStart > 60_000) break
+    if (connectivity.covered === NODES || Date.now() - warmStart > WARMUP_S * 1000) break
     await new Promise(resolve => setTimeout(resolve, 5_000))
   }
   warmUpSeconds = round((Date.now() - warmStart) / 1000, 0)
