@@ -39,11 +39,9 @@ const ratios: Record<string, number | null> = {
   ingest_ratio: null, gossip_ratio: null, gossip_p50_ratio: null, delivery_ratio: null, feed_ratio: null, storage_ratio: null, sync_bytes_ratio: null
 }
 
-let ingestRate: number | undefined
-if (wanted('ingest') || wanted('sync')) {
+if (wanted('ingest')) {
   log(`ingest: ${plan.ingest} posts, each by its own key`)
   const ingest = await benchIngest(await dataset({ count: plan.ingest }))
-  ingestRate = ingest.pipeline
   report.ingest = ingest
   ratios.ingest_ratio = ingest.ratio
   rows.push(['ingest', `${ingest.pipeline} posts/s`, `${ingest.verify} verifies/s`, String(ingest.ratio), '≥ 0.5'])
@@ -110,9 +108,9 @@ if (wanted('sync')) {
   report.sync = sync
   ratios.sync_bytes_ratio = Math.max(...sync.filter(r => r.d === 10).map(r => r.sync_bytes_ratio ?? 0))
   log(`sync: catch-up of ${plan.catchUp}`)
-  const catchUpFigures = await catchUp(plan.catchUp, ingestRate as number)
+  const catchUpFigures = await catchUp(plan.catchUp)
   report.catchUp = catchUpFigures
-  rows.push([`sync catch-up ${plan.catchUp}`, `${catchUpFigures.seconds} s (${catchUpFigures.stored} stored)`, `n ÷ ingest = ${round(plan.catchUp / (ingestRate as number), 2)} s`, String(catchUpFigures.ratio), '≤ 1.3'])
+  rows.push([`sync catch-up ${plan.catchUp}`, `${catchUpFigures.seconds} s (${catchUpFigures.stored} stored)`, `n ÷ ingest of the same posts = ${round(plan.catchUp / catchUpFigures.ingestRate, 2)} s`, String(catchUpFigures.ratio), '≤ 1.3'])
 }
 
 report.ratios = ratios

@@ -7,12 +7,12 @@ import { streamPair } from '@libp2p/utils'
 import { Negentropy, NegentropyStorage } from '../../src/sync/negentropy.js'
 import { SyncFrame } from '../../src/sync/sync.js'
 import { DEFAULT_LIMITS, MAX_IDS_PER_FRAME, initiateSession, respondSession, newProgress } from '../../src/sync/session.js'
-import { createStore } from '../../src/store/index.js'
+import { createStore, type PostStore } from '../../src/store/index.js'
 import { createIngestor } from '../../src/node/ingest.js'
 import { uniformPolicy } from '../../src/post/index.js'
 import { dataset, shapeOf } from './dataset.js'
 import { tempDir } from './common.js'
-import { fillStore } from './store.js'
+import { fillStore, pipelineRate } from './store.js'
 
 export interface Row {
   n: number
@@ -136,23 +136,45 @@ export interface CatchUp {
   n: number
   seconds: number
   stored: number
-  /** seconds ÷ (n ÷ ingest rate) */
+  /** the same posts through the ingest pipeline, posts/s, measured beside the sessions */
+  ingestRate: number
+  /** seconds ÷ (n ÷ ingestRate) */
   ratio: number
 }
 
 /**
  * A node that has nothing catches up on a topic of n posts from one that has them all: one
  * real session between two LevelDB stores and ingest pipelines, over an in-memory stream pair.
+ * The baseline is the ingest pipeline's rate on the same posts, measured alternately with the
+ * sessions (rate, session, rate, session), each into a fresh store; the better of two counts
+ * on both sides, as in the ingest figure, since the first of each pays for compiling its path.
  */
-export async function catchUp (n: number, ingestRate: number): Promise<CatchUp> {
+export async function catchUp (n: number): Promise<CatchUp> {
   const envelopes = await dataset({ count: n, seed: 21, shape: (random, now) => ({ ...shapeOf(random, now, 6 * 86_400_000, 120), tags: ['lyon'] }) })
   const full = await tempDir('sync-full')
-  const empty = await tempDir('sync-empty')
   await fillStore(full.path, envelopes)
-  const a = createStore({ path: empty.path, topicQuota: 10_000_000 })
   const b = createStore({ path: full.path, topicQuota: 10_000_000 })
-  await a.start()
   await b.start()
+  try {
+    let seconds = Infinity
+    let ingestRate = 0
+    let stored = 0
+    for (let round = 0; round < 2; round++) {
+      ingestRate = Math.max(ingestRate, await pipelineRate(envelopes))
+      const once = await catchUpOnce(b)
+      if (once.seconds < seconds) ({ seconds, stored } = once)
+    }
+    return { n, seconds: round(seconds, 2), stored, ingestRate: round(ingestRate, 0), ratio: round(seconds / (n / ingestRate), 3) }
+  } finally {
+    await b.stop()
+    await full.remove()
+  }
+}
+
+async function catchUpOnce (b: PostStore): Promise<{ seconds: number, stored: number }> {
+  const empty = await tempDir('sync-empty')
+  const a = createStore({ path: empty.path, topicQuota: 10_000_000 })
+  await a.start()
   try {
     const pow = (): ReturnType<typeof uniformPolicy> => uniformPolicy(0)
     const ingestA = createIngestor({ store: a, pow })
@@ -165,13 +187,9 @@ export async function catchUp (n: number, ingestRate: number): Promise<CatchUp> 
       respondSession(inbound, { store: b, ingestor: ingestB, limits, progress: newProgress('a', 'tag:lyon', 'responder'), signal: AbortSignal.timeout(600_000) }, () => true)
     ])
     await ingestA.flush()
-    const seconds = (performance.now() - started) / 1000
-    const stored = (await a.stats()).posts
-    return { n, seconds: round(seconds, 2), stored, ratio: round(seconds / (n / ingestRate), 3) }
+    return { seconds: (performance.now() - started) / 1000, stored: (await a.stats()).posts }
   } finally {
     await a.stop()
-    await b.stop()
-    await full.remove()
     await empty.remove()
   }
 }

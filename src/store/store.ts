@@ -840,11 +840,19 @@ export class LevelPostStore implements PostStore {
   }
 
   async getEnvelope (id: string): Promise<Uint8Array | undefined> {
+    return (await this.getEnvelopes([id]))[0]
+  }
+
+  async getEnvelopes (ids: string[]): Promise<Array<Uint8Array | undefined>> {
     const { t } = this.tables()
-    if (!isHexId(id)) return undefined
-    const bytes = await t.envelopes.sub.get(idBytes(id))
-    // classic-level hands back a Buffer: give callers a plain Uint8Array view of the same bytes
-    return bytes === undefined ? undefined : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const valid = ids.filter(isHexId)
+    const found = valid.length === 0 ? [] : await t.envelopes.sub.getMany(valid.map(idBytes))
+    const byId = new Map(valid.map((id, i) => [id, found[i]]))
+    return ids.map(id => {
+      const bytes = byId.get(id)
+      // classic-level hands back a Buffer: give callers a plain Uint8Array view of the same bytes
+      return bytes === undefined ? undefined : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    })
   }
 
   async has (id: string): Promise<boolean> {

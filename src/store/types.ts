@@ -138,6 +138,8 @@ export interface PostStore {
 
   get(id: string): Promise<StoredPost | undefined>
   getEnvelope(id: string): Promise<Uint8Array | undefined>
+  /** in the order asked, undefined for what is not held: one read for many */
+  getEnvelopes(ids: string[]): Promise<Array<Uint8Array | undefined>>
   has(id: string): Promise<boolean>
   isTombstoned(id: string): Promise<boolean>
   thread(rootId: string, options?: ThreadOptions): Promise<Thread>

@@ -70,7 +70,7 @@ export interface SessionProgress {
 }
 
 export interface SessionContext {
-  store: Pick<PostStore, 'topicEntries' | 'getEnvelope' | 'has' | 'isTombstoned'>
+  store: Pick<PostStore, 'topicEntries' | 'getEnvelopes' | 'has' | 'isTombstoned'>
   ingestor: Pick<Ingestor, 'submitMany'>
   limits: SyncLimits
   progress: SessionProgress
@@ -241,8 +241,7 @@ async function receiveEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic:
 /** Answers a want: the envelopes we still hold that belong to the topic and are live, ≤ 64 per frame. */
 async function sendEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic: string, now: number, ctx: SessionContext): Promise<void> {
   const items: Array<Uint8Array<ArrayBuffer>> = []
-  for (const id of ids) {
-    const envelope = await ctx.store.getEnvelope(hex(id))
+  for (const envelope of await ctx.store.getEnvelopes(ids.map(hex))) {
     if (envelope != null && servable(envelope, gossipTopic, now)) items.push(envelope as Uint8Array<ArrayBuffer>)
   }
   const batch: SyncFrame[] = []

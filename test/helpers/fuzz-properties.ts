@@ -243,7 +243,7 @@ class FuzzStore {
     for (const m of this.messages.values()) yield { createdAt: m.createdAt, id: m.id }
   }
 
-  async getEnvelope (id: string): Promise<Uint8Array | undefined> { return this.messages.get(id)?.envelope }
+  async getEnvelopes (ids: string[]): Promise<Array<Uint8Array | undefined>> { return ids.map(id => this.messages.get(id)?.envelope) }
   async has (id: string): Promise<boolean> { return this.messages.has(id) }
   async isTombstoned (): Promise<boolean> { return false }
   async submitMany (envelopes: Uint8Array[], options: { topic?: string } = {}): Promise<IngestOutcome[]> {

@@ -26,7 +26,7 @@ class StubStore {
     for (const m of entries) yield { createdAt: m.createdAt, id: m.id }
   }
 
-  async getEnvelope (id: string): Promise<Uint8Array | undefined> { return this.messages.get(id)?.envelope }
+  async getEnvelopes (ids: string[]): Promise<Array<Uint8Array | undefined>> { return ids.map(id => this.messages.get(id)?.envelope) }
   async has (id: string): Promise<boolean> { return this.messages.has(id) }
   async isTombstoned (): Promise<boolean> { return false }
 
@@ -45,7 +45,7 @@ class StubStore {
 
 function context (store: StubStore, role: 'initiator' | 'responder'): SessionContext {
   return {
-    store: store as unknown as Pick<PostStore, 'topicEntries' | 'getEnvelope' | 'has' | 'isTombstoned'>,
+    store: store as unknown as Pick<PostStore, 'topicEntries' | 'getEnvelopes' | 'has' | 'isTombstoned'>,
     ingestor: store.ingestor,
     limits: { ...DEFAULT_LIMITS, frameTimeoutMs: 2_000, negFrameBytes: 4_096 },
     progress: newProgress('peer', 'tag:unit', role),
