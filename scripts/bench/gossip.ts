@@ -20,10 +20,16 @@ interface Net {
   stop: () => Promise<void>
 }
 
-/** Node i dials i+1 and i+2 (mod n): every node has four neighbours, the mesh spans a few hops. */
+/**
+ * Every node dials every other. Not a sparser ring: murmur's discovery finds and dials the
+ * topic's other peers through the DHT, so a ring of murmur nodes became a near-complete graph
+ * (7–10 connections and meshes of 4–7 each) while the bare ring kept 4: murmur then received
+ * each message 4.8 times per node against bare's 1.7, and the ratio compared topologies, not
+ * implementations. With both complete, gossipsub's mesh (D = 6) is the same on both sides.
+ */
 async function connect (dial: (from: number, to: number) => Promise<unknown>, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
-    for (const k of [1, 2]) await dial(i, (i + k) % n)
+    for (let j = i + 1; j < n; j++) await dial(i, j)
   }
 }
 
