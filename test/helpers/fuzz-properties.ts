@@ -21,7 +21,8 @@ const DAY = 86_400_000
 const FREE: PowPolicy = uniformPolicy(0)
 const SECRET = Uint8Array.from({ length: 32 }, (_, i) => 7 * i + 3)
 const AUTHOR = getPublicKey(SECRET)
-const KINDS = [Kind.KIND_UNSPECIFIED, Kind.POST, Kind.REPLY, Kind.REACTION, Kind.DELETE]
+const KINDS = [Kind.KIND_UNSPECIFIED, Kind.POST, Kind.REPLY, Kind.REACTION, Kind.DELETE, Kind.LABEL, Kind.REPORT]
+const MODERATION = new Set<Kind>([Kind.LABEL, Kind.REPORT])
 
 /** Genuine envelopes of every kind, signed and (at difficulty 0) mined: the seeds of mutation. */
 export async function genuineEnvelopes (): Promise<Uint8Array[]> {
@@ -32,7 +33,9 @@ export async function genuineEnvelopes (): Promise<Uint8Array[]> {
     { kind: 'post' as const, text: 'geo only', tags: [], geohash: 'u05k', createdAt: NOW, expiresAt: NOW + 30 * DAY },
     { kind: 'reply' as const, text: 'which stall?', parent, root: parent, ...common },
     { kind: 'reaction' as const, value: -1, parent, root: parent, ...common },
-    { kind: 'delete' as const, parent, root: parent, ...common }
+    { kind: 'delete' as const, parent, root: parent, ...common },
+    { kind: 'label' as const, targets: [parent, 'cd'.repeat(32)], label: 'spam', createdAt: NOW, expiresAt: NOW + DAY },
+    { kind: 'report' as const, targets: [parent], label: 'other', moderator: 'ef'.repeat(32), text: 'a note for the moderator', createdAt: NOW, expiresAt: NOW + DAY }
   ]
   const out: Uint8Array[] = []
   for (const input of inputs) out.push((await createMessage(input, SECRET, { pow: FREE, now: NOW })).message.envelope)
@@ -116,32 +119,54 @@ const anyFieldsArb = fc.record({
   ttl: fc.oneof(fc.constant(DAY), fc.integer({ min: -DAY, max: 31 * DAY })),
   tags: fc.array(fc.string({ unit: tagChars, minLength: 0, maxLength: 34 }), { maxLength: 6 }),
   geohash: fc.oneof(fc.constant(''), fc.string({ unit: geoChars, minLength: 1, maxLength: 8 })),
-  text: fc.oneof(fc.constant(''), fc.string({ maxLength: 20 }), fc.string({ unit: 'grapheme', minLength: 990, maxLength: 1010 })),
+  // around each length limit: a post's 1 000 characters, a report note's 280
+  text: fc.oneof(fc.constant(''), fc.string({ maxLength: 20 }), fc.string({ unit: 'grapheme', minLength: 990, maxLength: 1010 }), fc.string({ unit: 'grapheme', minLength: 278, maxLength: 282 })),
   parent: fc.oneof(fc.constant(new Uint8Array()), id32, fc.uint8Array({ maxLength: 40 })),
   sameRoot: fc.boolean(),
   root: fc.oneof(fc.constant(new Uint8Array()), id32),
-  value: fc.constantFrom(0, 1, -1, 2, -2)
+  value: fc.constantFrom(0, 1, -1, 2, -2),
+  targets: fc.oneof(fc.constant<Array<Uint8Array<ArrayBuffer>>>([]), fc.array(id32, { minLength: 1, maxLength: 17 }), fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 3 })),
+  repeatTarget: fc.boolean(),
+  label: fc.constantFrom('', 'spam', 'harassment', 'hate', 'nsfw', 'clear', 'other', 'Spam', 'drop'),
+  moderator: fc.oneof(fc.constant(new Uint8Array()), id32, fc.uint8Array({ maxLength: 40 }))
 })
 const goodTag = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789_éß'.split('')), minLength: 1, maxLength: 32 })
 /** Fields that obey every rule, by kind: what the perturbations start from. */
-const goodFieldsArb = fc.constantFrom(Kind.POST, Kind.REPLY, Kind.REACTION, Kind.DELETE).chain(kind => fc.record({
-  version: fc.constant(1),
-  kind: fc.constant(kind),
-  createdAt: fc.integer({ min: NOW - DAY, max: NOW + 60_000 }),
-  ttl: fc.integer({ min: DAY + 120_000, max: 30 * DAY }),
-  tags: fc.uniqueArray(goodTag, { maxLength: 5 }),
-  geohash: fc.oneof(fc.constant('u05k'), fc.string({ unit: fc.constantFrom(...'0123456789bcdefghjkmnpqrstuvwxyz'.split('')), minLength: 4, maxLength: 6 })),
-  text: kind === Kind.POST || kind === Kind.REPLY ? fc.string({ minLength: 1, maxLength: 40 }).filter(t => [...t].length >= 1) : fc.constant(''),
-  parent: kind === Kind.POST ? fc.constant(new Uint8Array()) : id32,
-  sameRoot: fc.constant(kind !== Kind.POST),
-  root: fc.constant(new Uint8Array()),
-  value: kind === Kind.REACTION ? fc.constantFrom(1, -1) : fc.constant(0)
-}))
+const goodFieldsArb = fc.constantFrom(Kind.POST, Kind.REPLY, Kind.REACTION, Kind.DELETE, Kind.LABEL, Kind.REPORT).chain(kind => {
+  const moderation = MODERATION.has(kind)
+  const threaded = !moderation && kind !== Kind.POST
+  return fc.record({
+    version: fc.constant(1),
+    kind: fc.constant(kind),
+    createdAt: fc.integer({ min: NOW - DAY, max: NOW + 60_000 }),
+    ttl: fc.integer({ min: DAY + 120_000, max: 30 * DAY }),
+    // labels and reports travel on their moderator's topic: no tags, no place
+    tags: moderation ? fc.constant<string[]>([]) : fc.uniqueArray(goodTag, { maxLength: 5 }),
+    geohash: moderation ? fc.constant('') : fc.oneof(fc.constant('u05k'), fc.string({ unit: fc.constantFrom(...'0123456789bcdefghjkmnpqrstuvwxyz'.split('')), minLength: 4, maxLength: 6 })),
+    text: kind === Kind.POST || kind === Kind.REPLY
+      ? fc.string({ minLength: 1, maxLength: 40 }).filter(t => [...t].length >= 1)
+      // a note: short, or up to its limit
+      : kind === Kind.REPORT ? fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', minLength: 275, maxLength: 280 })) : fc.constant(''),
+    parent: threaded ? id32 : fc.constant(new Uint8Array()),
+    sameRoot: fc.constant(threaded),
+    root: fc.constant(new Uint8Array()),
+    value: kind === Kind.REACTION ? fc.constantFrom(1, -1) : fc.constant(0),
+    targets: kind === Kind.LABEL ? fc.uniqueArray(id32, { minLength: 1, maxLength: 16, selector: t => Buffer.from(t).toString('hex') }) : kind === Kind.REPORT ? fc.array(id32, { minLength: 1, maxLength: 1 }) : fc.constant<Array<Uint8Array<ArrayBuffer>>>([]),
+    repeatTarget: fc.constant(false),
+    label: kind === Kind.LABEL ? fc.constantFrom('spam', 'harassment', 'hate', 'nsfw', 'clear') : kind === Kind.REPORT ? fc.constantFrom('spam', 'harassment', 'hate', 'nsfw', 'other') : fc.constant(''),
+    moderator: kind === Kind.REPORT ? id32 : fc.constant(new Uint8Array())
+  })
+})
 /** Valid fields, valid fields with one field replaced by an arbitrary value, or anything at all. */
 const fieldsArb = fc.oneof(
   goodFieldsArb,
-  fc.tuple(goodFieldsArb, anyFieldsArb, fc.constantFrom('version', 'kind', 'createdAt', 'ttl', 'tags', 'geohash', 'text', 'parent', 'sameRoot', 'root', 'value'))
-    .map(([good, any, key]) => ({ ...good, [key]: (any as Record<string, unknown>)[key] }) as typeof good),
+  // one field off is where a rule is most likely to be missed: most runs go here ('grow'
+  // adds a character to the text, which takes a note at its limit just past it)
+  {
+    weight: 3,
+    arbitrary: fc.tuple(goodFieldsArb, anyFieldsArb, fc.constantFrom('version', 'kind', 'createdAt', 'ttl', 'tags', 'geohash', 'text', 'grow', 'parent', 'sameRoot', 'root', 'value', 'targets', 'repeatTarget', 'label', 'moderator'))
+      .map(([good, any, key]) => key === 'grow' ? { ...good, text: `${good.text}x` } : { ...good, [key]: (any as Record<string, unknown>)[key] } as typeof good)
+  },
   anyFieldsArb
 )
 type Fields = typeof fieldsArb extends fc.Arbitrary<infer T> ? T : never
@@ -159,9 +184,10 @@ function bodyOf (f: Fields): Body {
     parent: f.parent,
     root: f.sameRoot ? f.parent : f.root,
     value: f.value,
-    targets: [],
-    label: '',
-    moderator: new Uint8Array(),
+    // a repeated target: the first one again at the end
+    targets: f.repeatTarget && f.targets.length > 0 ? [...f.targets, f.targets[0]] : f.targets,
+    label: f.label,
+    moderator: f.moderator,
     nonce: 0n
   }
 }
@@ -176,6 +202,15 @@ function obeysTheRules (b: Body): boolean {
   if (expiresAt <= createdAt || expiresAt > createdAt + 30 * DAY) return false
   if (createdAt > NOW + 5 * 60_000 || expiresAt <= NOW) return false
   const hasRef = b.parent.length === 32 && b.root.length === 32
+  if (MODERATION.has(kind)) {
+    const most = kind === Kind.LABEL ? 16 : 1
+    if (b.tags.length > 0 || b.geohash !== '' || b.parent.length !== 0 || b.root.length !== 0 || b.value !== 0) return false
+    if (b.targets.length < 1 || b.targets.length > most || b.targets.some(t => t.length !== 32)) return false
+    if (new Set(b.targets.map(t => Buffer.from(t).toString('hex'))).size !== b.targets.length) return false
+    if (kind === Kind.LABEL) return ['spam', 'harassment', 'hate', 'nsfw', 'clear'].includes(b.label) && b.moderator.length === 0 && chars === 0
+    return ['spam', 'harassment', 'hate', 'nsfw', 'other'].includes(b.label) && b.moderator.length === 32 && chars <= 280
+  }
+  if (b.targets.length > 0 || b.label !== '' || b.moderator.length !== 0) return false
   switch (kind) {
     case Kind.POST: if (b.parent.length !== 0 || b.root.length !== 0 || b.value !== 0 || chars < 1 || chars > 1000) return false; break
     case Kind.REPLY: if (!hasRef || !sameBytes(b.parent, b.root) || b.value !== 0 || chars < 1 || chars > 1000) return false; break
@@ -221,7 +256,7 @@ export function signedFieldsProperty (): fc.IPropertyWithHooks<[Fields]> {
 /** Work: a message short of the policy is refused, whatever else is right with it. */
 export function powProperty (): fc.IPropertyWithHooks<[number, number]> {
   return fc.property(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 2 ** 20 }), (bits, nonce) => {
-    const body = Body.encode({ ...bodyOf({ version: 1, kind: Kind.POST, createdAt: NOW, ttl: DAY, tags: ['x'], geohash: '', text: 'work', parent: new Uint8Array(), sameRoot: true, root: new Uint8Array(), value: 0 }), nonce: BigInt(nonce) })
+    const body = Body.encode({ ...bodyOf({ version: 1, kind: Kind.POST, createdAt: NOW, ttl: DAY, tags: ['x'], geohash: '', text: 'work', parent: new Uint8Array(), sameRoot: true, root: new Uint8Array(), value: 0, targets: [], repeatTarget: false, label: '', moderator: new Uint8Array() }), nonce: BigInt(nonce) })
     const envelope = Envelope.encode({ body, signature: sign(SECRET, body) })
     const result = validate(envelope, uniformPolicy(bits))
     const enough = leadingZeroBits(bodyId(body)) >= bits
