@@ -97,8 +97,8 @@ export const api = {
     request('POST', '/api/moderation/moderators', { id, ...lists }),
   unfollow: async (id: string): Promise<ModerationView> => request('DELETE', `/api/moderation/moderators/${encodeURIComponent(id)}`),
   reports: async (): Promise<ReportView[]> => (await request<{ reports: ReportView[] }>('GET', '/api/moderation/reports')).reports,
-  report: async (id: string, moderator: string, reason: string): Promise<{ recipients: number }> =>
-    request('POST', `/api/posts/${encodeURIComponent(id)}/reports`, { moderator, reason })
+  report: async (id: string, moderator: string, reason: string, note = ''): Promise<{ recipients: number }> =>
+    request('POST', `/api/posts/${encodeURIComponent(id)}/reports`, { moderator, reason, ...(note !== '' ? { note } : {}) })
 }
 
 export type LiveState = 'connecting' | 'open' | 'down'

@@ -13,6 +13,8 @@ export interface CardActions {
   remove(post: PostView): void
   /** mutes the pseudonym of a reply, in its thread */
   mute?(post: PostView): void
+  /** reports a post or reply to a moderator */
+  report?(post: PostView): void
 }
 
 /**
@@ -84,6 +86,18 @@ function votes (post: PostView, actions: CardActions, small = false): HTMLElemen
   )
 }
 
+/** Someone else's post or reply: a report button, when the page offers reporting. */
+function reportButton (post: PostView, actions: CardActions): HTMLElement | null {
+  if (post.isMine || actions.report == null) return null
+  return h('button', {
+    type: 'button',
+    class: 'icon-button report',
+    'aria-label': post.kind === 'reply' ? 'Report this reply' : 'Report this murmur',
+    title: 'Report to a moderator',
+    onclick: () => { actions.report?.(post) }
+  }, icon('flag', 17))
+}
+
 function deleteButton (post: PostView, actions: CardActions): HTMLElement {
   return h('button', {
     type: 'button',
@@ -125,7 +139,7 @@ export function postCard (post: PostView, actions: CardActions, options: { full?
         href: `#/post/${post.id}`,
         'aria-label': `${plural(post.replies, 'reply', 'replies')}, open the thread`
       }, icon('reply', 17), h('span', { class: 'reply-count' }, String(post.replies))),
-      post.isMine ? deleteButton(post, actions) : null
+      post.isMine ? deleteButton(post, actions) : reportButton(post, actions)
     )
   ))
 }
@@ -155,7 +169,7 @@ export function replyRow (reply: PostView, actions: CardActions): HTMLElement {
     warning(reply),
     h('div', { class: 'reply-actions' },
       votes(reply, actions, true),
-      reply.isMine ? deleteButton(reply, actions) : null,
+      reply.isMine ? deleteButton(reply, actions) : reportButton(reply, actions),
       !reply.isMine && actions.mute != null
         ? h('button', { type: 'button', class: 'button subtle small mute', title: 'Hide this pseudonym in this thread', onclick: () => { actions.mute?.(reply) } }, 'Mute')
         : null

@@ -77,6 +77,7 @@ const ICONS: Record<string, string> = {
   network: 'M12 2a3 3 0 1 0 0 6 3 3 0 0 0 0-6zM5 16a3 3 0 1 0 0 6 3 3 0 0 0 0-6zM19 16a3 3 0 1 0 0 6 3 3 0 0 0 0-6zM12 8v4M12 12l-5 4.5M12 12l5 4.5',
   locate: 'M12 2v3M12 19v3M2 12h3M19 12h3M12 18a6 6 0 1 0 0-12 6 6 0 0 0 0 12zM12 14a2 2 0 1 0 0-4 2 2 0 0 0 0 4z',
   shield: 'M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10z',
+  flag: 'M5 22V4M5 4h12l-2.5 4L17 12H5',
   channels: 'M4 6h16M4 12h16M4 18h10'
 }
 

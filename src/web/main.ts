@@ -11,6 +11,7 @@ import { charCount, createComposer } from './compose.js'
 import { renderNetwork } from './network.js'
 import { renderSettings } from './settings.js'
 import { confirmDialog, hideBanner, showBanner, toast } from './ui.js'
+import { reportDialog } from './report.js'
 import { avatar } from './art.js'
 import { PRECISIONS, cellSize, isPrecision, plural, topicLabel, until } from './format.js'
 import { currentCell, distanceTo, isNear, locate, nearQuery, precision, setPrecision } from './location.js'
@@ -576,6 +577,26 @@ const actions: CardActions = {
       } catch (err) {
         if (err instanceof ApiError && err.status === 403) toast('Only the author can delete a murmur, and this node did not write this one.', 'error')
         else handleError(err, 'Could not delete')
+      }
+    })()
+  },
+  report (post) {
+    void (async () => {
+      let followed: string[] = []
+      try {
+        followed = (await api.moderation()).moderators.map(m => m.id)
+      } catch (err) {
+        handleError(err, 'Could not read the moderators you follow')
+        return
+      }
+      const choice = await reportDialog(post.text, followed)
+      if (choice == null) return
+      try {
+        const { recipients } = await api.report(post.id, choice.moderator, choice.reason, choice.note)
+        if (recipients > 0) toast('Reported. The moderator gets it without learning who sent it.', 'success')
+        else toast('None of your connected peers carries that moderator\'s reports right now, so the report did not leave your node. Try again later.', 'error')
+      } catch (err) {
+        handleError(err, 'Could not send the report')
       }
     })()
   },

@@ -1,6 +1,7 @@
 // The Settings view in real headless Chromium against a real node (`murmur start` on
 // 127.0.0.1): muting a word through the page hides stored posts, following a moderator with
-// `warn` blurs what it labels until the reader asks, and muting a pseudonym from its reply.
+// `warn` blurs what it labels until the reader asks, muting a pseudonym from its reply, and
+// reporting another node's post to a moderator from its card.
 // Set MURMUR_SCREENSHOTS=1 to also save the Settings screen to docs/screenshots/.
 
 import assert from 'node:assert/strict'
@@ -105,6 +106,49 @@ describe('e2e: moderation in the web page', function () {
     } finally {
       await other.stop()
       await removeDir(other.dataDir)
+    }
+  })
+
+  it('reports someone else\'s post from its card, and the moderator gets it from a key that is not the reporter\'s', async () => {
+    const moderator = await startCliNode({ bootstrap: [node.addresses[0]], join: ['tag:modweb'] })
+    try {
+      const { moderatorId } = await moderator.get('/api/moderation')
+      // a moderator's node listens for reports once it has asked for them; its subscription
+      // reaches the page's node long before the post below does
+      assert.deepEqual(await moderator.get('/api/moderation/reports'), { reports: [] })
+      const spam = await moderator.send('POST', '/api/posts', { text: 'cheap watches, dm me #modweb' })
+      assert.equal(spam.status, 201)
+      await waitFor('the post on the page\'s node', async () => (await node.send('GET', `/api/posts/${spam.body.id as string}`)).status === 200)
+
+      await page.goto(`${node.url}/#/tag/modweb/new`)
+      const card = page.locator(`#feed article[data-id="${spam.body.id as string}"]`)
+      await card.waitFor({ timeout: UI_TIMEOUT })
+      await card.locator('button.report').click()
+      await page.waitForSelector('dialog.report-dialog[open]', { timeout: UI_TIMEOUT })
+      await page.selectOption('#report-reason', 'spam')
+      await page.selectOption('#report-moderator', 'other-moderator')
+      await page.fill('#report-moderator-id', moderatorId)
+      await page.fill('#report-note', 'the same ad in every channel')
+      await page.click('dialog.report-dialog button[type="submit"]')
+      await page.waitForSelector('.toast.success:has-text("Reported")', { timeout: UI_TIMEOUT })
+
+      await waitFor('the report at the moderator', async () => (await moderator.get('/api/moderation/reports')).reports.length > 0)
+      const { reports } = await moderator.get('/api/moderation/reports')
+      assert.equal(reports.length, 1)
+      assert.equal(reports[0].target, spam.body.id)
+      assert.equal(reports[0].reason, 'spam')
+      assert.equal(reports[0].note, 'the same ad in every channel')
+      const own = await node.get('/api/moderation')
+      assert.notEqual(reports[0].reporter, own.moderatorId)
+      // the page's own posts offer no report button: delete is theirs instead
+      const mine = await node.send('POST', '/api/posts', { text: 'my own murmur #modweb' })
+      await page.goto(`${node.url}/#/tag/modweb/new`)
+      const myCard = page.locator(`#feed article[data-id="${mine.body.id as string}"]`)
+      await myCard.waitFor({ timeout: UI_TIMEOUT })
+      assert.equal(await myCard.locator('button.report').count(), 0)
+    } finally {
+      await moderator.stop()
+      await removeDir(moderator.dataDir)
     }
   })
 })
