@@ -176,7 +176,8 @@ function shapeError (m: Message): string | undefined {
   if (m === null || typeof m !== 'object') return 'MALFORMED'
   if (!isHexId(m.id) || !isHexId(m.author) || !KINDS.has(m.kind)) return 'MALFORMED'
   if (!Number.isSafeInteger(m.createdAt) || !Number.isSafeInteger(m.expiresAt) || m.createdAt < 0 || m.expiresAt < 0) return 'MALFORMED'
-  if (!Array.isArray(m.tags) || !m.tags.every(t => typeof t === 'string' && t !== '' && utf8(t).length < 200)) return 'MALFORMED'
+  // fewer than 67 UTF-16 units cannot make 200 UTF-8 bytes: most tags are not encoded
+  if (!Array.isArray(m.tags) || !m.tags.every(t => typeof t === 'string' && t !== '' && (t.length < 67 || utf8(t).length < 200))) return 'MALFORMED'
   if (typeof m.geohash !== 'string' || m.geohash.length > 12 || typeof m.text !== 'string') return 'MALFORMED'
   if (!(m.envelope instanceof Uint8Array)) return 'MALFORMED'
   switch (m.kind) {
@@ -351,6 +352,7 @@ export class LevelPostStore implements PostStore {
   /** Reads in a few round trips what ingestOne will look up for these messages. */
   private async prefetchFor (tx: Tx, t: Tables, messages: Message[]): Promise<void> {
     const ids: Uint8Array[] = []
+    const authors: Uint8Array[] = []
     const refs: Uint8Array[] = []
     const pending: Uint8Array[] = []
     const reactions: Uint8Array[] = []
@@ -360,7 +362,7 @@ export class LevelPostStore implements PostStore {
       if (shapeError(m) !== undefined) continue
       const idb = idBytes(m.id)
       ids.push(idb)
-      pending.push(concat(idb, idBytes(m.author)))
+      authors.push(idBytes(m.author))
       if (m.kind === 'post') {
         for (const topic of topicsOf(m)) topics.push(lstr(topic))
       } else if (m.kind === 'label') {
@@ -383,6 +385,13 @@ export class LevelPostStore implements PostStore {
       tx.prefetch(t.labels, labels),
       tx.prefetch(t.meta, [COUNTS_KEY])
     ])
+    // A delete that comes before its target marks the target awaited, and the mark outlives the
+    // claim: only an awaited id can have a pending delete, so most messages need no claim lookup.
+    const claims: Uint8Array[] = []
+    for (const [i, idb] of ids.entries()) {
+      if (await tx.get(t.awaited, idb) !== undefined) claims.push(concat(idb, authors[i] ?? EMPTY))
+    }
+    await tx.prefetch(t.pending, claims)
   }
 
   private async ingestOne (tx: Tx, t: Tables, m: Message, touched: Set<string>): Promise<IngestResult> {
@@ -399,7 +408,8 @@ export class LevelPostStore implements PostStore {
       await this.bury(tx, t, m)
       return m.kind === 'delete' ? duplicate(id, dead) : deleted(id, dead)
     }
-    const claim = await tx.get(t.pending, concat(idb, idBytes(m.author)))
+    // only an awaited id can have a pending delete (see prefetchFor)
+    const claim = await tx.get(t.awaited, idb) === undefined ? undefined : await tx.get(t.pending, concat(idb, idBytes(m.author)))
     if (claim !== undefined && await this.honours(tx, t, claim, m)) {
       // its author asked to delete it before it reached us: as if it had been stored, then deleted
       await this.bury(tx, t, m, claim.deleteId)
