@@ -4,7 +4,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { equals } from 'uint8arrays/equals'
 import { InvalidMessageError } from '../errors.js'
-import { Body, Envelope, Kind, bodyId, decodeBody, decodeEnvelope } from './codec.js'
+import { Kind, bodyId, decodeBody, decodeEnvelope, readTrustedBody } from './codec.js'
 import {
   CLEAR_LABEL, ID_BYTES, LABELS, MAX_FUTURE_SKEW_MS, MAX_LABEL_TARGETS, MAX_REPORT_NOTE_CHARS, MAX_TAGS, MAX_TEXT_CHARS,
   MAX_TTL_MS, PROTOCOL_VERSION, PUBLIC_KEY_BYTES, REPORT_REASONS, SIGNATURE_BYTES
@@ -13,6 +13,7 @@ import { leadingZeroBits } from './pow.js'
 import { verifyBody } from './signature.js'
 import { isNormalTag, isValidGeohash } from './tags.js'
 import { gossipTopicsOf } from './topics.js'
+import type { Body, Envelope } from './codec.js'
 import type { Message, MessageKind } from './model.js'
 import type { PowPolicy } from './pow.js'
 
@@ -235,8 +236,7 @@ export function toMessage (id: string, kind: MessageKind, body: Body, envelope: 
  * `bytes` itself, not a copy. Throws InvalidMessageError on bytes that do not decode.
  */
 export function decodeTrusted (bytes: Uint8Array): Omit<Message, 'id'> {
-  const envelope = decodeOrThrow(() => Envelope.decode(bytes), 'envelope')
-  const body = decodeOrThrow(() => Body.decode(envelope.body), 'body')
+  const body = readTrustedBody(bytes)
   const kind = KINDS[body.kind] ?? fail('BAD_KIND', `kind ${body.kind} is not a message kind`)
   return fieldsOf(kind, body, bytes)
 }
@@ -257,14 +257,6 @@ function fieldsOf (kind: MessageKind, body: Body, envelope: Uint8Array): Omit<Me
     label: body.label,
     moderator: kind === 'label' ? bytesToHex(body.author) : bytesToHex(body.moderator),
     envelope
-  }
-}
-
-function decodeOrThrow<T> (decode: () => T, what: string): T {
-  try {
-    return decode()
-  } catch (err) {
-    throw new InvalidMessageError(`${what} does not decode: ${(err as Error).message}`, 'MALFORMED')
   }
 }
 
