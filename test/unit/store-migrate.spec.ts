@@ -81,6 +81,23 @@ describe('store: schema migration', () => {
     assert.equal(SCHEMA_VERSION, 2)
   })
 
+  it('can run again over a store it already migrated, as after a crash before the version was written', async () => {
+    const path = join(dir, 'db')
+    await oldStore(path)
+    const store = createStore({ path, topicQuota: FIXTURE.topicQuota })
+    stores.push(store)
+    await store.start()
+    await store.stop()
+    const migrated = await dump(path)
+    const db = new Level<string, unknown>(path, { valueEncoding: 'json' })
+    await db.open()
+    await db.sublevel<string, unknown>('s', { valueEncoding: 'json' }).put('schemaVersion', 1)
+    await db.close()
+    await store.start()
+    await store.stop()
+    assert.deepEqual(await dump(path), migrated)
+  })
+
   it('serves what the old store held: posts, threads, feeds, sync entries, counts', async () => {
     const path = join(dir, 'db')
     await oldStore(path)
