@@ -12,7 +12,7 @@ export { easierPolicy, leadingZeroBits, meetsDifficulty, mine, uniformPolicy } f
 export type { Mined, PowPolicy } from './pow.js'
 export { gossipTopicsOf, gossipTopicsOfBody } from './topics.js'
 export type { TopicFields } from './topics.js'
-export { validateEnvelope, toMessage } from './validate.js'
+export { validateEnvelope, toMessage, decodeTrusted } from './validate.js'
 export type { Severity, ValidateOptions, ValidationCode, ValidationFailure, ValidationResult } from './validate.js'
 export { createMessage } from './build.js'
 export type { Created, CreateOptions, MessageInput } from './build.js'

@@ -4,7 +4,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { equals } from 'uint8arrays/equals'
 import { InvalidMessageError } from '../errors.js'
-import { Kind, bodyId, decodeBody, decodeEnvelope } from './codec.js'
+import { Kind, bodyId, decodeBody, decodeEnvelope, readTrustedBody } from './codec.js'
 import {
   CLEAR_LABEL, ID_BYTES, LABELS, MAX_FUTURE_SKEW_MS, MAX_LABEL_TARGETS, MAX_REPORT_NOTE_CHARS, MAX_TAGS, MAX_TEXT_CHARS,
   MAX_TTL_MS, PROTOCOL_VERSION, PUBLIC_KEY_BYTES, REPORT_REASONS, SIGNATURE_BYTES
@@ -225,8 +225,24 @@ function checkTopicFields ({ tags, geohash }: Body): void {
 
 /** The Message of a decoded body, its fields in their API form (hex ids, numbers): after the checks, or for bytes this process signed itself. */
 export function toMessage (id: string, kind: MessageKind, body: Body, envelope: Uint8Array): Message {
+  // a copy, and a plain Uint8Array: the caller's may be a Buffer view into a reused pool
+  return { id, ...fieldsOf(kind, body, Uint8Array.from(envelope)) }
+}
+
+/**
+ * The Message fields of envelope bytes that passed validateEnvelope before, such as a store
+ * reading back what it stored: decoded only, without the canonical, proof-of-work, signature
+ * and rule checks, and without hashing the body (the caller knows the id). `envelope` is
+ * `bytes` itself, not a copy. Throws InvalidMessageError on bytes that do not decode.
+ */
+export function decodeTrusted (bytes: Uint8Array): Omit<Message, 'id'> {
+  const body = readTrustedBody(bytes)
+  const kind = KINDS[body.kind] ?? fail('BAD_KIND', `kind ${body.kind} is not a message kind`)
+  return fieldsOf(kind, body, bytes)
+}
+
+function fieldsOf (kind: MessageKind, body: Body, envelope: Uint8Array): Omit<Message, 'id'> {
   return {
-    id,
     kind,
     author: bytesToHex(body.author),
     createdAt: Number(body.createdAt),
@@ -240,8 +256,7 @@ export function toMessage (id: string, kind: MessageKind, body: Body, envelope: 
     targets: body.targets.map(t => bytesToHex(t)),
     label: body.label,
     moderator: kind === 'label' ? bytesToHex(body.author) : bytesToHex(body.moderator),
-    // a copy, and a plain Uint8Array: the caller's may be a Buffer view into a reused pool
-    envelope: Uint8Array.from(envelope)
+    envelope
   }
 }
 

@@ -4,19 +4,32 @@
 export const ID_LEN = 32
 export const TS_LEN = 8
 
-const HEX_ID = /^[0-9a-f]{64}$/
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
+
+/** Lower-case hex digit → its value, −1 otherwise: ids are parsed on every key built, a regex and a Buffer round trip cost more than the key. */
+const NIBBLES = new Int8Array(128).fill(-1)
+for (const [i, c] of [...'0123456789abcdef'].entries()) NIBBLES[c.charCodeAt(0)] = i
 
 export const EMPTY = new Uint8Array(0)
 
 export function isHexId (value: unknown): value is string {
-  return typeof value === 'string' && HEX_ID.test(value)
+  if (typeof value !== 'string' || value.length !== 2 * ID_LEN) return false
+  for (let i = 0; i < value.length; i++) if ((NIBBLES[value.charCodeAt(i)] ?? -1) < 0) return false
+  return true
 }
 
 export function idBytes (hex: string): Uint8Array {
-  if (!isHexId(hex)) throw new TypeError(`not a 64-hex id: ${JSON.stringify(hex)}`)
-  return Uint8Array.from(Buffer.from(hex, 'hex'))
+  const out = new Uint8Array(ID_LEN)
+  let bad = typeof hex !== 'string' || hex.length !== 2 * ID_LEN
+  for (let i = 0; i < ID_LEN && !bad; i++) {
+    const high = NIBBLES[hex.charCodeAt(2 * i)] ?? -1
+    const low = NIBBLES[hex.charCodeAt(2 * i + 1)] ?? -1
+    bad = (high | low) < 0
+    out[i] = (high << 4) | low
+  }
+  if (bad) throw new TypeError(`not a 64-hex id: ${JSON.stringify(hex)}`)
+  return out
 }
 
 export function toHex (bytes: Uint8Array): string {
@@ -38,11 +51,21 @@ export function readU64 (bytes: Uint8Array, offset: number): number {
   return view.getUint32(offset) * 2 ** 32 + view.getUint32(offset + 4)
 }
 
+/** Encoded topics and prefixes: a batch names the same few hundreds of times. Nothing writes into a key. */
+const lstrCache = new Map<string, Uint8Array>()
+const LSTR_CACHE_SIZE = 4_096
+
 /** A string as 1 length byte + utf8 bytes (topics and geohash prefixes are far below 255 bytes). */
 export function lstr (value: string): Uint8Array {
-  const bytes = encoder.encode(value)
-  if (bytes.length > 255) throw new RangeError(`key string too long: ${value.length}`)
-  return concat(Uint8Array.of(bytes.length), bytes)
+  let out = lstrCache.get(value)
+  if (out === undefined) {
+    const bytes = encoder.encode(value)
+    if (bytes.length > 255) throw new RangeError(`key string too long: ${value.length}`)
+    out = concat(Uint8Array.of(bytes.length), bytes)
+    if (lstrCache.size >= LSTR_CACHE_SIZE) lstrCache.clear()
+    lstrCache.set(value, out)
+  }
+  return out
 }
 
 /** The length of a leading length-prefixed string, its length byte included. */

@@ -5,11 +5,13 @@ import { Level } from 'level'
 import { BadRequestError, MurmurError } from '../errors.js'
 import { formatTopic, isValidGeohash, parseTopic } from '../geo/index.js'
 import { GEO_CELL_CHARS } from '../post/constants.js'
+import { decodeTrusted } from '../post/validate.js'
 import { isHidden, rank } from '../ranking/index.js'
 import {
   EMPTY, EXP_AWAITED, EXP_MESSAGE, EXP_PENDING, EXP_TOMBSTONE, ID_LEN, TS_LEN,
-  concat, fromUtf8, idBytes, isHexId, lstr, lstrLen, prefixRange, readU64, tailEntry, toHex, u64, utf8
+  compareBytes, concat, fromUtf8, idBytes, isHexId, lstr, lstrLen, prefixRange, readU64, tailEntry, toHex, u64, utf8
 } from './keys.js'
+import { migrateFromV1 } from './migrate.js'
 import { Tx } from './tx.js'
 import type { RootDb, Table } from './tx.js'
 import type {
@@ -18,7 +20,7 @@ import type {
 } from './types.js'
 import type { Message } from '../post/model.js'
 
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 export const DEFAULT_TOPIC_QUOTA = 50_000
 export const DEFAULT_CANDIDATES = 2_000
 export const MAX_FEED_LIMIT = 200
@@ -28,11 +30,18 @@ export const MAX_FEED_PREFIXES = 64
 export const PURGE_BATCH = 1_000
 
 /**
- * What the store keeps of a message besides its envelope: enough to serve feeds without
- * decoding. The moderation fields are kept only for labels and reports, so posts stay small.
+ * A stored message: what its envelope decodes to. Only the envelope is written (the `records`
+ * table is the envelopes sublevel through a decoding codec), so nothing is stored twice.
  */
-export type MessageRecord = Omit<Message, 'id' | 'envelope' | 'targets' | 'label' | 'moderator'> &
-Partial<Pick<Message, 'targets' | 'label' | 'moderator'>>
+export type MessageRecord = Omit<Message, 'id'>
+
+/**
+ * Lengths of the geohash prefixes a Near-me feed may ask for: the precisions a user may choose
+ * (src/index.ts). The shortest is served by the `geo:` topic index, which holds exactly the
+ * same posts, so `byGeo` holds the longer ones only.
+ */
+export const MIN_NEAR_PRECISION = GEO_CELL_CHARS
+export const MAX_NEAR_PRECISION = 6
 
 interface Counters { up: number, down: number, replies: number }
 /**
@@ -87,6 +96,14 @@ interface Tables {
 const byId = (): number => ID_LEN
 const byString = (key: Uint8Array): number => lstrLen(key)
 
+/** Writes a record as its envelope bytes, reads the envelope back decoded: validated on the way in, so not checked again. */
+const RECORD_CODEC = {
+  name: 'murmur-record',
+  format: 'view' as const,
+  encode: (rec: MessageRecord): Uint8Array => rec.envelope,
+  decode: (bytes: Uint8Array): MessageRecord => decodeTrusted(bytes)
+}
+
 function openTables (db: RootDb): Tables {
   const view = (name: string, group?: (key: Uint8Array) => number): Table<Uint8Array> => ({
     name, group, sub: db.sublevel<Uint8Array, Uint8Array>(name, { keyEncoding: 'view', valueEncoding: 'view' })
@@ -95,8 +112,9 @@ function openTables (db: RootDb): Tables {
     name, group, sub: db.sublevel<Uint8Array, V>(name, { keyEncoding: 'view', valueEncoding: 'json' })
   })
   return {
+    // the same sublevel twice: raw bytes for peers, decoded records for everything else
     envelopes: view('e'),
-    records: json('m'),
+    records: { name: 'e', sub: db.sublevel<Uint8Array, MessageRecord>('e', { keyEncoding: 'view', valueEncoding: RECORD_CODEC }) },
     byTime: view('n'),
     byTopic: view('t', byString),
     byGeo: view('g', byString),
@@ -129,9 +147,10 @@ export function topicsOf (fields: { tags: readonly string[], geohash: string, mo
   return topics
 }
 
+/** The by-geo entries of a root post: its geohash cut to each Near-me precision above the geo cell's. */
 function geoPrefixes (geohash: string): string[] {
   const out: string[] = []
-  for (let i = 1; i <= geohash.length; i++) out.push(geohash.slice(0, i))
+  for (let i = MIN_NEAR_PRECISION + 1; i <= Math.min(geohash.length, MAX_NEAR_PRECISION); i++) out.push(geohash.slice(0, i))
   return out
 }
 
@@ -157,7 +176,8 @@ function shapeError (m: Message): string | undefined {
   if (m === null || typeof m !== 'object') return 'MALFORMED'
   if (!isHexId(m.id) || !isHexId(m.author) || !KINDS.has(m.kind)) return 'MALFORMED'
   if (!Number.isSafeInteger(m.createdAt) || !Number.isSafeInteger(m.expiresAt) || m.createdAt < 0 || m.expiresAt < 0) return 'MALFORMED'
-  if (!Array.isArray(m.tags) || !m.tags.every(t => typeof t === 'string' && t !== '' && utf8(t).length < 200)) return 'MALFORMED'
+  // fewer than 67 UTF-16 units cannot make 200 UTF-8 bytes: most tags are not encoded
+  if (!Array.isArray(m.tags) || !m.tags.every(t => typeof t === 'string' && t !== '' && (t.length < 67 || utf8(t).length < 200))) return 'MALFORMED'
   if (typeof m.geohash !== 'string' || m.geohash.length > 12 || typeof m.text !== 'string') return 'MALFORMED'
   if (!(m.envelope instanceof Uint8Array)) return 'MALFORMED'
   switch (m.kind) {
@@ -185,30 +205,22 @@ function shapeError (m: Message): string | undefined {
   }
 }
 
-function toRecord (m: Message): MessageRecord {
-  return {
-    kind: m.kind,
-    author: m.author,
-    createdAt: m.createdAt,
-    expiresAt: m.expiresAt,
-    tags: [...m.tags],
-    geohash: m.geohash,
-    text: m.text,
-    parent: m.parent,
-    root: m.root,
-    value: m.value,
-    ...(isModeration(m.kind) ? { targets: [...m.targets], label: m.label, moderator: m.moderator } : {})
-  }
-}
-
 function toStored (id: string, rec: MessageRecord, counters: Counters | undefined, isMine: boolean): StoredPost {
   return {
     id,
-    ...rec,
+    kind: rec.kind,
+    author: rec.author,
+    createdAt: rec.createdAt,
+    expiresAt: rec.expiresAt,
     tags: [...rec.tags],
-    targets: [...(rec.targets ?? [])],
-    label: rec.label ?? '',
-    moderator: rec.moderator ?? '',
+    geohash: rec.geohash,
+    text: rec.text,
+    parent: rec.parent,
+    root: rec.root,
+    value: rec.value,
+    targets: [...rec.targets],
+    label: rec.label,
+    moderator: rec.moderator,
     up: counters?.up ?? 0,
     down: counters?.down ?? 0,
     replies: counters?.replies ?? 0,
@@ -269,7 +281,13 @@ export class LevelPostStore implements PostStore {
       await db.open()
       const t = openTables(db)
       const version = await t.meta.sub.get(SCHEMA_KEY)
-      if (version === undefined) {
+      if (version === 1) {
+        await migrateFromV1(db, t, MIN_NEAR_PRECISION + 1, MAX_NEAR_PRECISION).catch(async (err: unknown) => {
+          await db.close()
+          throw err
+        })
+      }
+      if (version === undefined || version === 1) {
         await t.meta.sub.put(SCHEMA_KEY, SCHEMA_VERSION)
       } else if (version !== SCHEMA_VERSION) {
         await db.close()
@@ -334,6 +352,7 @@ export class LevelPostStore implements PostStore {
   /** Reads in a few round trips what ingestOne will look up for these messages. */
   private async prefetchFor (tx: Tx, t: Tables, messages: Message[]): Promise<void> {
     const ids: Uint8Array[] = []
+    const authors: Uint8Array[] = []
     const refs: Uint8Array[] = []
     const pending: Uint8Array[] = []
     const reactions: Uint8Array[] = []
@@ -343,7 +362,7 @@ export class LevelPostStore implements PostStore {
       if (shapeError(m) !== undefined) continue
       const idb = idBytes(m.id)
       ids.push(idb)
-      pending.push(concat(idb, idBytes(m.author)))
+      authors.push(idBytes(m.author))
       if (m.kind === 'post') {
         for (const topic of topicsOf(m)) topics.push(lstr(topic))
       } else if (m.kind === 'label') {
@@ -366,6 +385,13 @@ export class LevelPostStore implements PostStore {
       tx.prefetch(t.labels, labels),
       tx.prefetch(t.meta, [COUNTS_KEY])
     ])
+    // A delete that comes before its target marks the target awaited, and the mark outlives the
+    // claim: only an awaited id can have a pending delete, so most messages need no claim lookup.
+    const claims: Uint8Array[] = []
+    for (const [i, idb] of ids.entries()) {
+      if (await tx.get(t.awaited, idb) !== undefined) claims.push(concat(idb, authors[i] ?? EMPTY))
+    }
+    await tx.prefetch(t.pending, claims)
   }
 
   private async ingestOne (tx: Tx, t: Tables, m: Message, touched: Set<string>): Promise<IngestResult> {
@@ -382,7 +408,8 @@ export class LevelPostStore implements PostStore {
       await this.bury(tx, t, m)
       return m.kind === 'delete' ? duplicate(id, dead) : deleted(id, dead)
     }
-    const claim = await tx.get(t.pending, concat(idb, idBytes(m.author)))
+    // only an awaited id can have a pending delete (see prefetchFor)
+    const claim = await tx.get(t.awaited, idb) === undefined ? undefined : await tx.get(t.pending, concat(idb, idBytes(m.author)))
     if (claim !== undefined && await this.honours(tx, t, claim, m)) {
       // its author asked to delete it before it reached us: as if it had been stored, then deleted
       await this.bury(tx, t, m, claim.deleteId)
@@ -471,7 +498,7 @@ export class LevelPostStore implements PostStore {
   private async honours (tx: Tx, t: Tables, claim: PendingTombstone, target: Message): Promise<boolean> {
     const del = await tx.get(t.records, idBytes(claim.deleteId))
     if (del === undefined || del.kind !== 'delete' || target.kind === 'delete') return false
-    return rootOf(target.id, toRecord(target)) === del.root && sameTopics(del, target)
+    return rootOf(target.id, target) === del.root && sameTopics(del, target)
   }
 
   /** Removes the reaction an author had on a target, before a newer one takes its place. */
@@ -540,16 +567,16 @@ export class LevelPostStore implements PostStore {
   private async putMessage (tx: Tx, t: Tables, m: Message): Promise<void> {
     const idb = idBytes(m.id)
     const ts = u64(m.createdAt)
-    tx.put(t.envelopes, idb, m.envelope)
-    tx.put(t.records, idb, toRecord(m))
+    tx.put(t.records, idb, m)
     tx.put(t.expiry, expiryKey(m.expiresAt, EXP_MESSAGE, idb), EMPTY)
     const exp = u64(m.expiresAt)
-    for (const topic of topicsOf(m)) tx.put(t.byTopicAll, concat(lstr(topic), ts, idb), exp)
+    // a root post's by-topic entry carries its expiry and serves sync too (topicEntries)
+    if (m.kind !== 'post') for (const topic of topicsOf(m)) tx.put(t.byTopicAll, concat(lstr(topic), ts, idb), exp)
     switch (m.kind) {
       case 'post':
         tx.put(t.byTime, concat(ts, idb), EMPTY)
         for (const topic of topicsOf(m)) {
-          tx.put(t.byTopic, concat(lstr(topic), ts, idb), EMPTY)
+          tx.put(t.byTopic, concat(lstr(topic), ts, idb), exp)
           await this.bumpTopic(tx, t, topic, 1)
         }
         for (const prefix of geoPrefixes(m.geohash)) tx.put(t.byGeo, concat(lstr(prefix), ts, idb), EMPTY)
@@ -616,11 +643,10 @@ export class LevelPostStore implements PostStore {
   private async removeMessage (tx: Tx, t: Tables, id: string, rec: MessageRecord, why: Removal, deleteId?: string): Promise<void> {
     const idb = idBytes(id)
     const ts = u64(rec.createdAt)
-    tx.del(t.envelopes, idb)
     tx.del(t.records, idb)
     tx.del(t.expiry, expiryKey(rec.expiresAt, EXP_MESSAGE, idb))
     if (why !== 'evict') tx.del(t.mine, idb)
-    for (const topic of topicsOf(rec)) tx.del(t.byTopicAll, concat(lstr(topic), ts, idb))
+    if (rec.kind !== 'post') for (const topic of topicsOf(rec)) tx.del(t.byTopicAll, concat(lstr(topic), ts, idb))
     switch (rec.kind) {
       case 'post':
         tx.del(t.byTime, concat(ts, idb))
@@ -661,7 +687,7 @@ export class LevelPostStore implements PostStore {
       }
       case 'label':
         // only the entries it still holds: a newer label of the same moderator stays
-        for (const target of rec.targets ?? []) {
+        for (const target of rec.targets) {
           const key = concat(idBytes(target), idBytes(rec.author))
           if ((await tx.get(t.labels, key))?.id === id) tx.del(t.labels, key)
         }
@@ -858,7 +884,7 @@ export class LevelPostStore implements PostStore {
   async has (id: string): Promise<boolean> {
     const { t } = this.tables()
     if (!isHexId(id)) return false
-    return await t.records.sub.has(idBytes(id))
+    return await t.envelopes.sub.has(idBytes(id))
   }
 
   async isTombstoned (id: string): Promise<boolean> {
@@ -912,8 +938,8 @@ export class LevelPostStore implements PostStore {
     let prefixes: string[] | undefined
     if (query.geohashPrefixes !== undefined) {
       if (!Array.isArray(query.geohashPrefixes) || query.geohashPrefixes.length > MAX_FEED_PREFIXES ||
-          !query.geohashPrefixes.every(p => isValidGeohash(p) && p.length >= 1 && p.length <= 12)) {
-        throw new BadRequestError('geohashPrefixes must be geohash cells', 'BAD_GEOHASH')
+          !query.geohashPrefixes.every(p => isValidGeohash(p) && p.length >= MIN_NEAR_PRECISION && p.length <= MAX_NEAR_PRECISION)) {
+        throw new BadRequestError(`geohashPrefixes must be geohash cells of ${MIN_NEAR_PRECISION} to ${MAX_NEAR_PRECISION} characters`, 'BAD_GEOHASH')
       }
       prefixes = [...new Set(query.geohashPrefixes)]
     }
@@ -921,7 +947,7 @@ export class LevelPostStore implements PostStore {
     // newest-first sources: one index range each, merged by (createdAt, id)
     let sources: Array<{ table: Table<Uint8Array>, prefix: Uint8Array }>
     if (topic !== undefined) sources = [{ table: t.byTopic, prefix: lstr(topic) }]
-    else if (prefixes !== undefined) sources = prefixes.map(p => ({ table: t.byGeo, prefix: lstr(p) }))
+    else if (prefixes !== undefined) sources = prefixes.map(nearSource(t))
     else sources = [{ table: t.byTime, prefix: EMPTY }]
     const filterGeo = topic !== undefined && prefixes !== undefined ? prefixes : undefined
     if (prefixes !== undefined && prefixes.length === 0) return []
@@ -965,25 +991,35 @@ export class LevelPostStore implements PostStore {
     return rank(picked, sort, now, query.origin).slice(0, limit)
   }
 
+  /** Root posts from by-topic and the rest from by-topic-all (the same key layout, expiry as value), merged in key order. */
   async * topicEntries (topic: string, from: number, to: number, options: TopicEntriesOptions = {}): AsyncGenerator<TopicEntry> {
     const { t } = this.tables()
     const prefix = lstr(canonicalTopic(topic))
-    const it = t.byTopicAll.sub.iterator({
+    const range = {
       gte: concat(prefix, u64(from)),
       lt: concat(prefix, u64(to)),
       ...(options.signal === undefined ? {} : { signal: options.signal })
-    })
+    }
+    const cursors = [t.byTopic, t.byTopicAll].map(table => ({ it: table.sub.iterator(range), buf: [] as Array<[Uint8Array, Uint8Array]>, at: 0, done: false }))
     try {
       while (true) {
-        const entries = await it.nextv(512)
-        if (entries.length === 0) return
-        for (const [key, exp] of entries) {
-          if (options.now !== undefined && readU64(exp, 0) <= options.now) continue
-          yield tailEntry(key)
+        let best: typeof cursors[number] | undefined
+        for (const c of cursors) {
+          if (c.at >= c.buf.length && !c.done) {
+            c.buf = await c.it.nextv(512)
+            c.at = 0
+            c.done = c.buf.length === 0
+          }
+          const head = c.buf[c.at]
+          if (head !== undefined && (best === undefined || compareBytes(head[0], best.buf[best.at][0]) < 0)) best = c
         }
+        if (best === undefined) return
+        const [key, exp] = best.buf[best.at++]
+        if (options.now !== undefined && readU64(exp, 0) <= options.now) continue
+        yield tailEntry(key)
       }
     } finally {
-      await it.close()
+      await Promise.all(cursors.map(async c => { await c.it.close() }))
     }
   }
 
@@ -1230,6 +1266,16 @@ export class LevelPostStore implements PostStore {
     if (value === undefined) throw new BadRequestError('a setting value cannot be undefined', 'BAD_REQUEST')
     await this.serialise(async () => { await this.tables().t.settings.sub.put(utf8(key), value) })
   }
+}
+
+/**
+ * The index range of one Near-me geohash prefix: a geo cell's prefix reads the `geo:` topic,
+ * which holds exactly the root posts by-geo would hold for it.
+ */
+function nearSource (t: Tables): (prefix: string) => { table: Table<Uint8Array>, prefix: Uint8Array } {
+  return prefix => prefix.length === GEO_CELL_CHARS
+    ? { table: t.byTopic, prefix: lstr(`geo:${prefix}`) }
+    : { table: t.byGeo, prefix: lstr(prefix) }
 }
 
 /** Merges reverse iterators over several index ranges into one stream, newest (createdAt, id) first. */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { InvalidMessageError } from '../../src/errors.js'
-import { Body, Envelope, Kind, bodyId, decodeBody, decodeEnvelope, encodeBody, encodeEnvelope } from '../../src/post/codec.js'
+import fc from 'fast-check'
+import { Body, Envelope, Kind, bodyId, decodeBody, decodeEnvelope, encodeBody, encodeEnvelope, readTrustedBody } from '../../src/post/codec.js'
 import { MAX_ENVELOPE_BYTES } from '../../src/post/constants.js'
 import { postFields, reactionFields } from './post-helpers.js'
 
@@ -95,6 +96,43 @@ describe('post/codec', () => {
     it('refuses an unknown kind as malformed', () => {
       const body = concat(encodeBody(postFields({ kind: Kind.KIND_UNSPECIFIED })).subarray(0, 2), [0x10, 0x09])
       assertCode(() => decodeBody(body), 'MALFORMED')
+    })
+  })
+
+  describe('readTrustedBody (the store\'s read path)', () => {
+    const bytes = (max: number): fc.Arbitrary<Uint8Array<ArrayBuffer>> => fc.uint8Array({ maxLength: max }).map(b => Uint8Array.from(b))
+    const body: fc.Arbitrary<Body> = fc.record({
+      version: fc.nat(2 ** 32 - 1),
+      kind: fc.constantFrom(Kind.KIND_UNSPECIFIED, Kind.POST, Kind.REPLY, Kind.REACTION, Kind.DELETE, Kind.LABEL, Kind.REPORT),
+      author: bytes(40),
+      createdAt: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+      expiresAt: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 53n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })),
+      tags: fc.array(fc.string({ unit: 'binary', maxLength: 20 }), { maxLength: 6 }),
+      geohash: fc.string({ maxLength: 8 }),
+      text: fc.string({ unit: 'binary', maxLength: 300 }),
+      parent: bytes(40),
+      root: bytes(40),
+      value: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+      nonce: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+      targets: fc.array(bytes(40), { maxLength: 4 }),
+      label: fc.string({ maxLength: 20 }),
+      moderator: bytes(40)
+    })
+
+    it('reads what protons decodes, for any body, from a Buffer or a Uint8Array', () => {
+      fc.assert(fc.property(body, bytes(64), (fields, signature) => {
+        const envelope = encodeEnvelope({ body: encodeBody(fields), signature })
+        const expected = Body.decode(Envelope.decode(envelope).body)
+        assert.deepEqual(readTrustedBody(envelope), expected)
+        assert.deepEqual(readTrustedBody(Buffer.from(envelope)), expected)
+      }), { numRuns: 500 })
+    })
+
+    it('throws MALFORMED on truncated bytes and unknown wire types', () => {
+      const envelope = encodeEnvelope({ body: encodeBody(postFields()), signature: new Uint8Array(64) })
+      for (const cut of [1, 2, 10, envelope.byteLength - 65]) assertCode(() => readTrustedBody(envelope.subarray(0, cut)), 'MALFORMED')
+      assertCode(() => readTrustedBody(Uint8Array.of(0x0a, 2, 0x0f, 0)), 'MALFORMED')
+      assertCode(() => readTrustedBody(Uint8Array.of(0x0a, 1, 0x80)), 'MALFORMED')
     })
   })
 })

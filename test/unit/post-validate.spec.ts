@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import fc from 'fast-check'
 import { Body, Envelope, Kind } from '../../src/post/murmur.js'
-import { bodyId, encodeBody } from '../../src/post/codec.js'
+import { bodyId, encodeBody, encodeEnvelope } from '../../src/post/codec.js'
 import { MAX_ENVELOPE_BYTES, MAX_FUTURE_SKEW_MS, MAX_TTL_MS } from '../../src/post/constants.js'
 import { uniformPolicy } from '../../src/post/pow.js'
 import { getPublicKey } from '../../src/post/signature.js'
-import { validateEnvelope } from '../../src/post/validate.js'
+import { decodeTrusted, validateEnvelope } from '../../src/post/validate.js'
 import {
   DAY, NO_POW, NOW, OTHER, OTHER_SECRET, ROOT, SECRET,
   deleteFields, envelopeOf, envelopeOfBody, hex, postFields, reactionFields, replyFields, weakBody
@@ -86,6 +86,28 @@ describe('post/validate', () => {
       assert.ok(result.ok)
       assert.equal(Object.getPrototypeOf(result.message.envelope), Uint8Array.prototype)
       assert.deepEqual(result.message.envelope, envelope)
+    })
+  })
+
+  describe('decodeTrusted (a store reading back what it validated)', () => {
+    it('gives the fields validateEnvelope gave, for every kind, without the id', () => {
+      const kinds = [
+        postFields({ tags: ['cats', 'dogs'] }), replyFields(), reactionFields({ value: -1 }), deleteFields(),
+        postFields({ kind: Kind.LABEL, tags: [], geohash: '', text: '', targets: [hex(ROOT), hex(OTHER)], label: 'spam' }),
+        postFields({ kind: Kind.REPORT, tags: [], geohash: '', text: 'mean', targets: [hex(ROOT)], label: 'hate', moderator: getPublicKey(OTHER_SECRET) })
+      ]
+      for (const fields of kinds) {
+        const envelope = envelopeOf(fields)
+        const result = validateEnvelope(envelope, OPTIONS)
+        assert.ok(result.ok, result.ok ? '' : result.reason)
+        const { id, ...expected } = result.message
+        assert.deepEqual(decodeTrusted(envelope), expected, expected.kind)
+      }
+    })
+
+    it('throws MALFORMED on bytes that are not an envelope', () => {
+      assert.throws(() => decodeTrusted(Uint8Array.of(1, 2, 3)), { code: 'MALFORMED' })
+      assert.throws(() => decodeTrusted(encodeEnvelope({ body: encodeBody({ ...postFields(), kind: Kind.KIND_UNSPECIFIED }), signature: new Uint8Array(64) })), { code: 'BAD_KIND' })
     })
   })
 

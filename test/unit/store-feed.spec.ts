@@ -64,16 +64,18 @@ describe('store: feeds, purge, quotas', () => {
     it('filters by any union of geohash prefixes, without duplicates', async () => {
       const p1 = makePost({ geohash: 'u05kq', createdAt: T0 - 4 })
       const p2 = makePost({ geohash: 'u05kr', createdAt: T0 - 3 })
-      const p3 = makePost({ geohash: 'u09ab', createdAt: T0 - 2 })
+      const p3 = makePost({ geohash: 'u09tb', createdAt: T0 - 2 })
       const p4 = makePost({ geohash: 'gcpvj', createdAt: T0 - 1, tags: ['london'] })
+      const p5 = makePost({ geohash: 'u05kqz', createdAt: T0 - 5 })
       const none = makePost({ geohash: '', createdAt: T0 })
-      await store.ingest([p1, p2, p3, p4, none])
-      assert.deepEqual(await ids({ geohashPrefixes: ['u05kq', 'u05kr'] }), [p2.id, p1.id])
-      assert.deepEqual(await ids({ geohashPrefixes: ['u0', 'u05k', 'u05kq'] }), [p3.id, p2.id, p1.id])
-      assert.deepEqual(await ids({ geohashPrefixes: ['g'], sort: 'top' }), [p4.id])
-      assert.deepEqual(await ids({ geohashPrefixes: ['u05kq'] }), [p1.id])
+      await store.ingest([p1, p2, p3, p4, p5, none])
+      assert.deepEqual(await ids({ geohashPrefixes: ['u05kq', 'u05kr'] }), [p2.id, p1.id, p5.id])
+      assert.deepEqual(await ids({ geohashPrefixes: ['u09tb', 'u05k', 'u05kq'] }), [p3.id, p2.id, p1.id, p5.id])
+      assert.deepEqual(await ids({ geohashPrefixes: ['u05kqz', 'u05kqy'] }), [p5.id])
+      assert.deepEqual(await ids({ geohashPrefixes: ['gcpv'], sort: 'top' }), [p4.id])
+      assert.deepEqual(await ids({ geohashPrefixes: ['u05kq'] }), [p1.id, p5.id])
       assert.deepEqual(await ids({ geohashPrefixes: [] }), [])
-      assert.deepEqual(await ids({ geohashPrefixes: ['u05k', 'gcpv'], topic: 'tag:lyon' }), [p2.id, p1.id])
+      assert.deepEqual(await ids({ geohashPrefixes: ['u05k', 'gcpv'], topic: 'tag:lyon' }), [p2.id, p1.id, p5.id])
     })
 
     it("ranks 'near' by distance from the origin cell", async () => {
@@ -92,7 +94,7 @@ describe('store: feeds, purge, quotas', () => {
       await store.ingest([hidden, shown, ...reactions(hidden, 1, 6), ...reactions(shown, 0, 4)])
       for (const sort of ['new', 'hot', 'top'] as const) assert.deepEqual(await ids({ sort }), [shown.id], sort)
       assert.deepEqual(await ids({ topic: 'tag:lyon' }), [shown.id])
-      assert.deepEqual(await ids({ geohashPrefixes: ['u05'] }), [shown.id])
+      assert.deepEqual(await ids({ geohashPrefixes: ['u05k'] }), [shown.id])
       assert.equal((await store.get(hidden.id))?.down, 6)
       assert.equal((await store.thread(hidden.id)).post?.id, hidden.id)
       // one more like brings it back above the threshold
@@ -108,7 +110,7 @@ describe('store: feeds, purge, quotas', () => {
       for (const sort of ['new', 'hot', 'top'] as const) {
         assert.deepEqual(await ids({ sort }), [live.id], sort)
         assert.deepEqual(await ids({ sort, topic: 'geo:u05k' }), [live.id], sort)
-        assert.deepEqual(await ids({ sort, geohashPrefixes: ['u'] }), [live.id], sort)
+        assert.deepEqual(await ids({ sort, geohashPrefixes: ['u05k', 'u05kq'] }), [live.id], sort)
       }
       assert.deepEqual(await ids({ now: T0 - 2 * DAY }), [endsNow.id, live.id, expired.id])
       assert.equal((await store.thread(expired.id, { now: T0 })).post, undefined)
@@ -143,6 +145,10 @@ describe('store: feeds, purge, quotas', () => {
       await assert.rejects(store.feed({ sort: 'near', limit: 5, now: T0 }), { code: 'BAD_GEOHASH' })
       await assert.rejects(store.feed({ sort: 'new', limit: 5, now: T0, topic: 'lyon' }), { code: 'BAD_TOPIC' })
       await assert.rejects(store.feed({ sort: 'new', limit: 5, now: T0, geohashPrefixes: ['a!'] }), { code: 'BAD_GEOHASH' })
+      // only the precisions a Near-me query uses are indexed
+      for (const prefix of ['u', 'u05', 'u05kqzz']) {
+        await assert.rejects(store.feed({ sort: 'new', limit: 5, now: T0, geohashPrefixes: ['u05k', prefix] }), { code: 'BAD_GEOHASH' }, prefix)
+      }
     })
   })
 
@@ -261,7 +267,7 @@ describe('store: feeds, purge, quotas', () => {
       const posts = [0, 1, 2].map(i => makePost({ createdAt: T0 + i, tags: [randomHex(4)], geohash: 'u05kq' }))
       await store.ingest(posts)
       assert.deepEqual(await ids({ topic: 'geo:u05k' }), [posts[2]?.id, posts[1]?.id])
-      assert.deepEqual(await ids({ geohashPrefixes: ['u'] }), [posts[2]?.id, posts[1]?.id])
+      assert.deepEqual(await ids({ geohashPrefixes: ['u05kq'] }), [posts[2]?.id, posts[1]?.id])
     })
   })
 })

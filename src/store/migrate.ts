@@ -1,0 +1,54 @@
+// Brings a store written by an older schema to the current key layout when it opens: in
+// batches, each step safe to run again after a crash, the schema version written last.
+
+import { TS_LEN, idBytes, tailEntry, u64 } from './keys.js'
+import type { RootDb, Table } from './tx.js'
+import type { MessageRecord } from './store.js'
+
+const BATCH = 1_000
+
+export interface V1Tables {
+  records: Table<MessageRecord>
+  byTopic: Table<Uint8Array>
+  byTopicAll: Table<Uint8Array>
+  byGeo: Table<Uint8Array>
+}
+
+/** Calls `each` with the table's entries, BATCH at a time in key order; `each` may write to the table. */
+async function forEachBatch<V> (table: Table<V>, each: (entries: Array<[Uint8Array, V]>) => Promise<void>): Promise<void> {
+  let after: Uint8Array | undefined
+  while (true) {
+    const entries = await table.sub.iterator({ ...(after === undefined ? {} : { gt: after }), limit: BATCH }).all()
+    if (entries.length === 0) return
+    await each(entries)
+    after = entries[entries.length - 1]?.[0]
+  }
+}
+
+/**
+ * Schema 1 → 2: (1) a root post's by-topic entry takes its expiry as value, from the
+ * by-topic-all twin it replaces; (2) by-geo keeps the Near-me precisions above the geo cell's
+ * (5 and 6); (3) the JSON records go, records are read from the envelopes.
+ */
+export async function migrateFromV1 (db: RootDb, t: V1Tables, minGeo: number, maxGeo: number): Promise<void> {
+  await forEachBatch(t.byTopic, async entries => {
+    const stale = entries.filter(([, value]) => value.byteLength !== TS_LEN).map(([key]) => key)
+    if (stale.length === 0) return
+    const twins = await t.byTopicAll.sub.getMany(stale)
+    const ops: any[] = []
+    for (const [i, key] of stale.entries()) {
+      // every root post had its twin; the record is the fallback so no entry is left without expiry
+      const expiry = twins[i] ?? u64((await t.records.sub.get(idBytes(tailEntry(key).id)))?.expiresAt ?? 0)
+      ops.push({ type: 'put', sublevel: t.byTopic.sub, key, value: expiry }, { type: 'del', sublevel: t.byTopicAll.sub, key })
+    }
+    await db.batch(ops)
+  })
+  await forEachBatch(t.byGeo, async entries => {
+    // a by-geo key starts with its prefix's length byte
+    const ops = entries
+      .filter(([key]) => (key[0] ?? 0) < minGeo || (key[0] ?? 0) > maxGeo)
+      .map(([key]) => ({ type: 'del' as const, sublevel: t.byGeo.sub, key }))
+    if (ops.length > 0) await db.batch(ops)
+  })
+  await db.sublevel<Uint8Array, Uint8Array>('m', { keyEncoding: 'view', valueEncoding: 'view' }).clear()
+}

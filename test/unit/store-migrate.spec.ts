@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Level } from 'level'
+import { decodeTrusted } from '../../src/post/validate.js'
+import { SCHEMA_VERSION, createStore } from '../../src/store/index.js'
+import { collect } from '../helpers/temp-store.js'
+import { T0 } from '../fixtures/messages.js'
+import type { Message } from '../../src/post/model.js'
+import type { PostStore } from '../../src/store/index.js'
+
+/** A store written by the schema-1 code (see its `about`), as every LevelDB entry it held. */
+interface Fixture {
+  about: string
+  topicQuota: number
+  batches: Array<Array<{ id: string, envelope: string }>>
+  mine: Array<[string, string]>
+  topics: string[]
+  settings: Array<[string, unknown]>
+  entries: Array<[string, string]>
+}
+
+const FIXTURE: Fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/store-v1.json', import.meta.url), 'utf8'))
+const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'))
+const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
+
+async function dump (path: string): Promise<string[]> {
+  const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+  await db.open()
+  try {
+    return (await db.iterator().all()).map(([key, value]) => `${Buffer.from(key).toString('latin1')} = ${toHex(value)}`)
+  } finally {
+    await db.close()
+  }
+}
+
+describe('store: schema migration', () => {
+  let dir: string
+  const stores: PostStore[] = []
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'murmur-migrate-')) })
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  /** The fixture's database, written entry by entry as the old code left it. */
+  async function oldStore (path: string): Promise<void> {
+    const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+    await db.open()
+    await db.batch(FIXTURE.entries.map(([key, value]) => ({ type: 'put' as const, key: fromHex(key), value: fromHex(value) })))
+    await db.close()
+  }
+
+  /** The same history through today's code. */
+  async function freshStore (path: string): Promise<void> {
+    const store = createStore({ path, topicQuota: FIXTURE.topicQuota })
+    await store.start()
+    for (const batch of FIXTURE.batches) {
+      await store.ingest(batch.map(({ id, envelope }): Message => ({ id, ...decodeTrusted(fromHex(envelope)) })))
+    }
+    for (const [id, nonce] of FIXTURE.mine) await store.markMine(id, nonce)
+    for (const topic of FIXTURE.topics) await store.joinTopic(topic)
+    for (const [key, value] of FIXTURE.settings) await store.setSetting(key, value)
+    await store.stop()
+  }
+
+  it('rewrites a schema-1 store on open into exactly what today\'s code writes for the same messages', async () => {
+    const old = join(dir, 'old')
+    const fresh = join(dir, 'fresh')
+    await oldStore(old)
+    await freshStore(fresh)
+    assert.ok((await dump(old)).some(line => line.startsWith('!m!')), 'the fixture holds JSON records')
+
+    const store = createStore({ path: old, topicQuota: FIXTURE.topicQuota })
+    stores.push(store)
+    await store.start()
+    await store.stop()
+    assert.deepEqual(await dump(old), await dump(fresh))
+    assert.equal(SCHEMA_VERSION, 2)
+  })
+
+  it('can run again over a store it already migrated, as after a crash before the version was written', async () => {
+    const path = join(dir, 'db')
+    await oldStore(path)
+    const store = createStore({ path, topicQuota: FIXTURE.topicQuota })
+    stores.push(store)
+    await store.start()
+    await store.stop()
+    const migrated = await dump(path)
+    const db = new Level<string, unknown>(path, { valueEncoding: 'json' })
+    await db.open()
+    await db.sublevel<string, unknown>('s', { valueEncoding: 'json' }).put('schemaVersion', 1)
+    await db.close()
+    await store.start()
+    await store.stop()
+    assert.deepEqual(await dump(path), migrated)
+  })
+
+  it('serves what the old store held: posts, threads, feeds, sync entries, counts', async () => {
+    const path = join(dir, 'db')
+    await oldStore(path)
+    const store = createStore({ path, topicQuota: FIXTURE.topicQuota })
+    stores.push(store)
+    await store.start()
+    const [six, five, four, noGeo] = (FIXTURE.batches[0] ?? []).map(m => m.id)
+    assert.deepEqual(await store.stats(), { posts: 6, replies: 2, reactions: 2, deletes: 2, tombstones: 1, pendingTombstones: 1, labels: 1, reports: 1 })
+    const post = await store.get(six ?? '')
+    assert.deepEqual([post?.tags, post?.geohash, post?.up, post?.replies, post?.isMine], [['lyon', 'food'], 'u05kqz', 1, 1, true])
+    assert.equal((await store.thread(six ?? '')).replies.length, 1)
+    const now = T0 + 3_600_000
+    const near = async (prefixes: string[]): Promise<string[]> => (await store.feed({ geohashPrefixes: prefixes, sort: 'new', limit: 50, now })).map(p => p.id)
+    assert.ok((await near(['u05kqz'])).includes(six ?? ''))
+    assert.ok((await near(['u05kr'])).includes(five ?? ''))
+    assert.deepEqual(await near(['u09t']), [four])
+    const food = await collect(store.topicEntries('tag:food', 0, Number.MAX_SAFE_INTEGER, { now }))
+    // the two roots, a reply, two reactions and the delete of the other reply
+    assert.equal(food.length, 6)
+    assert.ok([six, noGeo].every(id => food.some(e => e.id === id)), 'root posts still reach sync')
+    const lyon = await collect(store.topicEntries('tag:lyon', 0, Number.MAX_SAFE_INTEGER, { now }))
+    assert.deepEqual(lyon, [...lyon].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)), 'in time order')
+    assert.ok(lyon.length > 4, 'roots and what hangs off them')
+    assert.deepEqual(await store.topics(), ['tag:lyon'])
+    assert.deepEqual(await store.getSetting('theme'), { dark: true })
+  })
+
+  it('refuses a store of a schema it does not know', async () => {
+    const path = join(dir, 'db')
+    const db = new Level<string, unknown>(path, { valueEncoding: 'json' })
+    await db.open()
+    await db.sublevel<string, unknown>('s', { valueEncoding: 'json' }).put('schemaVersion', SCHEMA_VERSION + 1)
+    await db.close()
+    const store = createStore({ path })
+    await assert.rejects(store.start(), { code: 'STORE_SCHEMA' })
+    assert.equal(store.isStarted(), false)
+  })
+})
