@@ -3,12 +3,12 @@
 
 import { Level } from 'level'
 import { BadRequestError, MurmurError } from '../errors.js'
-import { formatTopic, isValidGeohash, parseTopic } from '../geo/index.js'
+import { cellSizeMetres, formatTopic, isValidGeohash, minCellDistance, parseTopic } from '../geo/index.js'
 import { GEO_CELL_CHARS } from '../post/constants.js'
-import { isHidden, rank } from '../ranking/index.js'
+import { compareRanked, distancePenalty, hotKey, isEngaged, isHidden, rank, sortKey } from '../ranking/index.js'
 import {
   EMPTY, EXP_AWAITED, EXP_MESSAGE, EXP_PENDING, EXP_TOMBSTONE, ID_LEN, TS_LEN,
-  concat, fromUtf8, idBytes, isHexId, lstr, lstrLen, prefixRange, readU64, tailEntry, toHex, u64, utf8
+  concat, f64, fromUtf8, idBytes, isHexId, lstr, lstrLen, prefixRange, readU64, tailEntry, tailHot, toHex, u64, utf8
 } from './keys.js'
 import { Tx } from './tx.js'
 import type { RootDb, Table } from './tx.js'
@@ -18,7 +18,8 @@ import type {
 } from './types.js'
 import type { Message } from '../post/model.js'
 
-export const SCHEMA_VERSION = 1
+/** 2: the hot index (h, i), built from the counters when a version-1 store opens. */
+export const SCHEMA_VERSION = 2
 export const DEFAULT_TOPIC_QUOTA = 50_000
 export const DEFAULT_CANDIDATES = 2_000
 export const MAX_FEED_LIMIT = 200
@@ -82,6 +83,8 @@ interface Tables {
   meta: Table<unknown>
   settings: Table<unknown>
   labels: Table<LabelEntry>
+  hotByTopic: Table<Uint8Array>
+  hotByGeo: Table<Uint8Array>
 }
 
 const byId = (): number => ID_LEN
@@ -114,7 +117,9 @@ function openTables (db: RootDb): Tables {
     joined: view('j'),
     meta: json('s'),
     settings: json('z'),
-    labels: json('l', byId)
+    labels: json('l', byId),
+    hotByTopic: view('h'),
+    hotByGeo: view('i')
   }
 }
 
@@ -133,6 +138,22 @@ function geoPrefixes (geohash: string): string[] {
   const out: string[] = []
   for (let i = 1; i <= geohash.length; i++) out.push(geohash.slice(0, i))
   return out
+}
+
+/** The topic under which the hot index holds every engaged root post (the feed without a topic). */
+const ALL_TOPICS = ''
+
+/** Where a root post's hot index entries go: [table, key prefix] pairs. */
+function hotPrefixes (t: Tables, rec: MessageRecord): Array<[Table<Uint8Array>, Uint8Array]> {
+  return [
+    ...[ALL_TOPICS, ...topicsOf(rec)].map((topic): [Table<Uint8Array>, Uint8Array] => [t.hotByTopic, lstr(topic)]),
+    ...geoPrefixes(rec.geohash).map((prefix): [Table<Uint8Array>, Uint8Array] => [t.hotByGeo, lstr(prefix)])
+  ]
+}
+
+/** A post's hot key when it has a hot index entry (engaged), undefined otherwise. */
+function engagedKey (c: Counters | undefined, createdAt: number): number | undefined {
+  return c !== undefined && isEngaged(c.up, c.down, c.replies) ? hotKey(c.up, c.down, c.replies, createdAt) : undefined
 }
 
 function sameTopics (a: { tags: readonly string[], geohash: string }, b: { tags: readonly string[], geohash: string }): boolean {
@@ -271,6 +292,8 @@ export class LevelPostStore implements PostStore {
       const version = await t.meta.sub.get(SCHEMA_KEY)
       if (version === undefined) {
         await t.meta.sub.put(SCHEMA_KEY, SCHEMA_VERSION)
+      } else if (version === 1) {
+        await this.buildHotIndex(db, t)
       } else if (version !== SCHEMA_VERSION) {
         await db.close()
         throw new MurmurError(`store schema ${String(version)} is not ${SCHEMA_VERSION}`, 'STORE_SCHEMA')
@@ -553,6 +576,8 @@ export class LevelPostStore implements PostStore {
           await this.bumpTopic(tx, t, topic, 1)
         }
         for (const prefix of geoPrefixes(m.geohash)) tx.put(t.byGeo, concat(lstr(prefix), ts, idb), EMPTY)
+        // replies and reactions that came first were counted on its id (and marked it awaited)
+        if (await tx.get(t.awaited, idb) !== undefined) this.reindexHot(tx, t, m.id, toRecord(m), undefined, await tx.get(t.counters, idb))
         await this.bump(tx, t, { posts: 1 })
         break
       case 'reply':
@@ -629,13 +654,13 @@ export class LevelPostStore implements PostStore {
           await this.bumpTopic(tx, t, topic, -1)
         }
         for (const prefix of geoPrefixes(rec.geohash)) tx.del(t.byGeo, concat(lstr(prefix), ts, idb))
-        await this.adjustCounter(tx, t, id, { clear: true })
+        await this.adjustCounter(tx, t, id, { clear: true }, rec)
         await this.bump(tx, t, { posts: -1 })
         break
       case 'reply':
         tx.del(t.byParent, concat(idBytes(rec.root), ts, idb))
         await this.adjustCounter(tx, t, rec.root, { replies: -1 })
-        await this.adjustCounter(tx, t, id, { clear: true })
+        await this.adjustCounter(tx, t, id, { clear: true }, rec)
         await this.bump(tx, t, { replies: -1 })
         break
       case 'reaction': {
@@ -768,22 +793,70 @@ export class LevelPostStore implements PostStore {
     await this.bump(tx, t, { tombstones: 1 })
   }
 
+  /**
+   * Moves a counter and, for a stored root post, its hot index entries. `rec`: the record of
+   * `id` when the caller has it (removeMessage deletes it before clearing the counters).
+   */
   private async adjustCounter (
-    tx: Tx, t: Tables, id: string, delta: { up?: number, down?: number, replies?: number, clear?: boolean }
+    tx: Tx, t: Tables, id: string, delta: { up?: number, down?: number, replies?: number, clear?: boolean }, rec?: MessageRecord
   ): Promise<void> {
     const key = idBytes(id)
-    if (delta.clear === true) {
+    if (delta.clear === true && rec !== undefined && rec.kind !== 'post') {
       tx.del(t.counters, key)
       return
     }
-    const c = await tx.get(t.counters, key) ?? { up: 0, down: 0, replies: 0 }
-    const next = {
-      up: Math.max(0, c.up + (delta.up ?? 0)),
-      down: Math.max(0, c.down + (delta.down ?? 0)),
-      replies: Math.max(0, c.replies + (delta.replies ?? 0))
+    const before = await tx.get(t.counters, key)
+    let after: Counters | undefined
+    if (delta.clear !== true) {
+      const c = before ?? { up: 0, down: 0, replies: 0 }
+      after = {
+        up: Math.max(0, c.up + (delta.up ?? 0)),
+        down: Math.max(0, c.down + (delta.down ?? 0)),
+        replies: Math.max(0, c.replies + (delta.replies ?? 0))
+      }
+      if (after.up === 0 && after.down === 0 && after.replies === 0) after = undefined
     }
-    if (next.up === 0 && next.down === 0 && next.replies === 0) tx.del(t.counters, key)
-    else tx.put(t.counters, key, next)
+    if (after === undefined) tx.del(t.counters, key)
+    else tx.put(t.counters, key, after)
+    if (engagedKey(before, 0) !== undefined || engagedKey(after, 0) !== undefined) {
+      this.reindexHot(tx, t, id, rec ?? await tx.get(t.records, key), before, after)
+    }
+  }
+
+  /**
+   * Moves a root post's hot index entries (h under '' and each of its topics, i under each
+   * geo prefix) from the key of its `before` counters to that of its `after` ones. Only
+   * engaged posts (isEngaged) have entries: the others rank by createdAt, read from the time
+   * indexes.
+   */
+  private reindexHot (tx: Tx, t: Tables, id: string, rec: MessageRecord | undefined, before?: Counters, after?: Counters): void {
+    if (rec?.kind !== 'post') return
+    const old = engagedKey(before, rec.createdAt)
+    const next = engagedKey(after, rec.createdAt)
+    if (old === next) return
+    const idb = idBytes(id)
+    for (const [table, prefix] of hotPrefixes(t, rec)) {
+      if (old !== undefined) tx.del(table, concat(prefix, f64(old), idb))
+      if (next !== undefined) tx.put(table, concat(prefix, f64(next), idb), EMPTY)
+    }
+  }
+
+  /** Version 1 → 2: the hot index of every stored root post with counters, in batches. */
+  private async buildHotIndex (db: RootDb, t: Tables): Promise<void> {
+    const it = t.counters.sub.iterator()
+    try {
+      while (true) {
+        const entries = await it.nextv(PURGE_BATCH)
+        const tx = new Tx(db)
+        const recs = await t.records.sub.getMany(entries.map(([key]) => key))
+        entries.forEach(([key, counters], i) => { this.reindexHot(tx, t, toHex(key), recs[i], undefined, counters) })
+        if (entries.length === 0) tx.put(t.meta, SCHEMA_KEY, SCHEMA_VERSION)
+        await tx.commit()
+        if (entries.length === 0) return
+      }
+    } finally {
+      await it.close()
+    }
   }
 
   private async bump (tx: Tx, t: Tables, delta: Partial<Counts>): Promise<void> {
@@ -910,14 +983,30 @@ export class LevelPostStore implements PostStore {
       prefixes = [...new Set(query.geohashPrefixes)]
     }
 
-    // newest-first sources: one index range each, merged by (createdAt, id)
+    const filterGeo = topic !== undefined && prefixes !== undefined ? prefixes : undefined
+    if (prefixes !== undefined && prefixes.length === 0) return []
+    const keep = (post: StoredPost | undefined): post is StoredPost =>
+      post !== undefined && post.kind === 'post' && post.expiresAt > now && !isHidden(post.up, post.down, query.hideAtOrBelow) &&
+      query.exclude?.(post) !== true && (filterGeo === undefined || filterGeo.some(p => post.geohash.startsWith(p)))
+
+    if (sort === 'hot' || sort === 'near') {
+      // each source's time index and hot index; for Near, a cell's entries are bounded by the
+      // least distance penalty any post in that cell can have (0 when not a cell)
+      const cellSize = sort === 'near' && query.origin !== undefined ? cellSizeMetres(query.origin) : 1
+      const penalty = (cell: string): number =>
+        sort === 'near' && query.origin !== undefined ? distancePenalty(minCellDistance(query.origin, cell), cellSize) : 0
+      let ranked: HotSource[]
+      if (topic !== undefined) ranked = [{ time: t.byTopic, hot: t.hotByTopic, timePrefix: lstr(topic), hotPrefix: lstr(topic), penalty: 0 }]
+      else if (prefixes !== undefined) ranked = prefixes.map(p => ({ time: t.byGeo, hot: t.hotByGeo, timePrefix: lstr(p), hotPrefix: lstr(p), penalty: penalty(p) }))
+      else ranked = [{ time: t.byTime, hot: t.hotByTopic, timePrefix: EMPTY, hotPrefix: lstr(ALL_TOPICS), penalty: 0 }]
+      return await this.thresholdMerge(t, ranked, sortKey(sort, query.origin), limit, keep)
+    }
+
+    // New and Top: newest-first sources, one index range each, merged by (createdAt, id)
     let sources: Array<{ table: Table<Uint8Array>, prefix: Uint8Array }>
     if (topic !== undefined) sources = [{ table: t.byTopic, prefix: lstr(topic) }]
     else if (prefixes !== undefined) sources = prefixes.map(p => ({ table: t.byGeo, prefix: lstr(p) }))
     else sources = [{ table: t.byTime, prefix: EMPTY }]
-    const filterGeo = topic !== undefined && prefixes !== undefined ? prefixes : undefined
-    if (prefixes !== undefined && prefixes.length === 0) return []
-
     const window = Math.max(this.candidates, limit)
     const chunk = sort === 'new' ? Math.min(limit, 100) : 500
     const seen = new Set<string>()
@@ -944,17 +1033,64 @@ export class LevelPostStore implements PostStore {
           batch.push(entry.id)
           scanned++
         }
-        for (const post of await this.load(t, batch)) {
-          if (post === undefined || post.kind !== 'post' || post.expiresAt <= now || isHidden(post.up, post.down, query.hideAtOrBelow)) continue
-          if (query.exclude?.(post) === true) continue
-          if (filterGeo !== undefined && !filterGeo.some(p => post.geohash.startsWith(p))) continue
-          picked.push(post)
-        }
+        for (const post of await this.load(t, batch)) if (keep(post)) picked.push(post)
       }
     } finally {
       await merged.return(undefined)
     }
-    return rank(picked, sort, now, query.origin).slice(0, limit)
+    return rank(picked, sort, query.origin).slice(0, limit)
+  }
+
+  /**
+   * Hot and Near. Reads the sources' entries best bound first (a time entry's bound is its
+   * createdAt, an unengaged post's exact hot key; a hot entry's is the engaged post's key; minus
+   * the source's penalty), loads them in growing chunks, keys them exactly with `keyOf`, and
+   * stops when the limit-th best post kept beats every bound left, or after `candidates` posts
+   * (so a page of mostly muted posts cannot read the whole store). A post met twice is keyed once.
+   */
+  private async thresholdMerge (
+    t: Tables, sources: HotSource[], keyOf: (post: StoredPost) => number, limit: number, keep: (post: StoredPost | undefined) => post is StoredPost
+  ): Promise<StoredPost[]> {
+    const window = Math.max(this.candidates, limit)
+    const first = Math.max(8, Math.ceil(limit / sources.length) + 1)
+    const cursors = sources.flatMap(s => [
+      new Cursor(s.time.sub.keys({ ...prefixRange(s.timePrefix), reverse: true }), key => {
+        const { createdAt, id } = tailEntry(key)
+        return { key: createdAt, id }
+      }, s.penalty, first),
+      new Cursor(s.hot.sub.keys({ ...prefixRange(s.hotPrefix), reverse: true }), tailHot, s.penalty, first)
+    ])
+    const best: Array<{ post: StoredPost, key: number }> = []
+    const seen = new Set<string>()
+    let read = 0
+    let chunk = limit
+    try {
+      await Promise.all(cursors.map(async c => { await c.fill() }))
+      while (read < window) {
+        const batch: string[] = []
+        while (batch.length < chunk && read < window) {
+          let top: Cursor | undefined
+          for (const c of cursors) if (c.bound !== undefined && (top?.bound === undefined || c.bound > top.bound)) top = c
+          const bound = top?.bound
+          if (top === undefined || bound === undefined) break
+          const last = best[limit - 1]
+          if (last !== undefined && last.key > bound) break
+          const id = await top.pop()
+          if (seen.has(id)) continue
+          seen.add(id)
+          batch.push(id)
+          read++
+        }
+        if (batch.length === 0) break
+        for (const post of await this.load(t, batch)) if (keep(post)) best.push({ post, key: keyOf(post) })
+        best.sort(compareRanked)
+        if (best.length > limit) best.length = limit
+        chunk = Math.min(2 * chunk, 500)
+      }
+    } finally {
+      await Promise.all(cursors.map(async c => { await c.close() }))
+    }
+    return best.map(({ post }) => post)
   }
 
   async * topicEntries (topic: string, from: number, to: number, options: TopicEntriesOptions = {}): AsyncGenerator<TopicEntry> {
@@ -1049,7 +1185,10 @@ export class LevelPostStore implements PostStore {
     for (const idb of messageIds) {
       const rec = await tx.get(t.records, idb)
       if (rec === undefined) continue
-      if (rec.kind === 'post') for (const topic of topicsOf(rec)) topics.push(lstr(topic))
+      if (rec.kind === 'post') {
+        for (const topic of topicsOf(rec)) topics.push(lstr(topic))
+        counters.push(idb)
+      }
       if (rec.kind === 'reply') counters.push(idBytes(rec.root))
       if (rec.kind === 'reaction') {
         counters.push(idBytes(rec.parent))
@@ -1221,6 +1360,64 @@ export class LevelPostStore implements PostStore {
   async setSetting (key: string, value: unknown): Promise<void> {
     if (value === undefined) throw new BadRequestError('a setting value cannot be undefined', 'BAD_REQUEST')
     await this.serialise(async () => { await this.tables().t.settings.sub.put(utf8(key), value) })
+  }
+}
+
+/** A source of Hot and Near: its time index range, its hot index range and its distance penalty. */
+interface HotSource {
+  time: Table<Uint8Array>
+  timePrefix: Uint8Array
+  hot: Table<Uint8Array>
+  hotPrefix: Uint8Array
+  penalty: number
+}
+
+/**
+ * A reverse index iterator read ahead in chunks that double (first, 2·first, … 256): its head
+ * entry's bound is the best key anything left in it can have.
+ */
+class Cursor {
+  private buf: Uint8Array[] = []
+  private at = 0
+  private done = false
+  /** the head's key minus the penalty; undefined once the range is read */
+  bound: number | undefined
+  private headId = ''
+
+  constructor (
+    private readonly it: { nextv: (size: number) => Promise<Uint8Array[]>, close: () => Promise<void> },
+    private readonly read: (key: Uint8Array) => { key: number, id: string },
+    private readonly penalty: number,
+    private size: number
+  ) {}
+
+  async fill (): Promise<void> {
+    if (this.at >= this.buf.length && !this.done) {
+      this.buf = await this.it.nextv(this.size)
+      this.at = 0
+      this.size = Math.min(2 * this.size, 256)
+      if (this.buf.length === 0) this.done = true
+    }
+    const key = this.buf[this.at]
+    if (key === undefined) {
+      this.bound = undefined
+      return
+    }
+    const head = this.read(key)
+    this.bound = head.key - this.penalty
+    this.headId = head.id
+  }
+
+  /** The head's id; the next entry becomes the head. */
+  async pop (): Promise<string> {
+    const id = this.headId
+    this.at++
+    await this.fill()
+    return id
+  }
+
+  async close (): Promise<void> {
+    await this.it.close()
   }
 }
 
