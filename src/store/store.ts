@@ -1052,7 +1052,10 @@ export class LevelPostStore implements PostStore {
     t: Tables, sources: HotSource[], keyOf: (post: StoredPost) => number, limit: number, keep: (post: StoredPost | undefined) => post is StoredPost
   ): Promise<StoredPost[]> {
     const window = Math.max(this.candidates, limit)
-    const first = Math.max(8, Math.ceil(limit / sources.length) + 1)
+    // with several sources (Near), exact keys fall below their bounds by up to a cell's spread
+    // of distances: a first chunk a quarter larger than the page usually saves a second load
+    let chunk = sources.length > 1 ? Math.ceil(limit * 1.25) : limit
+    const first = Math.max(16, Math.ceil(chunk / sources.length) + 1)
     const cursors = sources.flatMap(s => [
       new Cursor(s.time.sub.keys({ ...prefixRange(s.timePrefix), reverse: true }), key => {
         const { createdAt, id } = tailEntry(key)
@@ -1063,7 +1066,6 @@ export class LevelPostStore implements PostStore {
     const best: Array<{ post: StoredPost, key: number }> = []
     const seen = new Set<string>()
     let read = 0
-    let chunk = limit
     try {
       await Promise.all(cursors.map(async c => { await c.fill() }))
       while (read < window) {
