@@ -151,9 +151,13 @@ function hotPrefixes (t: Tables, rec: MessageRecord): Array<[Table<Uint8Array>, 
   ]
 }
 
+function engaged (c: Counters | undefined): c is Counters {
+  return c !== undefined && isEngaged(c.up, c.down, c.replies)
+}
+
 /** A post's hot key when it has a hot index entry (engaged), undefined otherwise. */
 function engagedKey (c: Counters | undefined, createdAt: number): number | undefined {
-  return c !== undefined && isEngaged(c.up, c.down, c.replies) ? hotKey(c.up, c.down, c.replies, createdAt) : undefined
+  return engaged(c) ? hotKey(c.up, c.down, c.replies, createdAt) : undefined
 }
 
 function sameTopics (a: { tags: readonly string[], geohash: string }, b: { tags: readonly string[], geohash: string }): boolean {
@@ -818,7 +822,7 @@ export class LevelPostStore implements PostStore {
     }
     if (after === undefined) tx.del(t.counters, key)
     else tx.put(t.counters, key, after)
-    if (engagedKey(before, 0) !== undefined || engagedKey(after, 0) !== undefined) {
+    if (engaged(before) || engaged(after)) {
       this.reindexHot(tx, t, id, rec ?? await tx.get(t.records, key), before, after)
     }
   }
