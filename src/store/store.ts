@@ -839,9 +839,11 @@ export class LevelPostStore implements PostStore {
     const next = engagedKey(after, rec.createdAt)
     if (old === next) return
     const idb = idBytes(id)
+    // by-geo entries carry the geohash, so a read of a parent cell skips its other cells unloaded
+    const geohash = utf8(rec.geohash)
     for (const [table, prefix] of hotPrefixes(t, rec)) {
       if (old !== undefined) tx.del(table, concat(prefix, f64(old), idb))
-      if (next !== undefined) tx.put(table, concat(prefix, f64(next), idb), EMPTY)
+      if (next !== undefined) tx.put(table, concat(prefix, f64(next), idb), table === t.hotByGeo ? geohash : EMPTY)
     }
   }
 
@@ -999,11 +1001,25 @@ export class LevelPostStore implements PostStore {
       const cellSize = sort === 'near' && query.origin !== undefined ? cellSizeMetres(query.origin) : 1
       const penalty = (cell: string): number =>
         sort === 'near' && query.origin !== undefined ? distancePenalty(minCellDistance(query.origin, cell), cellSize) : 0
-      let ranked: HotSource[]
-      if (topic !== undefined) ranked = [{ time: t.byTopic, hot: t.hotByTopic, timePrefix: lstr(topic), hotPrefix: lstr(topic), penalty: 0 }]
-      else if (prefixes !== undefined) ranked = prefixes.map(p => ({ time: t.byGeo, hot: t.hotByGeo, timePrefix: lstr(p), hotPrefix: lstr(p), penalty: penalty(p) }))
-      else ranked = [{ time: t.byTime, hot: t.hotByTopic, timePrefix: EMPTY, hotPrefix: lstr(ALL_TOPICS), penalty: 0 }]
-      return await this.thresholdMerge(t, ranked, sortKey(sort, query.origin), limit, keep)
+      let ranges: HotRange[]
+      if (topic !== undefined) {
+        ranges = [{ table: t.byTopic, prefix: lstr(topic), penalty: 0 }, { table: t.hotByTopic, prefix: lstr(topic), penalty: 0, hot: true }]
+      } else if (prefixes !== undefined) {
+        ranges = [
+          ...prefixes.map(p => ({ table: t.byGeo, prefix: lstr(p), penalty: penalty(p) })),
+          ...[...byParent(prefixes)].map(([parent, cells]) => ({
+            table: t.hotByGeo,
+            prefix: lstr(parent),
+            // any post it yields is in one of these cells
+            penalty: Math.min(...cells.map(penalty)),
+            hot: true,
+            ...(cells.length === 1 && cells[0] === parent ? {} : { accept: (value: Uint8Array) => { const g = fromUtf8(value); return cells.some(c => g.startsWith(c)) } })
+          }))
+        ]
+      } else {
+        ranges = [{ table: t.byTime, prefix: EMPTY, penalty: 0 }, { table: t.hotByTopic, prefix: lstr(ALL_TOPICS), penalty: 0, hot: true }]
+      }
+      return await this.thresholdMerge(t, ranges, sortKey(sort, query.origin), limit, keep)
     }
 
     // New and Top: newest-first sources, one index range each, merged by (createdAt, id)
@@ -1053,20 +1069,21 @@ export class LevelPostStore implements PostStore {
    * (so a page of mostly muted posts cannot read the whole store). A post met twice is keyed once.
    */
   private async thresholdMerge (
-    t: Tables, sources: HotSource[], keyOf: (post: StoredPost) => number, limit: number, keep: (post: StoredPost | undefined) => post is StoredPost
+    t: Tables, ranges: HotRange[], keyOf: (post: StoredPost) => number, limit: number, keep: (post: StoredPost | undefined) => post is StoredPost
   ): Promise<StoredPost[]> {
     const window = Math.max(this.candidates, limit)
-    // with several sources (Near), exact keys fall below their bounds by up to a cell's spread
+    const timeRanges = ranges.filter(r => r.hot !== true).length
+    // with several cells (Near), exact keys fall below their bounds by up to a cell's spread
     // of distances: a first chunk a quarter larger than the page usually saves a second load
-    let chunk = sources.length > 1 ? Math.ceil(limit * 1.25) : limit
-    const first = Math.max(16, Math.ceil(chunk / sources.length) + 1)
-    const cursors = sources.flatMap(s => [
-      new Cursor(s.time.sub.keys({ ...prefixRange(s.timePrefix), reverse: true }), key => {
-        const { createdAt, id } = tailEntry(key)
-        return { key: createdAt, id }
-      }, s.penalty, first),
-      new Cursor(s.hot.sub.keys({ ...prefixRange(s.hotPrefix), reverse: true }), tailHot, s.penalty, first)
-    ])
+    let chunk = timeRanges > 1 ? Math.ceil(limit * 1.25) : limit
+    const first = Math.max(16, Math.ceil(chunk / timeRanges) + 1)
+    const timeEntry = (key: Uint8Array): { key: number, id: string } => {
+      const { createdAt, id } = tailEntry(key)
+      return { key: createdAt, id }
+    }
+    const cursors = ranges.map(r => new Cursor(
+      r.table.sub.iterator({ ...prefixRange(r.prefix), reverse: true }), r.hot === true ? tailHot : timeEntry, r.penalty, first, r.accept
+    ))
     const best: Array<{ post: StoredPost, key: number }> = []
     const seen = new Set<string>()
     let read = 0
@@ -1369,13 +1386,32 @@ export class LevelPostStore implements PostStore {
   }
 }
 
-/** A source of Hot and Near: its time index range, its hot index range and its distance penalty. */
-interface HotSource {
-  time: Table<Uint8Array>
-  timePrefix: Uint8Array
-  hot: Table<Uint8Array>
-  hotPrefix: Uint8Array
+/**
+ * A range Hot and Near read: of a time index (the key holds createdAt) or of a hot index
+ * (`hot`: the key holds the hot key), with the least distance penalty of its posts and, for a
+ * parent cell's hot range, which entries (by the geohash in their value) belong to the query.
+ */
+interface HotRange {
+  table: Table<Uint8Array>
+  prefix: Uint8Array
   penalty: number
+  hot?: boolean
+  accept?: (value: Uint8Array) => boolean
+}
+
+/**
+ * The query's cells grouped under their parent cell when the hot index holds that parent (a
+ * neighbourhood of 9 cells mostly shares 1 or 2 parents): one hot range per group instead of
+ * one per cell. A cell whose parent is not indexed is its own group.
+ */
+function byParent (cells: string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>()
+  for (const cell of cells) {
+    const parent = cell.slice(0, -1)
+    const group = parent !== '' && geoPrefixes(cell).includes(parent) ? parent : cell
+    groups.set(group, [...(groups.get(group) ?? []), cell])
+  }
+  return groups
 }
 
 /**
@@ -1383,7 +1419,7 @@ interface HotSource {
  * entry's bound is the best key anything left in it can have.
  */
 class Cursor {
-  private buf: Uint8Array[] = []
+  private buf: Array<[Uint8Array, Uint8Array]> = []
   private at = 0
   private done = false
   /** the head's key minus the penalty; undefined once the range is read */
@@ -1391,27 +1427,36 @@ class Cursor {
   private headId = ''
 
   constructor (
-    private readonly it: { nextv: (size: number) => Promise<Uint8Array[]>, close: () => Promise<void> },
+    private readonly it: { nextv: (size: number) => Promise<Array<[Uint8Array, Uint8Array]>>, close: () => Promise<void> },
     private readonly read: (key: Uint8Array) => { key: number, id: string },
     private readonly penalty: number,
-    private size: number
+    private size: number,
+    /** entries it does not accept are skipped */
+    private readonly accept?: (value: Uint8Array) => boolean
   ) {}
 
+  /** Makes the next accepted entry the head. */
   async fill (): Promise<void> {
-    if (this.at >= this.buf.length && !this.done) {
-      this.buf = await this.it.nextv(this.size)
-      this.at = 0
-      this.size = Math.min(2 * this.size, 256)
-      if (this.buf.length === 0) this.done = true
+    while (true) {
+      if (this.at >= this.buf.length && !this.done) {
+        this.buf = await this.it.nextv(this.size)
+        this.at = 0
+        this.size = Math.min(2 * this.size, 256)
+        if (this.buf.length === 0) this.done = true
+      }
+      const entry = this.buf[this.at]
+      if (entry === undefined) {
+        this.bound = undefined
+        return
+      }
+      if (this.accept === undefined || this.accept(entry[1])) {
+        const head = this.read(entry[0])
+        this.bound = head.key - this.penalty
+        this.headId = head.id
+        return
+      }
+      this.at++
     }
-    const key = this.buf[this.at]
-    if (key === undefined) {
-      this.bound = undefined
-      return
-    }
-    const head = this.read(key)
-    this.bound = head.key - this.penalty
-    this.headId = head.id
   }
 
   /** The head's id; the next entry becomes the head. */

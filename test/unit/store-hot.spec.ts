@@ -21,8 +21,11 @@ import type { FeedQuery, PostStore, StoreOptions, StoredPost } from '../../src/s
 
 const ORIGIN = 'u05kq'
 const AROUND = neighbourhood(ORIGIN)
-/** posts in the origin cell, its neighbours (at 5 and 6 characters), farther, and nowhere */
-const GEOHASHES = [ORIGIN, `${ORIGIN}h`, `${ORIGIN}z`, ...AROUND.slice(1, 5), `${AROUND[5] ?? ''}b`, 'u05s7', 'u09tv', '']
+/**
+ * posts in the origin cell, its neighbours (at 5 and 6 characters), in the same parent cells
+ * but outside the neighbourhood (u05k0, u05kz, u05w: read and skipped by Near), farther, and nowhere
+ */
+const GEOHASHES = [ORIGIN, `${ORIGIN}h`, `${ORIGIN}z`, ...AROUND.slice(1, 5), `${AROUND[5] ?? ''}b`, 'u05k0', 'u05kzz', 'u05wb', 'u05s7', 'u09tv', '']
 const TAGS = ['a', 'b', 'c']
 const AUTHORS = [randomHex(), randomHex(), randomHex()]
 
@@ -74,8 +77,9 @@ async function checkHotIndex (db: Db, ids: Iterable<string>): Promise<number> {
     if (post?.kind === 'post') posts.set(id, post)
   }
   const { actual, topics, prefixes } = await raw(db, async level => {
-    const read = async (name: string): Promise<Array<{ prefix: string, key: number, id: string }>> =>
-      (await keysOf(level, name)).map(key => ({ prefix: readLstr(key), ...tailHot(key) }))
+    const read = async (name: string): Promise<Array<{ prefix: string, key: number, id: string, value: string }>> =>
+      (await level.sublevel<Uint8Array, Uint8Array>(name, { keyEncoding: 'view', valueEncoding: 'view' }).iterator().all())
+        .map(([key, value]) => ({ prefix: readLstr(key), ...tailHot(key), value: Buffer.from(value).toString() }))
     const grouped = async (name: string): Promise<Map<string, string[]>> => {
       const out = new Map<string, string[]>()
       for (const key of await keysOf(level, name)) {
@@ -85,8 +89,8 @@ async function checkHotIndex (db: Db, ids: Iterable<string>): Promise<number> {
       return out
     }
     const actual = [
-      ...(await read('h')).map(e => `h|${e.prefix}|${e.key}|${e.id}`),
-      ...(await read('i')).map(e => `i|${e.prefix}|${e.key}|${e.id}`)
+      ...(await read('h')).map(e => `h|${e.prefix}|${e.key}|${e.value}|${e.id}`),
+      ...(await read('i')).map(e => `i|${e.prefix}|${e.key}|${e.value}|${e.id}`)
     ]
     return { actual, topics: await grouped('t'), prefixes: await grouped('g') }
   })
@@ -94,8 +98,9 @@ async function checkHotIndex (db: Db, ids: Iterable<string>): Promise<number> {
   for (const [id, p] of posts) {
     if (!isEngaged(p.up, p.down, p.replies)) continue
     const key = hotKey(p.up, p.down, p.replies, p.createdAt)
-    for (const topic of ['', ...(topics.get(id) ?? [])]) expected.push(`h|${topic}|${key}|${id}`)
-    for (const prefix of prefixes.get(id) ?? []) expected.push(`i|${prefix}|${key}|${id}`)
+    for (const topic of ['', ...(topics.get(id) ?? [])]) expected.push(`h|${topic}|${key}||${id}`)
+    // by-geo entries carry the post's geohash
+    for (const prefix of prefixes.get(id) ?? []) expected.push(`i|${prefix}|${key}|${p.geohash}|${id}`)
   }
   assert.deepEqual(actual.sort(), expected.sort())
   return new Set(actual.map(entry => entry.slice(entry.lastIndexOf('|') + 1))).size
@@ -343,6 +348,16 @@ describe('store: the hot index', () => {
       const query: FeedQuery = { sort: 'near', limit: 1, now: T0, origin: ORIGIN, geohashPrefixes: AROUND }
       assert.deepEqual(await feedIds(db.store, query), [next.id])
       assert.deepEqual(await feedIds(db.store, { ...query, limit: 3 }), [next.id, here.id, corner.id])
+    })
+
+    it('near: bounds the hot range of a parent cell by its nearest cell', async () => {
+      // the 9 cells share the parent u05k: one hot range, whose bound must be that of the
+      // user's own cell (no penalty), not of a farther one
+      const liked = makePost({ geohash: ORIGIN, createdAt: T0 - 7 * HOUR }) // 4 likes: T0 + 1 h
+      const plain = [0, 1, 2].map(i => makePost({ geohash: ORIGIN, createdAt: T0 - i * 60_000 }))
+      await db.store.ingest([liked, ...plain, ...Array.from({ length: 4 }, () => makeReaction(liked, 1))])
+      const query: FeedQuery = { sort: 'near', limit: 1, now: T0, origin: ORIGIN, geohashPrefixes: AROUND }
+      assert.deepEqual(await feedIds(db.store, query), [liked.id])
     })
 
     it('stop after `candidates` posts however many are filtered out', async () => {
