@@ -2,7 +2,7 @@
 // Exact distances are never shown: a few of them from known places trilaterate a poster.
 
 import { BadRequestError } from '../errors.js'
-import { assertCoordinates, decode } from './geohash.js'
+import { assertCoordinates, bounds, decode } from './geohash.js'
 
 export interface LatLon { lat: number, lon: number }
 
@@ -41,6 +41,31 @@ export function distanceBucket (metres: number): DistanceBucket {
 export function cellDistance (from: string | LatLon, postGeohash: string): number {
   const origin = typeof from === 'string' ? decode(from) : from
   return haversine(origin, decode(postGeohash))
+}
+
+/**
+ * A lower bound of cellDistance(from, g) for every geohash g inside `cell` (g's center lies in
+ * the cell's box), 0 when `from` is in the box: what a whole cell can still offer a Near feed.
+ * Each haversine term is minimised on its own over the box, so the bound is never above the
+ * true distance; it is close to it for the small cells of a neighbourhood.
+ */
+export function minCellDistance (from: string | LatLon, cell: string): number {
+  const origin = typeof from === 'string' ? decode(from) : from
+  assertCoordinates(origin.lat, origin.lon)
+  const box = bounds(cell)
+  const dLat = origin.lat < box.minLat ? box.minLat - origin.lat : origin.lat > box.maxLat ? origin.lat - box.maxLat : 0
+  let dLon = 0
+  if (origin.lon < box.minLon || origin.lon > box.maxLon) {
+    // the shorter way round to either edge, across the antimeridian if need be
+    const east = (((box.minLon - origin.lon) % 360) + 360) % 360
+    const west = (((origin.lon - box.maxLon) % 360) + 360) % 360
+    dLon = Math.min(east, west, 180)
+  }
+  // cos is concave on [-90°, 90°]: its least value over the box's latitudes is at an edge
+  const cosBox = Math.min(Math.cos(box.minLat * RADIANS), Math.cos(box.maxLat * RADIANS))
+  const h = Math.sin(dLat * RADIANS / 2) ** 2 + Math.cos(origin.lat * RADIANS) * Math.max(0, cosBox) * Math.sin(dLon * RADIANS / 2) ** 2
+  // shaved by a part per billion against rounding, so it stays below haversine() itself
+  return 2 * EARTH_RADIUS_METRES * Math.asin(Math.min(1, Math.sqrt(h))) * (1 - 1e-9)
 }
 
 export function cellDistanceBucket (from: string | LatLon, postGeohash: string): DistanceBucket {

@@ -1,4 +1,4 @@
-// Feed ordering: scores, hot decay, distance weighting for Near me, and the hiding threshold.
+// Feed ordering: scores, time-invariant hot keys, the distance penalty of Near me, and the hiding threshold.
 // Pure functions over counters the store keeps; no I/O.
 
 export * from './scores.js'

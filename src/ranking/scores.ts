@@ -1,19 +1,21 @@
 // Sort keys for the feeds (hot, new, top, near) and the hiding threshold.
 //
-//   score   = up − down
-//   age     = max(0, now − createdAt) / 3.6e6                        (hours; future clocks count as 0)
-//   hot     = (score + replies / 2) / (age + 2)^1.5                  (Hacker News-style gravity)
-//   top     = score                                                   (the window is the caller's query)
-//   new     = createdAt
-//   weight  = 1 / (1 + distance / cellSize)                          (1 at the user, ½ one cell away)
-//   nearKey = near(hot + 1 / (age + 2)^1.5, distance, cellSize)
+//   score    = up − down
+//   s        = score + replies / 2                                    (engagement)
+//   hot      = createdAt + H · sign(s) · log2(max(|s|, 1))             (ms; H = 4 hours)
+//   top      = score                                                   (the window is the caller's query)
+//   new      = createdAt
+//   near     = hot − H · log2(1 + distance / cellSize)                 (posts without a place: −∞)
 //
-// nearKey adds one implicit vote to hot: a new unvoted post has hot = 0 whatever its age and
-// distance, so without that base term Near me would not order fresh posts at all. near()
-// multiplies a positive value by the weight but divides a negative one, so that for any value
-// being closer never ranks a post lower (a plain product would lift far downvoted posts
-// above near ones). Ties, in every sort: newer first, then smaller id, so a feed is the same
-// on every call and every node.
+// Hot is a point in time rather than a decaying score (Reddit's form): twice the engagement
+// keeps a post level with one H newer, and a post's key changes only when its counters do, so
+// the store keeps it in an index instead of ranking recent posts on every read. With |s| ≤ 1
+// the key is createdAt: most posts rank as in New and need no index entry beyond the time
+// index (isEngaged). Near takes the same currency: one cell away (distance = cellSize) costs H of
+// recency, so being closer never ranks a post lower, votes can overcome distance, and a
+// downvoted post far away does not climb above the same post nearby. A clock ahead of ours
+// ranks a post higher, by no more than the validation window allows. Ties, in every sort:
+// newer first, then smaller id, so a feed is the same on every call and every node.
 
 import { BadRequestError } from '../errors.js'
 import { cellDistance, cellSizeMetres } from '../geo/index.js'
@@ -34,7 +36,8 @@ export interface Rankable {
 /** Posts at this score or lower are hidden. */
 export const HIDE_SCORE_THRESHOLD = -5
 
-const MS_PER_HOUR = 3.6e6
+/** H: what doubling a post's engagement is worth in recency, and what one cell of distance costs (ms). */
+export const HOT_STEP_MS = 4 * 3.6e6
 
 export function score (up: number, down: number): number {
   return up - down
@@ -45,53 +48,38 @@ export function isHidden (up: number, down: number, threshold = HIDE_SCORE_THRES
   return score(up, down) <= threshold
 }
 
-function gravity (createdAt: number, now: number): number {
-  const ageHours = Math.max(0, now - createdAt) / MS_PER_HOUR
-  return (ageHours + 2) ** 1.5
+export function engagement (up: number, down: number, replies: number): number {
+  return score(up, down) + replies / 2
 }
 
-export function hot (up: number, down: number, replies: number, createdAt: number, now: number): number {
-  return (score(up, down) + replies / 2) / gravity(createdAt, now)
+/** Whether a post's hot key differs from its createdAt (|s| > 1): only those need a hot index entry. */
+export function isEngaged (up: number, down: number, replies: number): boolean {
+  return Math.abs(engagement(up, down, replies)) > 1
 }
 
-export function distanceWeight (distanceMetres: number, cellSizeMetres: number): number {
-  return 1 / (1 + distanceMetres / cellSizeMetres)
+export function hotKey (up: number, down: number, replies: number, createdAt: number): number {
+  const s = engagement(up, down, replies)
+  return Math.abs(s) <= 1 ? createdAt : createdAt + Math.sign(s) * HOT_STEP_MS * Math.log2(Math.abs(s))
 }
 
-export function near (value: number, distanceMetres: number, cellSizeMetres: number): number {
-  const weight = distanceWeight(distanceMetres, cellSizeMetres)
-  return value >= 0 ? value * weight : value / weight
+/** What a distance costs a post in Near me, in ms of recency: 0 at the user, H one cell away. */
+export function distancePenalty (distanceMetres: number, cellSizeMetres: number): number {
+  return HOT_STEP_MS * Math.log2(1 + distanceMetres / cellSizeMetres)
 }
 
 export function nearKey (
-  up: number, down: number, replies: number, createdAt: number, now: number,
-  distanceMetres: number, cellSizeMetres: number
+  up: number, down: number, replies: number, createdAt: number, distanceMetres: number, cellSizeMetres: number
 ): number {
-  const base = 1 / gravity(createdAt, now)
-  return near(hot(up, down, replies, createdAt, now) + base, distanceMetres, cellSizeMetres)
+  return hotKey(up, down, replies, createdAt) - distancePenalty(distanceMetres, cellSizeMetres)
 }
 
 /**
- * The posts in feed order, as a new array. `origin` (the user's geohash; its cell size sets
- * the distance scale) is required for 'near'; there, posts without a geohash come last.
- * Hidden posts are not removed: that is the caller's choice (see isHidden).
+ * The sort key of a post (higher first). `origin` (the user's geohash; its cell size sets the
+ * distance scale) is required for 'near'.
  */
-export function rank<T extends Rankable> (posts: readonly T[], sort: Sort, now: number, origin?: string): T[] {
-  const keyOf = sortKey(sort, now, origin)
-  return posts
-    .map(post => ({ post, key: keyOf(post) }))
-    .sort((a, b) => compare(b.key, a.key) || compare(b.post.createdAt, a.post.createdAt) || compare(a.post.id, b.post.id))
-    .map(({ post }) => post)
-}
-
-/** Not subtraction: -Infinity − -Infinity is NaN. */
-function compare<V extends number | string> (a: V, b: V): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
-
-function sortKey (sort: Sort, now: number, origin: string | undefined): (post: Rankable) => number {
+export function sortKey (sort: Sort, origin?: string): (post: Rankable) => number {
   switch (sort) {
-    case 'hot': return p => hot(p.up, p.down, p.replies, p.createdAt, now)
+    case 'hot': return p => hotKey(p.up, p.down, p.replies, p.createdAt)
     case 'new': return p => p.createdAt
     case 'top': return p => score(p.up, p.down)
     case 'near': {
@@ -99,8 +87,30 @@ function sortKey (sort: Sort, now: number, origin: string | undefined): (post: R
       const cellSize = cellSizeMetres(origin)
       return p => p.geohash === ''
         ? -Infinity
-        : nearKey(p.up, p.down, p.replies, p.createdAt, now, cellDistance(origin, p.geohash), cellSize)
+        : nearKey(p.up, p.down, p.replies, p.createdAt, cellDistance(origin, p.geohash), cellSize)
     }
     default: throw new BadRequestError(`unknown sort: ${String(sort)}`, 'BAD_SORT')
   }
+}
+
+/** Feed order of two keyed posts: higher key first, then newer, then smaller id. */
+export function compareRanked (a: { post: Rankable, key: number }, b: { post: Rankable, key: number }): number {
+  return compare(b.key, a.key) || compare(b.post.createdAt, a.post.createdAt) || compare(a.post.id, b.post.id)
+}
+
+/**
+ * The posts in feed order, as a new array; for 'near', posts without a geohash come last.
+ * Hidden posts are not removed: that is the caller's choice (see isHidden).
+ */
+export function rank<T extends Rankable> (posts: readonly T[], sort: Sort, origin?: string): T[] {
+  const keyOf = sortKey(sort, origin)
+  return posts
+    .map(post => ({ post, key: keyOf(post) }))
+    .sort(compareRanked)
+    .map(({ post }) => post)
+}
+
+/** Not subtraction: -Infinity − -Infinity is NaN. */
+function compare<V extends number | string> (a: V, b: V): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }

@@ -51,6 +51,27 @@ export function readU64 (bytes: Uint8Array, offset: number): number {
   return view.getUint32(offset) * 2 ** 32 + view.getUint32(offset + 4)
 }
 
+/**
+ * A number as 8 bytes whose byte order is numeric order, negatives and fractions included: the
+ * IEEE 754 bits with the sign bit flipped for positives and every bit flipped for negatives.
+ */
+export function f64 (value: number): Uint8Array {
+  const out = new Uint8Array(TS_LEN)
+  new DataView(out.buffer).setFloat64(0, value === 0 ? 0 : value)
+  if (((out[0] ?? 0) & 0x80) === 0) out[0] = (out[0] ?? 0) | 0x80
+  else for (let i = 0; i < TS_LEN; i++) out[i] = ~(out[i] ?? 0) & 0xff
+  return out
+}
+
+export function readF64 (bytes: Uint8Array, offset: number): number {
+  // a copy (a Buffer's slice would be a view into its pool)
+  const raw = new Uint8Array(TS_LEN)
+  raw.set(bytes.subarray(offset, offset + TS_LEN))
+  if (((raw[0] ?? 0) & 0x80) !== 0) raw[0] = (raw[0] ?? 0) & 0x7f
+  else for (let i = 0; i < TS_LEN; i++) raw[i] = ~(raw[i] ?? 0) & 0xff
+  return new DataView(raw.buffer).getFloat64(0)
+}
+
 /** Encoded topics and prefixes: a batch names the same few hundreds of times. Nothing writes into a key. */
 const lstrCache = new Map<string, Uint8Array>()
 const LSTR_CACHE_SIZE = 4_096
@@ -126,6 +147,12 @@ export function prefixRange (prefix: Uint8Array): { gte: Uint8Array, lt?: Uint8A
 export function tailEntry (key: Uint8Array): { createdAt: number, id: string } {
   const idStart = key.length - ID_LEN
   return { createdAt: readU64(key, idStart - TS_LEN), id: toHex(key.subarray(idStart)) }
+}
+
+/** The trailing (key, id) of a hot index key (f64 then id), whatever precedes them. */
+export function tailHot (key: Uint8Array): { key: number, id: string } {
+  const idStart = key.length - ID_LEN
+  return { key: readF64(key, idStart - TS_LEN), id: toHex(key.subarray(idStart)) }
 }
 
 // Expiry entry types: the byte after expiresAt in the expiry key.

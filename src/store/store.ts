@@ -3,15 +3,17 @@
 
 import { Level } from 'level'
 import { BadRequestError, MurmurError } from '../errors.js'
-import { formatTopic, isValidGeohash, parseTopic } from '../geo/index.js'
+import { cellSizeMetres, formatTopic, isValidGeohash, minCellDistance, parseTopic } from '../geo/index.js'
 import { GEO_CELL_CHARS } from '../post/constants.js'
 import { decodeTrusted } from '../post/validate.js'
-import { isHidden, rank } from '../ranking/index.js'
+import { distancePenalty, hotKey, isEngaged, isHidden, rank, sortKey } from '../ranking/index.js'
 import {
   EMPTY, EXP_AWAITED, EXP_MESSAGE, EXP_PENDING, EXP_TOMBSTONE, ID_LEN, TS_LEN,
-  compareBytes, concat, fromUtf8, idBytes, isHexId, lstr, lstrLen, prefixRange, readU64, tailEntry, toHex, u64, utf8
+  compareBytes, concat, f64, fromUtf8, idBytes, isHexId, lstr, lstrLen, prefixRange, readU64, tailEntry, toHex, u64, utf8
 } from './keys.js'
 import { migrateFromV1 } from './migrate.js'
+import { thresholdMerge } from './merge.js'
+import type { HotRange } from './merge.js'
 import { Tx } from './tx.js'
 import type { RootDb, Table } from './tx.js'
 import type {
@@ -20,6 +22,7 @@ import type {
 } from './types.js'
 import type { Message } from '../post/model.js'
 
+/** 2: envelopes as records, fewer index entries (migrate.ts), and the hot index (h, i). */
 export const SCHEMA_VERSION = 2
 export const DEFAULT_TOPIC_QUOTA = 50_000
 export const DEFAULT_CANDIDATES = 2_000
@@ -91,6 +94,8 @@ interface Tables {
   meta: Table<unknown>
   settings: Table<unknown>
   labels: Table<LabelEntry>
+  hotByTopic: Table<Uint8Array>
+  hotByGeo: Table<Uint8Array>
 }
 
 const byId = (): number => ID_LEN
@@ -132,7 +137,9 @@ function openTables (db: RootDb): Tables {
     joined: view('j'),
     meta: json('s'),
     settings: json('z'),
-    labels: json('l', byId)
+    labels: json('l', byId),
+    hotByTopic: view('h'),
+    hotByGeo: view('i')
   }
 }
 
@@ -152,6 +159,26 @@ function geoPrefixes (geohash: string): string[] {
   const out: string[] = []
   for (let i = MIN_NEAR_PRECISION + 1; i <= Math.min(geohash.length, MAX_NEAR_PRECISION); i++) out.push(geohash.slice(0, i))
   return out
+}
+
+/** The topic under which the hot index holds every engaged root post (the feed without a topic). */
+const ALL_TOPICS = ''
+
+/** Where a root post's hot index entries go: [table, key prefix] pairs. */
+function hotPrefixes (t: Tables, rec: MessageRecord): Array<[Table<Uint8Array>, Uint8Array]> {
+  return [
+    ...[ALL_TOPICS, ...topicsOf(rec)].map((topic): [Table<Uint8Array>, Uint8Array] => [t.hotByTopic, lstr(topic)]),
+    ...geoPrefixes(rec.geohash).map((prefix): [Table<Uint8Array>, Uint8Array] => [t.hotByGeo, lstr(prefix)])
+  ]
+}
+
+function engaged (c: Counters | undefined): c is Counters {
+  return c !== undefined && isEngaged(c.up, c.down, c.replies)
+}
+
+/** A post's hot key when it has a hot index entry (engaged), undefined otherwise. */
+function engagedKey (c: Counters | undefined, createdAt: number): number | undefined {
+  return engaged(c) ? hotKey(c.up, c.down, c.replies, createdAt) : undefined
 }
 
 function sameTopics (a: { tags: readonly string[], geohash: string }, b: { tags: readonly string[], geohash: string }): boolean {
@@ -282,10 +309,14 @@ export class LevelPostStore implements PostStore {
       const t = openTables(db)
       const version = await t.meta.sub.get(SCHEMA_KEY)
       if (version === 1) {
-        await migrateFromV1(db, t, MIN_NEAR_PRECISION + 1, MAX_NEAR_PRECISION).catch(async (err: unknown) => {
+        try {
+          await migrateFromV1(db, t, MIN_NEAR_PRECISION + 1, MAX_NEAR_PRECISION)
+          // new in schema 2, built from the counters (and the records, now read from envelopes)
+          await this.buildHotIndex(db, t)
+        } catch (err) {
           await db.close()
           throw err
-        })
+        }
       }
       if (version === undefined || version === 1) {
         await t.meta.sub.put(SCHEMA_KEY, SCHEMA_VERSION)
@@ -580,6 +611,8 @@ export class LevelPostStore implements PostStore {
           await this.bumpTopic(tx, t, topic, 1)
         }
         for (const prefix of geoPrefixes(m.geohash)) tx.put(t.byGeo, concat(lstr(prefix), ts, idb), EMPTY)
+        // replies and reactions that came first were counted on its id (and marked it awaited)
+        if (await tx.get(t.awaited, idb) !== undefined) this.reindexHot(tx, t, m.id, m, undefined, await tx.get(t.counters, idb))
         await this.bump(tx, t, { posts: 1 })
         break
       case 'reply':
@@ -655,13 +688,13 @@ export class LevelPostStore implements PostStore {
           await this.bumpTopic(tx, t, topic, -1)
         }
         for (const prefix of geoPrefixes(rec.geohash)) tx.del(t.byGeo, concat(lstr(prefix), ts, idb))
-        await this.adjustCounter(tx, t, id, { clear: true })
+        await this.adjustCounter(tx, t, id, { clear: true }, rec)
         await this.bump(tx, t, { posts: -1 })
         break
       case 'reply':
         tx.del(t.byParent, concat(idBytes(rec.root), ts, idb))
         await this.adjustCounter(tx, t, rec.root, { replies: -1 })
-        await this.adjustCounter(tx, t, id, { clear: true })
+        await this.adjustCounter(tx, t, id, { clear: true }, rec)
         await this.bump(tx, t, { replies: -1 })
         break
       case 'reaction': {
@@ -794,22 +827,72 @@ export class LevelPostStore implements PostStore {
     await this.bump(tx, t, { tombstones: 1 })
   }
 
+  /**
+   * Moves a counter and, for a stored root post, its hot index entries. `rec`: the record of
+   * `id` when the caller has it (removeMessage deletes it before clearing the counters).
+   */
   private async adjustCounter (
-    tx: Tx, t: Tables, id: string, delta: { up?: number, down?: number, replies?: number, clear?: boolean }
+    tx: Tx, t: Tables, id: string, delta: { up?: number, down?: number, replies?: number, clear?: boolean }, rec?: MessageRecord
   ): Promise<void> {
     const key = idBytes(id)
-    if (delta.clear === true) {
+    if (delta.clear === true && rec !== undefined && rec.kind !== 'post') {
       tx.del(t.counters, key)
       return
     }
-    const c = await tx.get(t.counters, key) ?? { up: 0, down: 0, replies: 0 }
-    const next = {
-      up: Math.max(0, c.up + (delta.up ?? 0)),
-      down: Math.max(0, c.down + (delta.down ?? 0)),
-      replies: Math.max(0, c.replies + (delta.replies ?? 0))
+    const before = await tx.get(t.counters, key)
+    let after: Counters | undefined
+    if (delta.clear !== true) {
+      const c = before ?? { up: 0, down: 0, replies: 0 }
+      after = {
+        up: Math.max(0, c.up + (delta.up ?? 0)),
+        down: Math.max(0, c.down + (delta.down ?? 0)),
+        replies: Math.max(0, c.replies + (delta.replies ?? 0))
+      }
+      if (after.up === 0 && after.down === 0 && after.replies === 0) after = undefined
     }
-    if (next.up === 0 && next.down === 0 && next.replies === 0) tx.del(t.counters, key)
-    else tx.put(t.counters, key, next)
+    if (after === undefined) tx.del(t.counters, key)
+    else tx.put(t.counters, key, after)
+    if (engaged(before) || engaged(after)) {
+      this.reindexHot(tx, t, id, rec ?? await tx.get(t.records, key), before, after)
+    }
+  }
+
+  /**
+   * Moves a root post's hot index entries (h under '' and each of its topics, i under each
+   * geo prefix) from the key of its `before` counters to that of its `after` ones. Only
+   * engaged posts (isEngaged) have entries: the others rank by createdAt, read from the time
+   * indexes.
+   */
+  private reindexHot (tx: Tx, t: Tables, id: string, rec: MessageRecord | undefined, before?: Counters, after?: Counters): void {
+    if (rec?.kind !== 'post') return
+    const old = engagedKey(before, rec.createdAt)
+    const next = engagedKey(after, rec.createdAt)
+    if (old === next) return
+    const idb = idBytes(id)
+    // by-geo entries carry the geohash, so a read of a parent cell skips its other cells unloaded
+    const geohash = utf8(rec.geohash)
+    for (const [table, prefix] of hotPrefixes(t, rec)) {
+      if (old !== undefined) tx.del(table, concat(prefix, f64(old), idb))
+      if (next !== undefined) tx.put(table, concat(prefix, f64(next), idb), table === t.hotByGeo ? geohash : EMPTY)
+    }
+  }
+
+  /** Version 1 → 2: the hot index of every stored root post with counters, in batches. */
+  private async buildHotIndex (db: RootDb, t: Tables): Promise<void> {
+    const it = t.counters.sub.iterator()
+    try {
+      while (true) {
+        const entries = await it.nextv(PURGE_BATCH)
+        const tx = new Tx(db)
+        const recs = await t.records.sub.getMany(entries.map(([key]) => key))
+        entries.forEach(([key, counters], i) => { this.reindexHot(tx, t, toHex(key), recs[i], undefined, counters) })
+        if (entries.length === 0) tx.put(t.meta, SCHEMA_KEY, SCHEMA_VERSION)
+        await tx.commit()
+        if (entries.length === 0) return
+      }
+    } finally {
+      await it.close()
+    }
   }
 
   private async bump (tx: Tx, t: Tables, delta: Partial<Counts>): Promise<void> {
@@ -944,14 +1027,45 @@ export class LevelPostStore implements PostStore {
       prefixes = [...new Set(query.geohashPrefixes)]
     }
 
-    // newest-first sources: one index range each, merged by (createdAt, id)
+    const filterGeo = topic !== undefined && prefixes !== undefined ? prefixes : undefined
+    if (prefixes !== undefined && prefixes.length === 0) return []
+    const keep = (post: StoredPost | undefined): post is StoredPost =>
+      post !== undefined && post.kind === 'post' && post.expiresAt > now && !isHidden(post.up, post.down, query.hideAtOrBelow) &&
+      query.exclude?.(post) !== true && (filterGeo === undefined || filterGeo.some(p => post.geohash.startsWith(p)))
+
+    if (sort === 'hot' || sort === 'near') {
+      // each source's time index and hot index; for Near, a cell's entries are bounded by the
+      // least distance penalty any post in that cell can have (0 when not a cell)
+      const cellSize = sort === 'near' && query.origin !== undefined ? cellSizeMetres(query.origin) : 1
+      const penalty = (cell: string): number =>
+        sort === 'near' && query.origin !== undefined ? distancePenalty(minCellDistance(query.origin, cell), cellSize) : 0
+      let ranges: HotRange[]
+      if (topic !== undefined) {
+        ranges = [{ table: t.byTopic, prefix: lstr(topic), penalty: 0 }, { table: t.hotByTopic, prefix: lstr(topic), penalty: 0, hot: true }]
+      } else if (prefixes !== undefined) {
+        ranges = [
+          ...prefixes.map(p => ({ ...nearSource(t)(p), penalty: penalty(p) })),
+          ...[...byParent(prefixes)].map(([parent, cells]) => ({
+            ...nearHotSource(t)(parent),
+            // any post it yields is in one of these cells
+            penalty: Math.min(...cells.map(penalty)),
+            hot: true,
+            ...(cells.length === 1 && cells[0] === parent ? {} : { accept: (value: Uint8Array) => { const g = fromUtf8(value); return cells.some(c => g.startsWith(c)) } })
+          }))
+        ]
+      } else {
+        ranges = [{ table: t.byTime, prefix: EMPTY, penalty: 0 }, { table: t.hotByTopic, prefix: lstr(ALL_TOPICS), penalty: 0, hot: true }]
+      }
+      return await thresholdMerge(ranges, {
+        limit, window: Math.max(this.candidates, limit), keyOf: sortKey(sort, query.origin), keep, load: async ids => await this.load(t, ids)
+      })
+    }
+
+    // New and Top: newest-first sources, one index range each, merged by (createdAt, id)
     let sources: Array<{ table: Table<Uint8Array>, prefix: Uint8Array }>
     if (topic !== undefined) sources = [{ table: t.byTopic, prefix: lstr(topic) }]
     else if (prefixes !== undefined) sources = prefixes.map(nearSource(t))
     else sources = [{ table: t.byTime, prefix: EMPTY }]
-    const filterGeo = topic !== undefined && prefixes !== undefined ? prefixes : undefined
-    if (prefixes !== undefined && prefixes.length === 0) return []
-
     const window = Math.max(this.candidates, limit)
     const chunk = sort === 'new' ? Math.min(limit, 100) : 500
     const seen = new Set<string>()
@@ -978,17 +1092,12 @@ export class LevelPostStore implements PostStore {
           batch.push(entry.id)
           scanned++
         }
-        for (const post of await this.load(t, batch)) {
-          if (post === undefined || post.kind !== 'post' || post.expiresAt <= now || isHidden(post.up, post.down, query.hideAtOrBelow)) continue
-          if (query.exclude?.(post) === true) continue
-          if (filterGeo !== undefined && !filterGeo.some(p => post.geohash.startsWith(p))) continue
-          picked.push(post)
-        }
+        for (const post of await this.load(t, batch)) if (keep(post)) picked.push(post)
       }
     } finally {
       await merged.return(undefined)
     }
-    return rank(picked, sort, now, query.origin).slice(0, limit)
+    return rank(picked, sort, query.origin).slice(0, limit)
   }
 
   /** Root posts from by-topic and the rest from by-topic-all (the same key layout, expiry as value), merged in key order. */
@@ -1093,7 +1202,10 @@ export class LevelPostStore implements PostStore {
     for (const idb of messageIds) {
       const rec = await tx.get(t.records, idb)
       if (rec === undefined) continue
-      if (rec.kind === 'post') for (const topic of topicsOf(rec)) topics.push(lstr(topic))
+      if (rec.kind === 'post') {
+        for (const topic of topicsOf(rec)) topics.push(lstr(topic))
+        counters.push(idb)
+      }
       if (rec.kind === 'reply') counters.push(idBytes(rec.root))
       if (rec.kind === 'reaction') {
         counters.push(idBytes(rec.parent))
@@ -1276,6 +1388,28 @@ function nearSource (t: Tables): (prefix: string) => { table: Table<Uint8Array>,
   return prefix => prefix.length === GEO_CELL_CHARS
     ? { table: t.byTopic, prefix: lstr(`geo:${prefix}`) }
     : { table: t.byGeo, prefix: lstr(prefix) }
+}
+
+/** The same for the hot index: a geo cell's engaged posts are those of its `geo:` topic. */
+function nearHotSource (t: Tables): (prefix: string) => { table: Table<Uint8Array>, prefix: Uint8Array } {
+  return prefix => prefix.length === GEO_CELL_CHARS
+    ? { table: t.hotByTopic, prefix: lstr(`geo:${prefix}`) }
+    : { table: t.hotByGeo, prefix: lstr(prefix) }
+}
+
+/**
+ * The query's cells grouped under their parent cell when the hot index holds that parent (a
+ * neighbourhood of 9 cells mostly shares 1 or 2 parents): one hot range per group instead of
+ * one per cell. A cell whose parent is not indexed is its own group.
+ */
+function byParent (cells: string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>()
+  for (const cell of cells) {
+    const parent = cell.slice(0, -1)
+    const group = parent !== '' && geoPrefixes(cell).includes(parent) ? parent : cell
+    groups.set(group, [...(groups.get(group) ?? []), cell])
+  }
+  return groups
 }
 
 /** Merges reverse iterators over several index ranges into one stream, newest (createdAt, id) first. */

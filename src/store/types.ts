@@ -122,7 +122,7 @@ export interface StoreOptions {
   path: string
   /** root posts kept per topic before the oldest are evicted; default 50 000 */
   topicQuota?: number
-  /** index entries read (newest first) to rank a hot/top/near feed; default 2 000 */
+  /** at most this many posts are read for a feed: the newest to rank for top, the best bounded for hot/near; default 2 000 */
   candidates?: number
 }
 

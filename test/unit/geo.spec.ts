@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import {
-  DIRECTIONS, bounds, cellDistanceBucket, cellSizeMetres, decode, distanceBucket, encode, haversine,
-  isValidCoordinates, isValidGeohash, neighbour, neighbourhood, neighbours
+  DIRECTIONS, bounds, cellDistance, cellDistanceBucket, cellSizeMetres, decode, distanceBucket, encode, haversine,
+  isValidCoordinates, minCellDistance, isValidGeohash, neighbour, neighbourhood, neighbours
 } from '../../src/geo/index.js'
 import { BadRequestError } from '../../src/errors.js'
 
@@ -238,6 +238,34 @@ describe('geo/distance', () => {
     assert.equal(cellDistanceBucket({ lat: 45.764 + 0.06, lon: center.lon }, post), '< 10 km')
     assert.equal(cellDistanceBucket(encode(48.8566, 2.3522, 5), post), 'far')
     rejects(() => cellDistanceBucket(post, 'bad!'), 'BAD_GEOHASH')
+  })
+
+  it('bounds from below the distance to any post inside a cell, 0 from inside it (property)', () => {
+    const point = fc.record({ lat: fc.double({ min: -89.9, max: 89.9, noNaN: true }), lon: fc.double({ min: -180, max: 180, noNaN: true }) })
+    fc.assert(fc.property(point, fc.integer({ min: 3, max: 6 }), fc.integer({ min: 0, max: 3 }), fc.constantFrom(...DIRECTIONS, undefined),
+      fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (p, precision, deeper, direction, u, v) => {
+        const origin = encode(p.lat, p.lon, precision)
+        const cell = direction === undefined ? origin : neighbour(origin, direction)
+        if (cell === undefined) return true
+        assert.equal(minCellDistance(origin, origin), 0)
+        // a post anywhere in the cell, at its own (finer or equal) precision
+        const box = bounds(cell)
+        const post = encode(Math.min(box.minLat + u * (box.maxLat - box.minLat), 90), box.minLon + v * (box.maxLon - box.minLon), precision + deeper)
+        if (!post.startsWith(cell)) return true
+        assert.ok(minCellDistance(origin, cell) <= cellDistance(origin, post), `${origin} ${cell} ${post}`)
+        return true
+      }), { numRuns: 2_000 })
+  })
+
+  it('is close to the true distance for a neighbour cell', () => {
+    const origin = encode(45.764, 4.8357, 5)
+    const east = neighbour(origin, 'e') ?? ''
+    const { lat, lon } = decode(origin)
+    // the nearest point of the east neighbour is on its west edge, at the origin's latitude
+    const exact = haversine({ lat, lon }, { lat, lon: bounds(east).minLon })
+    assert.ok(minCellDistance(origin, east) <= exact)
+    assert.ok(minCellDistance(origin, east) > exact * 0.999)
+    assert.ok(minCellDistance(origin, 'gcpv') > 350_000) // London, from Lyon
   })
 
   it('sizes cells in metres, narrower toward the poles', () => {

@@ -29,13 +29,13 @@ describe('store: feeds, purge, quotas', () => {
 
   describe('feed', () => {
     it('orders new, hot and top', async () => {
-      const a = makePost({ createdAt: T0 - 2 * HOUR }) // hot 5/4^1.5 = 0.625, top 5
-      const b = makePost({ createdAt: T0 - 1 * HOUR }) // hot 0, top 0
-      const c = makePost({ createdAt: T0 }) // hot 1/2^1.5 = 0.354, top 1
-      const d = makePost({ createdAt: T0 - 10 * HOUR }) // hot 10/12^1.5 = 0.241, top 10
+      const a = makePost({ createdAt: T0 - 2 * HOUR }) // hot T0 − 2 h + 4 h · log2 5 = T0 + 7.3 h, top 5
+      const b = makePost({ createdAt: T0 - 1 * HOUR }) // hot T0 − 1 h, top 0
+      const c = makePost({ createdAt: T0 }) // hot T0 (one vote: as in New), top 1
+      const d = makePost({ createdAt: T0 - 10 * HOUR }) // hot T0 − 10 h + 4 h · log2 10 = T0 + 3.3 h, top 10
       await store.ingest([a, b, c, d, ...reactions(a, 5, 0), ...reactions(c, 1, 0), ...reactions(d, 10, 0)])
       assert.deepEqual(await ids({ sort: 'new' }), [c.id, b.id, a.id, d.id])
-      assert.deepEqual(await ids({ sort: 'hot' }), [a.id, c.id, d.id, b.id])
+      assert.deepEqual(await ids({ sort: 'hot' }), [a.id, d.id, c.id, b.id])
       assert.deepEqual(await ids({ sort: 'top' }), [d.id, a.id, c.id, b.id])
       assert.deepEqual(await ids({ sort: 'new', limit: 2 }), [c.id, b.id])
       assert.deepEqual(await ids({ sort: 'hot', limit: 1 }), [a.id])
@@ -126,14 +126,16 @@ describe('store: feeds, purge, quotas', () => {
       assert.deepEqual(await ids({ limit: 3 }), [posts[5], posts[4], posts[3]].map(p => p?.id))
     })
 
-    it('ranks hot/top over a bounded window of the newest candidates', async () => {
+    it('ranks top over a bounded window of the newest candidates, and reads hot from its index', async () => {
       await open({ candidates: 3 })
       const old = makePost({ createdAt: T0 - 5 * HOUR })
       const recent = [1, 2, 3].map(h => makePost({ createdAt: T0 - h * HOUR }))
       await store.ingest([old, ...recent, ...reactions(old, 50, 0)])
       // the old post would rank first, but it is not among the 3 newest entries read
       assert.deepEqual(await ids({ sort: 'top', limit: 2 }), [recent[0]?.id, recent[1]?.id])
-      assert.deepEqual(await ids({ sort: 'hot', limit: 3 }), recent.map(p => p.id))
+      // hot finds it through the hot index, and reads no more than 3 candidates
+      assert.deepEqual(await ids({ sort: 'hot', limit: 3 }), [old.id, recent[0]?.id, recent[1]?.id])
+      assert.deepEqual(await ids({ sort: 'hot', limit: 3, exclude: p => p.id === recent[0]?.id }), [old.id, recent[1]?.id])
       assert.equal((await ids({ sort: 'new', limit: 10 })).length, 4, "'new' reads at least limit entries")
     })
 
