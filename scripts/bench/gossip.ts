@@ -48,7 +48,7 @@ async function bareNet (n: number): Promise<Net> {
   return { pubsubs, stop: async () => { await Promise.all(nodes.map(async node => { await node.stop() })) } }
 }
 
-async function murmurNet (n: number): Promise<Net & { nodes: MurmurNode[] }> {
+async function murmurNet (n: number, verifyThreads: number): Promise<Net & { nodes: MurmurNode[] }> {
   const dirs = await Promise.all(Array.from({ length: n }, async () => tempDir('gossip')))
   const nodes: MurmurNode[] = []
   for (const dir of dirs) {
@@ -62,7 +62,8 @@ async function murmurNet (n: number): Promise<Net & { nodes: MurmurNode[] }> {
       // the benchmark measures the pipeline: a node's per-peer budget (50 a second, burst 500,
       // docs/abuse.md) would cut a one-publisher burst of 1 000 by design
       gossipRate: 100_000,
-      gossipBurst: 100_000
+      gossipBurst: 100_000,
+      verifyThreads
     })
     await node.start()
     nodes.push(node)
@@ -148,7 +149,7 @@ async function envelopes (count: number, seed: number): Promise<Uint8Array[]> {
   })
 }
 
-export async function benchGossip (options: { nodes: number, burst: number, paced: number }): Promise<GossipFigures> {
+export async function benchGossip (options: { nodes: number, burst: number, paced: number, verifyThreads: number }): Promise<GossipFigures> {
   const burst = await envelopes(options.burst, 11)
   const paced = await envelopes(options.paced, 12)
   const envelopeBytes = round(burst.reduce((n, e) => n + e.byteLength, 0) / burst.length, 0)
@@ -163,7 +164,7 @@ export async function benchGossip (options: { nodes: number, burst: number, pace
     await bare.stop()
   }
 
-  const murmur = await murmurNet(options.nodes)
+  const murmur = await murmurNet(options.nodes, options.verifyThreads)
   let murmurBurst: Run, murmurPaced: Run
   try {
     murmurBurst = await publishRun(murmur, burst, 0, 120_000)

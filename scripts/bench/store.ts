@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { decodeEnvelope, decodeBody, signedBytes, uniformPolicy } from '../../src/post/index.js'
 import { createStore, type PostStore } from '../../src/store/index.js'
 import { createIngestor } from '../../src/node/ingest.js'
+import { sharedVerifier } from '../../src/verify/index.js'
 import { neighbourhood } from '../../src/geo/index.js'
 import { breathe, median, round, tempDir, trustedMessage } from './common.js'
 
@@ -36,12 +37,18 @@ export function rawVerifyRate (envelopes: Uint8Array[]): number {
   return items.length / seconds
 }
 
-/** Accepted posts per second through the whole pipeline into a fresh store: decode, PoW, signature, dedupe, batched write. */
-export async function pipelineRate (envelopes: Uint8Array[]): Promise<number> {
+/**
+ * Accepted posts per second through the whole pipeline into a fresh store: decode, PoW,
+ * signature (on `verifyThreads` worker threads, as a node does; 0: on the event loop), dedupe,
+ * batched write.
+ */
+export async function pipelineRate (envelopes: Uint8Array[], verifyThreads: number): Promise<number> {
   const dir = await tempDir('ingest')
   const store = createStore({ path: dir.path, topicQuota: 10_000_000 })
   await store.start()
-  const ingestor = createIngestor({ store, pow: () => uniformPolicy(0) })
+  const verifier = verifyThreads > 0 ? sharedVerifier({ threads: verifyThreads }) : undefined
+  verifier?.start()
+  const ingestor = createIngestor({ store, pow: () => uniformPolicy(0), ...(verifier != null ? { verifier } : {}) })
   try {
     const started = performance.now()
     let stored = 0
@@ -54,6 +61,7 @@ export async function pipelineRate (envelopes: Uint8Array[]): Promise<number> {
     if (stored !== envelopes.length) throw new Error(`the pipeline stored ${stored} of ${envelopes.length}`)
     return stored / seconds
   } finally {
+    await verifier?.stop()
     await store.stop()
     await dir.remove()
   }
@@ -62,13 +70,13 @@ export async function pipelineRate (envelopes: Uint8Array[]): Promise<number> {
 export interface IngestFigures { pipeline: number, verify: number, ratio: number }
 
 /** Side by side, alternated (verify, pipeline, verify, pipeline) so a burst of load hits both. */
-export async function benchIngest (envelopes: Uint8Array[]): Promise<IngestFigures> {
+export async function benchIngest (envelopes: Uint8Array[], verifyThreads: number): Promise<IngestFigures> {
   const verify: number[] = []
   const pipeline: number[] = []
   for (let round = 0; round < 2; round++) {
     verify.push(rawVerifyRate(envelopes))
     await breathe()
-    pipeline.push(await pipelineRate(envelopes))
+    pipeline.push(await pipelineRate(envelopes, verifyThreads))
   }
   const v = Math.max(...verify)
   const p = Math.max(...pipeline)

@@ -9,6 +9,7 @@ import { SyncFrame } from '../../src/sync/sync.js'
 import { DEFAULT_LIMITS, MAX_IDS_PER_FRAME, initiateSession, respondSession, newProgress } from '../../src/sync/session.js'
 import { createStore } from '../../src/store/index.js'
 import { createIngestor } from '../../src/node/ingest.js'
+import { sharedVerifier } from '../../src/verify/index.js'
 import { uniformPolicy } from '../../src/post/index.js'
 import { dataset, shapeOf } from './dataset.js'
 import { tempDir } from './common.js'
@@ -144,7 +145,7 @@ export interface CatchUp {
  * A node that has nothing catches up on a topic of n posts from one that has them all: one
  * real session between two LevelDB stores and ingest pipelines, over an in-memory stream pair.
  */
-export async function catchUp (n: number, ingestRate: number): Promise<CatchUp> {
+export async function catchUp (n: number, ingestRate: number, verifyThreads: number): Promise<CatchUp> {
   const envelopes = await dataset({ count: n, seed: 21, shape: (random, now) => ({ ...shapeOf(random, now, 6 * 86_400_000, 120), tags: ['lyon'] }) })
   const full = await tempDir('sync-full')
   const empty = await tempDir('sync-empty')
@@ -153,9 +154,11 @@ export async function catchUp (n: number, ingestRate: number): Promise<CatchUp> 
   const b = createStore({ path: full.path, topicQuota: 10_000_000 })
   await a.start()
   await b.start()
+  const verifier = verifyThreads > 0 ? sharedVerifier({ threads: verifyThreads }) : undefined
+  verifier?.start()
   try {
     const pow = (): ReturnType<typeof uniformPolicy> => uniformPolicy(0)
-    const ingestA = createIngestor({ store: a, pow })
+    const ingestA = createIngestor({ store: a, pow, ...(verifier != null ? { verifier } : {}) })
     const ingestB = createIngestor({ store: b, pow })
     const limits = { ...DEFAULT_LIMITS }
     const [outbound, inbound] = await streamPair()
@@ -169,6 +172,7 @@ export async function catchUp (n: number, ingestRate: number): Promise<CatchUp> 
     const stored = (await a.stats()).posts
     return { n, seconds: round(seconds, 2), stored, ratio: round(seconds / (n / ingestRate), 3) }
   } finally {
+    await verifier?.stop()
     await a.stop()
     await b.stop()
     await full.remove()
