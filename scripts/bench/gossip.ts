@@ -92,6 +92,8 @@ interface Run {
   expected: number
   seconds: number
   latencies: number[]
+  /** CPU µs per delivery: the event loop's thread, and the whole process (workers, libuv's pool) */
+  cpu: { mainUs: number, processUs: number }
 }
 
 /** Publishes from node 0, `interval` ms apart (0: a burst), until every other node has every message or timeout. */
@@ -111,6 +113,8 @@ async function publishRun (net: Net, envelopes: Uint8Array[], interval: number, 
     return () => { p.removeEventListener('message', listener) }
   })
   const started = performance.now()
+  const thread0 = process.threadCpuUsage()
+  const process0 = process.cpuUsage()
   try {
     for (let i = 0; i < envelopes.length; i++) {
       if (interval > 0) {
@@ -122,7 +126,10 @@ async function publishRun (net: Net, envelopes: Uint8Array[], interval: number, 
       await net.pubsubs[0].publish(GOSSIP_NAME, envelopes[i])
     }
     await pWaitFor(() => delivered >= expected, { interval: 5, timeout: timeoutMs }).catch(() => {})
-    return { delivered, expected, seconds: (performance.now() - started) / 1000, latencies }
+    const thread = process.threadCpuUsage(thread0)
+    const all = process.cpuUsage(process0)
+    const per = (usage: NodeJS.CpuUsage): number => round((usage.user + usage.system) / Math.max(1, delivered), 0)
+    return { delivered, expected, seconds: (performance.now() - started) / 1000, latencies, cpu: { mainUs: per(thread), processUs: per(all) } }
   } finally {
     for (const remove of listeners) remove()
   }
@@ -131,8 +138,8 @@ async function publishRun (net: Net, envelopes: Uint8Array[], interval: number, 
 export interface GossipFigures {
   nodes: number
   envelopeBytes: number
-  bare: { burstRate: number, pacedP50: number, pacedP99: number }
-  murmur: { burstRate: number, pacedP50: number, pacedP99: number, burstDelivery: number, pacedDelivery: number }
+  bare: { burstRate: number, pacedP50: number, pacedP99: number, burstCpu: Run['cpu'] }
+  murmur: { burstRate: number, pacedP50: number, pacedP99: number, burstDelivery: number, pacedDelivery: number, burstCpu: Run['cpu'] }
   /** messages per second published in the paced runs: half the bare burst rate */
   pacedRate: number
   ratio: number
@@ -182,8 +189,8 @@ export async function benchGossip (options: { nodes: number, burst: number, pace
   return {
     nodes: options.nodes,
     envelopeBytes,
-    bare: { burstRate: round(bareRate, 0), pacedP50: round(bareP50, 1), pacedP99: round(percentile(barePaced.latencies, 99), 1) },
-    murmur: { burstRate: round(murmurRate, 0), pacedP50: round(murmurP50, 1), pacedP99: round(percentile(murmurPaced.latencies, 99), 1), burstDelivery: round(burstDelivery, 4), pacedDelivery: round(pacedDelivery, 4) },
+    bare: { burstRate: round(bareRate, 0), pacedP50: round(bareP50, 1), pacedP99: round(percentile(barePaced.latencies, 99), 1), burstCpu: bareBurst.cpu },
+    murmur: { burstRate: round(murmurRate, 0), pacedP50: round(murmurP50, 1), pacedP99: round(percentile(murmurPaced.latencies, 99), 1), burstDelivery: round(burstDelivery, 4), pacedDelivery: round(pacedDelivery, 4), burstCpu: murmurBurst.cpu },
     pacedRate: round(pacedRate, 1),
     ratio: round(murmurRate / bareRate, 3),
     p50Ratio: round(murmurP50 / bareP50, 3),
