@@ -290,6 +290,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         sync: sync.progress(),
         powBits: pow.post,
         pow: { ...pow },
+        ...(verifier != null ? { verify: verifier.stats() } : {}),
         ...(libp2p.services.relay != null ? { relay: { reservations: libp2p.services.relay.reservations.size, max: config.relayReservations } } : {}),
         moderation: {
           moderatorId: node.moderationSettings().moderatorId,
