@@ -186,6 +186,10 @@ export function createIngestor (init: IngestorInit): Ingestor {
     const entry: Verifying = {
       jobs: slice,
       answered: (async () => verifier.verifyBatch(checks))()
+        .then(verdicts => {
+          if (verdicts.length !== checks.length) throw new Error(`${verdicts.length} verdicts for ${checks.length} signatures`)
+          return verdicts
+        })
         // the verifier fails over by itself and never rejects; if it did, this thread verifies
         .catch(() => checks.map(c => verify(c.publicKey, c.message, c.signature)))
         .then(verdicts => {

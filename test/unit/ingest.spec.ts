@@ -145,10 +145,15 @@ describe('node/ingest with a signature verifier', function () {
     assert.equal(await temp.store.count(), 5)
   })
 
-  it('verifies on the event loop if the verifier fails', async () => {
-    const verifier = { verifyBatch: async (): Promise<boolean[]> => { throw new Error('no verifier') } }
-    const ingestor = createIngestor({ store: temp.store, pow: () => POW, verifier })
-    const outcomes = await Promise.all([envelopeOf(postFields({ text: 'fine' })), forged(postFields({ text: 'forged' }))].map(async e => ingestor.submit(e, { now: NOW })))
-    assert.deepEqual(outcomes.map(summary), ['stored', 'refused BAD_SIGNATURE reject'])
+  it('verifies on the event loop if the verifier fails or answers the wrong number of verdicts', async () => {
+    const verifiers = [
+      { verifyBatch: async (): Promise<boolean[]> => { throw new Error('no verifier') } },
+      { verifyBatch: async (): Promise<boolean[]> => [] }
+    ]
+    for (const [n, verifier] of verifiers.entries()) {
+      const ingestor = createIngestor({ store: temp.store, pow: () => POW, verifier })
+      const outcomes = await Promise.all([envelopeOf(postFields({ text: `fine ${n}` })), forged(postFields({ text: 'forged' }))].map(async e => ingestor.submit(e, { now: NOW })))
+      assert.deepEqual(outcomes.map(summary), ['stored', 'refused BAD_SIGNATURE reject'])
+    }
   })
 })
