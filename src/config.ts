@@ -8,6 +8,7 @@ import { ConfigError } from './errors.js'
 import { parseTopic, formatTopic } from './geo/index.js'
 import { checkFollow, type FollowedModerator } from './moderation/rules.js'
 import { MAX_POW_BITS, MAX_TTL_MS } from './post/constants.js'
+import { defaultVerifyThreads } from './verify/index.js'
 import type { PowPolicy } from './post/pow.js'
 
 export interface MurmurConfig {
@@ -61,6 +62,11 @@ export interface MurmurConfig {
    * with lists of labels; see docs/moderation.md
    */
   moderators: FollowedModerator[]
+  /**
+   * worker threads verifying signatures of gossip and sync, shared by every node of the
+   * process; 0 verifies on the event loop. Default: one per core but one, at least 1
+   */
+  verifyThreads: number
 }
 
 export const DEFAULT_API_PORT = 7717
@@ -73,6 +79,8 @@ export const DEFAULT_API_PORT = 7717
  */
 export const DEFAULT_POW_POLICY: Readonly<PowPolicy> = Object.freeze({ post: 18, reply: 16, reaction: 14, delete: 12, label: 14, report: 16 })
 export const DEFAULT_RELAY_ADMIN_PORT = 7718
+/** more verifier threads than this is a typo, not a machine */
+const MAX_VERIFY_THREADS = 64
 
 export function defaultDataDir (): string {
   return process.env.MURMUR_DATA ?? join(homedir(), '.murmur')
@@ -102,7 +110,8 @@ export function defaultConfig (): MurmurConfig {
     allTopics: false,
     maxTopics: 1_000,
     metrics: false,
-    moderators: []
+    moderators: [],
+    verifyThreads: defaultVerifyThreads()
   }
 }
 
@@ -183,6 +192,7 @@ export function validateConfig (config: MurmurConfig): MurmurConfig {
   if (!Number.isInteger(out.retentionMs) || out.retentionMs < 60_000 || out.retentionMs > MAX_TTL_MS) throw new ConfigError(`retention must be from 1 minute to ${MAX_TTL_MS / 86_400_000} days (no post lives longer)`)
   if (!Number.isInteger(out.relayReservations) || out.relayReservations < 1) throw new ConfigError('relayReservations must be a positive whole number')
   if (!Number.isInteger(out.maxTopics) || out.maxTopics < 1) throw new ConfigError('maxTopics must be a positive whole number')
+  if (!Number.isInteger(out.verifyThreads) || out.verifyThreads < 0 || out.verifyThreads > MAX_VERIFY_THREADS) throw new ConfigError(`verifyThreads must be a whole number from 0 to ${MAX_VERIFY_THREADS}`)
   if (!Array.isArray(out.moderators)) throw new ConfigError('moderators must be a list of { id, hide?, warn?, drop? }')
   try {
     out.moderators = out.moderators.map(checkFollow)

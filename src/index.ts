@@ -14,6 +14,7 @@ import { createTopicFollower } from './network/follow.js'
 import { createMetrics } from './metrics/index.js'
 import { createSync, type SyncOptions } from './sync/index.js'
 import { createIngestor } from './node/ingest.js'
+import { sharedVerifier } from './verify/index.js'
 import { loadIdentity } from './node/identity.js'
 import { toView, type PostView } from './node/views.js'
 import { createModeration } from './moderation/index.js'
@@ -74,8 +75,11 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     ...(options.connectionGater != null ? { connectionGater: options.connectionGater } : {})
   })
 
+  // one pool of signature workers per process, however many nodes it runs
+  const verifier = config.verifyThreads > 0 ? sharedVerifier({ threads: config.verifyThreads, log: logger.forComponent('murmur:verify') }) : undefined
   const ingestor = createIngestor({
     store,
+    ...(verifier != null ? { verifier } : {}),
     pow: () => pow,
     powFloor: () => powFloor,
     ...(config.retentionMs < MAX_TTL_MS ? { keepSince: () => Date.now() - config.retentionMs } : {}),
@@ -233,6 +237,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     }),
 
     async start () {
+      verifier?.start()
       await store.start()
       await moderation.start()
       await libp2p.start()
@@ -268,6 +273,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
       await libp2p.stop()
       await ingestor.flush()
       await store.stop()
+      await verifier?.stop()
     },
 
     addresses: () => libp2p.getMultiaddrs().map(a => a.toString()),
@@ -284,6 +290,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         sync: sync.progress(),
         powBits: pow.post,
         pow: { ...pow },
+        ...(verifier != null ? { verify: verifier.stats() } : {}),
         ...(libp2p.services.relay != null ? { relay: { reservations: libp2p.services.relay.reservations.size, max: config.relayReservations } } : {}),
         moderation: {
           moderatorId: node.moderationSettings().moderatorId,

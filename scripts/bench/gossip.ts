@@ -54,7 +54,7 @@ async function bareNet (n: number): Promise<Net> {
   return { pubsubs, stop: async () => { await Promise.all(nodes.map(async node => { await node.stop() })) } }
 }
 
-async function murmurNet (n: number): Promise<Net & { nodes: MurmurNode[] }> {
+async function murmurNet (n: number, verifyThreads: number): Promise<Net & { nodes: MurmurNode[] }> {
   const dirs = await Promise.all(Array.from({ length: n }, async () => tempDir('gossip')))
   const nodes: MurmurNode[] = []
   for (const dir of dirs) {
@@ -68,7 +68,8 @@ async function murmurNet (n: number): Promise<Net & { nodes: MurmurNode[] }> {
       // the benchmark measures the pipeline: a node's per-peer budget (50 a second, burst 500,
       // docs/abuse.md) would cut a one-publisher burst of 1 000 by design
       gossipRate: 100_000,
-      gossipBurst: 100_000
+      gossipBurst: 100_000,
+      verifyThreads
     })
     await node.start()
     nodes.push(node)
@@ -97,6 +98,8 @@ interface Run {
   expected: number
   seconds: number
   latencies: number[]
+  /** CPU µs per delivery: the event loop's thread, and the whole process (workers, libuv's pool) */
+  cpu: { mainUs: number, processUs: number }
 }
 
 /** Publishes from node 0, `interval` ms apart (0: a burst), until every other node has every message or timeout. */
@@ -116,6 +119,8 @@ async function publishRun (net: Net, envelopes: Uint8Array[], interval: number, 
     return () => { p.removeEventListener('message', listener) }
   })
   const started = performance.now()
+  const thread0 = process.threadCpuUsage()
+  const process0 = process.cpuUsage()
   try {
     for (let i = 0; i < envelopes.length; i++) {
       if (interval > 0) {
@@ -127,7 +132,10 @@ async function publishRun (net: Net, envelopes: Uint8Array[], interval: number, 
       await net.pubsubs[0].publish(GOSSIP_NAME, envelopes[i])
     }
     await pWaitFor(() => delivered >= expected, { interval: 5, timeout: timeoutMs }).catch(() => {})
-    return { delivered, expected, seconds: (performance.now() - started) / 1000, latencies }
+    const thread = process.threadCpuUsage(thread0)
+    const all = process.cpuUsage(process0)
+    const per = (usage: NodeJS.CpuUsage): number => round((usage.user + usage.system) / Math.max(1, delivered), 0)
+    return { delivered, expected, seconds: (performance.now() - started) / 1000, latencies, cpu: { mainUs: per(thread), processUs: per(all) } }
   } finally {
     for (const remove of listeners) remove()
   }
@@ -136,8 +144,8 @@ async function publishRun (net: Net, envelopes: Uint8Array[], interval: number, 
 export interface GossipFigures {
   nodes: number
   envelopeBytes: number
-  bare: { burstRate: number, pacedP50: number, pacedP99: number }
-  murmur: { burstRate: number, pacedP50: number, pacedP99: number, burstDelivery: number, pacedDelivery: number }
+  bare: { burstRate: number, pacedP50: number, pacedP99: number, burstCpu: Run['cpu'] }
+  murmur: { burstRate: number, pacedP50: number, pacedP99: number, burstDelivery: number, pacedDelivery: number, burstCpu: Run['cpu'] }
   /** messages per second published in the paced runs: half the bare burst rate */
   pacedRate: number
   ratio: number
@@ -154,7 +162,7 @@ async function envelopes (count: number, seed: number): Promise<Uint8Array[]> {
   })
 }
 
-export async function benchGossip (options: { nodes: number, burst: number, paced: number }): Promise<GossipFigures> {
+export async function benchGossip (options: { nodes: number, burst: number, paced: number, verifyThreads: number }): Promise<GossipFigures> {
   const burst = await envelopes(options.burst, 11)
   const paced = await envelopes(options.paced, 12)
   const envelopeBytes = round(burst.reduce((n, e) => n + e.byteLength, 0) / burst.length, 0)
@@ -169,7 +177,7 @@ export async function benchGossip (options: { nodes: number, burst: number, pace
     await bare.stop()
   }
 
-  const murmur = await murmurNet(options.nodes)
+  const murmur = await murmurNet(options.nodes, options.verifyThreads)
   let murmurBurst: Run, murmurPaced: Run
   try {
     murmurBurst = await publishRun(murmur, burst, 0, 120_000)
@@ -187,8 +195,8 @@ export async function benchGossip (options: { nodes: number, burst: number, pace
   return {
     nodes: options.nodes,
     envelopeBytes,
-    bare: { burstRate: round(bareRate, 0), pacedP50: round(bareP50, 1), pacedP99: round(percentile(barePaced.latencies, 99), 1) },
-    murmur: { burstRate: round(murmurRate, 0), pacedP50: round(murmurP50, 1), pacedP99: round(percentile(murmurPaced.latencies, 99), 1), burstDelivery: round(burstDelivery, 4), pacedDelivery: round(pacedDelivery, 4) },
+    bare: { burstRate: round(bareRate, 0), pacedP50: round(bareP50, 1), pacedP99: round(percentile(barePaced.latencies, 99), 1), burstCpu: bareBurst.cpu },
+    murmur: { burstRate: round(murmurRate, 0), pacedP50: round(murmurP50, 1), pacedP99: round(percentile(murmurPaced.latencies, 99), 1), burstDelivery: round(burstDelivery, 4), pacedDelivery: round(pacedDelivery, 4), burstCpu: murmurBurst.cpu },
     pacedRate: round(pacedRate, 1),
     ratio: round(murmurRate / bareRate, 3),
     p50Ratio: round(murmurP50 / bareP50, 3),

@@ -9,6 +9,7 @@ import { SyncFrame } from '../../src/sync/sync.js'
 import { DEFAULT_LIMITS, MAX_IDS_PER_FRAME, initiateSession, respondSession, newProgress } from '../../src/sync/session.js'
 import { createStore, type PostStore } from '../../src/store/index.js'
 import { createIngestor } from '../../src/node/ingest.js'
+import { sharedVerifier, type Verifier } from '../../src/verify/index.js'
 import { uniformPolicy } from '../../src/post/index.js'
 import { dataset, shapeOf } from './dataset.js'
 import { tempDir } from './common.js'
@@ -149,35 +150,39 @@ export interface CatchUp {
  * sessions (rate, session, rate, session), each into a fresh store; the better of two counts
  * on both sides, as in the ingest figure, since the first of each pays for compiling its path.
  */
-export async function catchUp (n: number): Promise<CatchUp> {
+export async function catchUp (n: number, verifyThreads: number): Promise<CatchUp> {
   const envelopes = await dataset({ count: n, seed: 21, shape: (random, now) => ({ ...shapeOf(random, now, 6 * 86_400_000, 120), tags: ['lyon'] }) })
   const full = await tempDir('sync-full')
   await fillStore(full.path, envelopes)
   const b = createStore({ path: full.path, topicQuota: 10_000_000 })
   await b.start()
+  // one pool for every round, as a node keeps it (see benchIngest)
+  const verifier = verifyThreads > 0 ? sharedVerifier({ threads: verifyThreads }) : undefined
+  verifier?.start()
   try {
     let seconds = Infinity
     let ingestRate = 0
     let stored = 0
     for (let round = 0; round < 2; round++) {
-      ingestRate = Math.max(ingestRate, await pipelineRate(envelopes))
-      const once = await catchUpOnce(b)
+      ingestRate = Math.max(ingestRate, (await pipelineRate(envelopes, verifyThreads)).rate)
+      const once = await catchUpOnce(b, verifier)
       if (once.seconds < seconds) ({ seconds, stored } = once)
     }
     return { n, seconds: round(seconds, 2), stored, ingestRate: round(ingestRate, 0), ratio: round(seconds / (n / ingestRate), 3) }
   } finally {
+    await verifier?.stop()
     await b.stop()
     await full.remove()
   }
 }
 
-async function catchUpOnce (b: PostStore): Promise<{ seconds: number, stored: number }> {
+async function catchUpOnce (b: PostStore, verifier: Verifier | undefined): Promise<{ seconds: number, stored: number }> {
   const empty = await tempDir('sync-empty')
   const a = createStore({ path: empty.path, topicQuota: 10_000_000 })
   await a.start()
   try {
     const pow = (): ReturnType<typeof uniformPolicy> => uniformPolicy(0)
-    const ingestA = createIngestor({ store: a, pow })
+    const ingestA = createIngestor({ store: a, pow, ...(verifier != null ? { verifier } : {}) })
     const ingestB = createIngestor({ store: b, pow })
     const limits = { ...DEFAULT_LIMITS }
     const [outbound, inbound] = await streamPair()

@@ -48,7 +48,8 @@ const FILE_KEYS: Record<string, keyof MurmurConfig> = {
   maxTopics: 'maxTopics',
   relayReservations: 'relayReservations',
   metrics: 'metrics',
-  moderators: 'moderators'
+  moderators: 'moderators',
+  verifyThreads: 'verifyThreads'
 }
 
 export async function readConfigFile (file: string): Promise<Partial<MurmurConfig>> {

@@ -1,12 +1,15 @@
 // The one entry point for every envelope a node accepts — gossip, sync and the local API:
 // stateless validation, then the store's stateful rules, with writes arriving together
 // coalesced into one LevelDB batch. Validation runs from a bounded queue in slices of a few
-// milliseconds, so a burst never holds the event loop (pings, muxers, the API) for long.
+// milliseconds, so a burst never holds the event loop (pings, muxers, the API) for long; with
+// a verifier, each slice's signatures go to worker threads as one batch while the next slice runs.
 
-import { validateEnvelope } from '../post/index.js'
+import { completeEnvelope, prepareEnvelope, validateEnvelope, verify } from '../post/index.js'
+import type { PreparedEnvelope, ValidateOptions, ValidationResult } from '../post/index.js'
 import type { Message } from '../post/model.js'
 import type { PowPolicy } from '../post/index.js'
 import type { PostStore, IngestResult } from '../store/index.js'
+import type { Verifier } from '../verify/index.js'
 
 export type IngestOutcome =
   | { status: 'stored', message: Message }
@@ -45,9 +48,15 @@ export interface IngestorInit {
    * blaming its sender (severity ignore), e.g. a post a followed moderator labels `drop`.
    */
   admit?(message: Message): string | undefined
+  /**
+   * Verifies the signatures of queued envelopes in batches (worker threads, src/verify); without
+   * it, each is verified on the event loop within its validation slice. The local user's own
+   * messages (durable) are always verified at once, here.
+   */
+  verifier?: Pick<Verifier, 'verifyBatch'>
   /** largest batch written at once */
   maxBatch?: number
-  /** envelopes waiting for validation before gossip's are refused as OVERLOADED (ignored, not held against the sender) */
+  /** envelopes waiting for validation or at the verifier before gossip's are refused as OVERLOADED (ignored, not held against the sender) */
   maxQueued?: number
   /** longest stretch of validation before yielding to the event loop, ms */
   sliceMs?: number
@@ -60,7 +69,15 @@ const DEFAULT_SLICE_MS = 5
 interface Job {
   envelope: Uint8Array
   options: IngestOptions
-  resolve(outcome: Promise<IngestOutcome>): void
+  resolve(outcome: IngestOutcome | Promise<IngestOutcome>): void
+}
+
+/** One slice's envelopes at the verifier, answered in the order they were sent. */
+interface Verifying {
+  jobs: Array<{ job: Job, prepared: Exclude<PreparedEnvelope, { ok: false }> }>
+  verdicts?: boolean[]
+  /** settles once this slice's verdicts are in; the oldest slice's messages have then gone on to the store */
+  answered: Promise<void>
 }
 
 interface Pending {
@@ -114,8 +131,13 @@ export function createIngestor (init: IngestorInit): Ingestor {
   let next = 0
   let draining = false
 
+  // slices sent to the verifier and not yet answered, oldest first; `verifying` counts their envelopes
+  const atVerifier: Verifying[] = []
+  let verifying = 0
+
   function validateLater (envelope: Uint8Array, options: IngestOptions, bounded: boolean): Promise<IngestOutcome> {
-    if (bounded && jobs.length - next >= maxQueued) {
+    // an envelope at the verifier holds as much memory as one waiting: both count
+    if (bounded && jobs.length - next + verifying >= maxQueued) {
       return Promise.resolve({ status: 'refused', severity: 'ignore', code: 'OVERLOADED', reason: `more than ${maxQueued} envelopes wait for validation` })
     }
     return new Promise<IngestOutcome>(resolve => {
@@ -129,10 +151,18 @@ export function createIngestor (init: IngestorInit): Ingestor {
 
   function drain (): void {
     const until = performance.now() + sliceMs
+    const slice: Verifying['jobs'] = []
     while (next < jobs.length && performance.now() < until) {
       const job = jobs[next++]
-      job.resolve(validateAndStore(job.envelope, job.options))
+      if (init.verifier == null) {
+        job.resolve(admitAndStore(validateEnvelope(job.envelope, validateOptions(job.options)), job.options))
+        continue
+      }
+      const prepared = prepareEnvelope(job.envelope, validateOptions(job.options))
+      if (prepared.ok === false) job.resolve(refusal(prepared))
+      else slice.push({ job, prepared })
     }
+    if (slice.length > 0) toVerifier(slice)
     if (next < jobs.length) {
       if (next > 1_024) {
         jobs = jobs.slice(next)
@@ -146,19 +176,57 @@ export function createIngestor (init: IngestorInit): Ingestor {
     }
   }
 
-  async function validateAndStore (envelope: Uint8Array, options: IngestOptions): Promise<IngestOutcome> {
-    const verdict = validateEnvelope(envelope, {
+  /**
+   * Answers come back in the order slices were sent, whatever thread answered first, so the
+   * store sees messages in arrival order (a root before the reply that follows it in a burst).
+   */
+  function toVerifier (slice: Verifying['jobs']): void {
+    const checks = slice.map(s => s.prepared.check)
+    const verifier = init.verifier as Pick<Verifier, 'verifyBatch'>
+    const entry: Verifying = {
+      jobs: slice,
+      answered: (async () => verifier.verifyBatch(checks))()
+        .then(verdicts => {
+          if (verdicts.length !== checks.length) throw new Error(`${verdicts.length} verdicts for ${checks.length} signatures`)
+          return verdicts
+        })
+        // the verifier fails over by itself and never rejects; if it did, this thread verifies
+        .catch(() => checks.map(c => verify(c.publicKey, c.message, c.signature)))
+        .then(verdicts => {
+          entry.verdicts = verdicts
+          while (atVerifier.length > 0 && atVerifier[0].verdicts != null) {
+            const done = atVerifier.shift() as Verifying
+            verifying -= done.jobs.length
+            done.jobs.forEach(({ job, prepared }, i) => {
+              job.resolve(admitAndStore(completeEnvelope(prepared, (done.verdicts as boolean[])[i]), job.options))
+            })
+          }
+        })
+    }
+    atVerifier.push(entry)
+    verifying += slice.length
+  }
+
+  function validateOptions (options: IngestOptions): ValidateOptions {
+    return {
       now: options.now ?? Date.now(),
       pow: init.pow(),
       ...(init.powFloor != null ? { powFloor: init.powFloor() } : {}),
       ...(options.topic != null ? { topic: options.topic } : {})
-    })
-    if (!verdict.ok) return { status: 'refused', severity: verdict.severity, code: verdict.code, reason: verdict.reason }
+    }
+  }
+
+  function refusal (failure: Extract<ValidationResult, { ok: false }>): IngestOutcome {
+    return { status: 'refused', severity: failure.severity, code: failure.code, reason: failure.reason }
+  }
+
+  async function admitAndStore (verdict: ValidationResult, options: IngestOptions): Promise<IngestOutcome> {
+    if (!verdict.ok) return refusal(verdict)
     const { message } = verdict
     // not the sender's fault: it keeps longer than we do
     if (init.keepSince != null && message.createdAt < init.keepSince()) return { status: 'refused', severity: 'ignore', code: 'TOO_OLD', reason: 'older than this node keeps' }
-    const refusal = init.admit?.(message)
-    if (refusal !== undefined) return { status: 'refused', severity: 'ignore', code: refusal, reason: 'a moderator this node follows labels it: not carried' }
+    const refused = init.admit?.(message)
+    if (refused !== undefined) return { status: 'refused', severity: 'ignore', code: refused, reason: 'a moderator this node follows labels it: not carried' }
     const result = options.durable === true
       ? (await init.store.ingest([message], { sync: true }))[0]
       : await enqueue(message)
@@ -178,15 +246,15 @@ export function createIngestor (init: IngestorInit): Ingestor {
   }
 
   return {
-    // the local user's own messages skip the queue: the API waits on them
+    // the local user's own messages skip the queue and the verifier: the API waits on them
     submit: async (envelope, options = {}) => options.durable === true
-      ? validateAndStore(envelope, options)
+      ? admitAndStore(validateEnvelope(envelope, validateOptions(options)), options)
       : validateLater(envelope, options, true),
     // sync paces itself frame by frame and must not lose what it fetched: queued, never refused
     submitMany: async (envelopes, options = {}) => Promise.all(envelopes.map(async e => validateLater(e, options, false))),
     flush: async () => {
-      while (scheduled != null || writing != null || queue.length > 0 || next < jobs.length) {
-        await (scheduled ?? writing ?? (next < jobs.length ? new Promise(resolve => setImmediate(resolve)) : writeQueued()))
+      while (scheduled != null || writing != null || queue.length > 0 || next < jobs.length || atVerifier.length > 0) {
+        await (scheduled ?? writing ?? atVerifier[0]?.answered ?? (next < jobs.length ? new Promise(resolve => setImmediate(resolve)) : writeQueued()))
       }
     }
   }

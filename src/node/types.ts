@@ -10,6 +10,7 @@ import type { PowPolicy } from '../post/index.js'
 import type { TopicDiscovery } from '../network/discovery.js'
 import type { Sync, SyncStatus, SyncTopicSummary } from '../sync/index.js'
 import type { Moderation, ModerationSettings, MuteType } from '../moderation/index.js'
+import type { VerifierStats } from '../verify/index.js'
 
 export interface PostInput {
   text: string
@@ -44,6 +45,11 @@ export interface NodeStatus {
   powBits: number
   /** the proof of work each kind needs here, in leading zero bits */
   pow: PowPolicy
+  /**
+   * the process's signature workers (shared by its nodes): batches they answered, signatures
+   * the main thread verified because a worker failed, worker restarts; absent with verifyThreads 0
+   */
+  verify?: VerifierStats
   /** a community relay's circuit-relay reservations */
   relay?: { reservations: number, max: number }
   moderation: {

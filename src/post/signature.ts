@@ -24,6 +24,14 @@ const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 
 const KEY_CACHE_SIZE = 4096
 const keyCache = new Map<string, KeyObject>()
 
+/** One signature to verify: what the worker pool (src/verify) carries and `verify` takes. */
+export interface SignatureCheck {
+  publicKey: Uint8Array
+  /** the signed bytes: for a murmur message, `signedBytes(body)` */
+  message: Uint8Array
+  signature: Uint8Array
+}
+
 /** The bytes a murmur signature covers: the domain, then the body. */
 export function signedBytes (body: Uint8Array): Uint8Array {
   return concatBytes(SIGNING_DOMAIN, body)

@@ -10,7 +10,8 @@ import {
   MAX_TTL_MS, PROTOCOL_VERSION, PUBLIC_KEY_BYTES, REPORT_REASONS, SIGNATURE_BYTES
 } from './constants.js'
 import { leadingZeroBits } from './pow.js'
-import { verifyBody } from './signature.js'
+import { signedBytes, verify } from './signature.js'
+import type { SignatureCheck } from './signature.js'
 import { isNormalTag, isValidGeohash } from './tags.js'
 import { gossipTopicsOf } from './topics.js'
 import type { Body, Envelope } from './codec.js'
@@ -76,12 +77,41 @@ const REASON_WORDS: ReadonlySet<string> = new Set(REPORT_REASONS)
  * its root's) belong to the store.
  */
 export function validateEnvelope (bytes: Uint8Array, options: ValidateOptions): ValidationResult {
+  const prepared = prepareEnvelope(bytes, options)
+  if (prepared.ok === false) return prepared
+  const { publicKey, message, signature } = prepared.check
+  return completeEnvelope(prepared, verify(publicKey, message, signature))
+}
+
+/**
+ * validateEnvelope with the signature left to verify elsewhere (a worker thread: the ingest
+ * pipeline). Every step runs here but the signature; a step after the signature that fails is
+ * held in `verdict` and only reported if the signature verifies, so the outcome is the same
+ * code validateEnvelope gives, whichever order the work ran in.
+ */
+export type PreparedEnvelope = ValidationFailure | { ok: 'verify', check: SignatureCheck, verdict: ValidationResult }
+
+/** Everything validateEnvelope does but the signature (see PreparedEnvelope). Never throws. */
+export function prepareEnvelope (bytes: Uint8Array, options: ValidateOptions): PreparedEnvelope {
+  let parsed: Parsed
   try {
-    return { ok: true, message: runPipeline(bytes, options) }
+    parsed = beforeSignature(bytes, options)
   } catch (err) {
-    if (err instanceof InvalidMessageError) return failure(err.code as ValidationCode, err.message)
-    return failure('INTERNAL', `validation failed unexpectedly: ${String(err)}`)
+    return caught(err)
   }
+  let verdict: ValidationResult
+  try {
+    verdict = { ok: true, message: afterSignature(parsed, bytes, options) }
+  } catch (err) {
+    verdict = caught(err)
+  }
+  const { envelope, body } = parsed
+  return { ok: 'verify', check: { publicKey: body.author, message: signedBytes(envelope.body), signature: envelope.signature }, verdict }
+}
+
+/** The verdict of a prepared envelope once its signature has been verified (`valid`) or not. */
+export function completeEnvelope (prepared: Exclude<PreparedEnvelope, ValidationFailure>, valid: boolean): ValidationResult {
+  return valid ? prepared.verdict : failure('BAD_SIGNATURE', 'signature does not verify')
 }
 
 /**
@@ -93,7 +123,9 @@ export function checkRules (body: Body, kind: MessageKind, now: number): void {
   checkKindRules(body, kind)
 }
 
-function runPipeline (bytes: Uint8Array, { now, pow, powFloor, topic }: ValidateOptions): Message {
+interface Parsed { envelope: Envelope, body: Body, kind: MessageKind, id: Uint8Array }
+
+function beforeSignature (bytes: Uint8Array, { pow, powFloor }: ValidateOptions): Parsed {
   const envelope = decodeEnvelope(bytes)
   const body = decodeBody(envelope.body)
   checkShape(envelope, body)
@@ -104,7 +136,10 @@ function runPipeline (bytes: Uint8Array, { now, pow, powFloor, topic }: Validate
   if (work < pow[kind]) {
     fail(work >= (powFloor ?? pow)[kind] ? 'LOW_POW' : 'INSUFFICIENT_POW', `id has ${work} leading zero bits, fewer than ${pow[kind]}`)
   }
-  if (!verifyBody(body.author, envelope.body, envelope.signature)) fail('BAD_SIGNATURE', 'signature does not verify')
+  return { envelope, body, kind, id }
+}
+
+function afterSignature ({ body, kind, id }: Parsed, bytes: Uint8Array, { now, topic }: ValidateOptions): Message {
   checkRules(body, kind, now)
   const message = toMessage(bytesToHex(id), kind, body, bytes)
   if (topic !== undefined && !gossipTopicsOf(message).includes(topic)) {
@@ -262,6 +297,11 @@ function fieldsOf (kind: MessageKind, body: Body, envelope: Uint8Array): Omit<Me
 
 function fail (code: ValidationCode, reason: string): never {
   throw new InvalidMessageError(reason, code)
+}
+
+function caught (err: unknown): ValidationFailure {
+  if (err instanceof InvalidMessageError) return failure(err.code as ValidationCode, err.message)
+  return failure('INTERNAL', `validation failed unexpectedly: ${String(err)}`)
 }
 
 function failure (code: ValidationCode, reason: string): ValidationFailure {

@@ -52,6 +52,8 @@ describe('integration: HTTP API', function () {
     assert.deepEqual(r.body.topics, [])
     assert.equal(r.body.peers, 0)
     assert.equal(r.body.posts, 0)
+    assert.equal(r.body.verify.threads, node.config.verifyThreads)
+    assert.equal(r.body.verify.failedOver, 0)
   })
 
   it('refuses a foreign Host (DNS rebinding) and a foreign Origin (CSRF)', async () => {

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 import { configFromFlags, readConfigFile } from '../../src/cli/args.js'
 import { createConfig, relayDefaults } from '../../src/config.js'
+import { availableParallelism, tmpdir } from 'node:os'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 
@@ -29,5 +31,19 @@ describe('cli: relay flags and config file', () => {
   it('refuses a retention longer than any post lives, or shorter than a minute', () => {
     assert.throws(() => createConfig({ retentionMs: 31 * 86_400_000 }), /retention must be from 1 minute to 30 days/)
     assert.throws(() => createConfig({ retentionMs: 1000 }), /retention/)
+  })
+
+  it('takes verifyThreads from the config file: one per core but one by default, 0 for none', async () => {
+    assert.equal(createConfig().verifyThreads, Math.max(1, availableParallelism() - 1))
+    const dir = await mkdtemp(join(tmpdir(), 'murmur-config-'))
+    try {
+      await writeFile(join(dir, 'config.json'), JSON.stringify({ verifyThreads: 0 }))
+      assert.equal(createConfig(await readConfigFile(join(dir, 'config.json'))).verifyThreads, 0)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+    for (const bad of [-1, 1.5, 65, '2']) {
+      assert.throws(() => createConfig({ verifyThreads: bad as number }), /verifyThreads must be a whole number from 0 to 64/)
+    }
   })
 })
