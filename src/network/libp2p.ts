@@ -1,6 +1,7 @@
 // libp2p assembly: transports, encryption, muxing, discovery, DHT and gossipsub configured
 // for murmur (StrictNoSign, content-and-topic message ids). No murmur logic lives here.
 
+import { createHash } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
@@ -13,7 +14,6 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
-import { sha256 } from '@noble/hashes/sha2.js'
 import { createLibp2p } from 'libp2p'
 import { peerScoreParams, PEER_SCORE_THRESHOLDS } from './score.js'
 import type { GossipSub, Message as GossipMessage } from '@libp2p/gossipsub'
@@ -56,18 +56,17 @@ export interface NetworkOptions {
   connectionGater?: ConnectionGater
 }
 
-const encoder = new TextEncoder()
+const SEPARATOR = Uint8Array.of(0)
 
 /**
  * The gossipsub message id: sha256(topic ‖ 0x00 ‖ data). Content-addressed so the same post
  * re-published by anyone dedupes, and topic-bound so a post on two topics travels on both.
+ * Computed for every copy received, duplicates included: OpenSSL's SHA-256 rather than the
+ * pure-JS one (4 % of a node's event loop in the gossip benchmark's profile).
  */
 export function gossipMessageId (msg: GossipMessage): Uint8Array {
-  const topic = encoder.encode(msg.topic)
-  const input = new Uint8Array(topic.length + 1 + msg.data.length)
-  input.set(topic, 0)
-  input.set(msg.data, topic.length + 1)
-  return sha256(input)
+  const digest = createHash('sha256').update(msg.topic, 'utf8').update(SEPARATOR).update(msg.data).digest()
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
 }
 
 export function isLoopback (addr: Multiaddr): boolean {
