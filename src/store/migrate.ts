@@ -51,4 +51,20 @@ export async function migrateFromV1 (db: RootDb, t: V1Tables, minGeo: number, ma
     if (ops.length > 0) await db.batch(ops)
   })
   await db.sublevel<Uint8Array, Uint8Array>('m', { keyEncoding: 'view', valueEncoding: 'view' }).clear()
+  await compact(db, ['a', 'g', 'm'])
+}
+
+/**
+ * LevelDB keeps a deleted key's tombstone until a compaction reaches its file, and an
+ * iterator steps over tombstones one by one even past its own upper bound: after the
+ * migration of a 1 000 000-post store, listing the two joined topics (`j`, just before `m`)
+ * read through a million deleted records, 210 MB of table files pulled into the process's
+ * RSS on every start. Compacting the emptied ranges once drops them (3 s there, and the
+ * database shrank from 769 to 555 MB). classic-level has compactRange; other levels skip it.
+ */
+async function compact (db: RootDb, sublevels: string[]): Promise<void> {
+  const compactRange = (db as unknown as { compactRange?: (start: Uint8Array, end: Uint8Array) => Promise<void> }).compactRange
+  if (typeof compactRange !== 'function') return
+  const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
+  for (const name of sublevels) await compactRange.call(db, bytes(`!${name}!`), bytes(`!${name}"`))
 }
