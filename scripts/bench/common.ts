@@ -59,3 +59,14 @@ export function peakRssMb (): number {
   // maxRSS is in KiB
   return round(process.resourceUsage().maxRSS / 1024, 1)
 }
+
+/** This process's resident memory now, split into its own (anonymous) and mapped files', MB (Linux; zeros elsewhere). */
+export function rssSplitMb (): { anonMb: number, fileMb: number } {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8')
+    const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0)
+    return { anonMb: round(kb('RssAnon') / 1024, 1), fileMb: round(kb('RssFile') / 1024, 1) }
+  } catch {
+    return { anonMb: 0, fileMb: 0 }
+  }
+}

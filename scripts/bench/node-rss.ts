@@ -6,7 +6,7 @@
 
 import { createNode } from '../../src/index.js'
 import { dataset } from './dataset.js'
-import { peakRssMb } from './common.js'
+import { peakRssMb, rssSplitMb } from './common.js'
 
 const dataDir = process.argv[2]
 if (dataDir == null) throw new Error('usage: node-rss <dataDir>')
@@ -19,5 +19,8 @@ const fresh = await dataset({ count: 2_000, seed: 99 })
 await node.ingestor.submitMany(fresh)
 await node.ingestor.flush()
 const status = await node.status()
+// LevelDB maps its table files: pages read through them count in RSS as file-backed memory,
+// which the kernel can drop under pressure, unlike the process's own (anonymous) memory
+const { anonMb, fileMb } = rssSplitMb()
 await node.stop()
-console.log(JSON.stringify({ posts: status.posts, openedMb, peakMb: peakRssMb() }))
+console.log(JSON.stringify({ posts: status.posts, openedMb, peakMb: peakRssMb(), endAnonMb: anonMb, endFileMb: fileMb }))
