@@ -213,29 +213,43 @@ async function receiveEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic:
   const pending = new Set(ids.map(hex))
   // the answer to k ids takes at most ⌈k / 64⌉ frames (one if k is 0): no stream of empty frames
   let budget = Math.max(1, Math.ceil(ids.length / MAX_ENVELOPES_PER_FRAME))
-  while (true) {
-    const frame = await frames.read()
-    if (frame.envelopes == null) throw new SyncProtocolError('expected an envelopes frame')
-    if (budget-- === 0) throw new SyncProtocolError('more envelopes frames than the want needs')
-    const items = frame.envelopes.items
-    for (const item of items) {
-      const id = envelopeId(item)
-      // also refuses repeats: each wanted id is struck off once
-      if (id == null || !pending.delete(id)) throw new SyncProtocolError('an envelope that was not asked for')
-    }
-    if (items.length > 0) {
-      // the gossip topic makes the pipeline refuse a message of another topic, as gossip does
-      const outcomes = await ctx.ingestor.submitMany(items, { topic: gossipTopic })
-      for (const outcome of outcomes) {
-        if (outcome.status === 'refused' && outcome.severity === 'reject') {
-          throw new SyncProtocolError(`invalid envelope: ${outcome.code}`)
-        }
-        if (outcome.status === 'stored') ctx.progress.stored++
+  // each frame goes to the pipeline as it arrives and the next is read meanwhile, so the
+  // frames of one want are validated, verified and written together; all are settled before
+  // the want is over (the sender is judged on every one, and a bounded want bounds the work)
+  const settling: Array<Promise<void>> = []
+  const settle = async (items: Uint8Array[]): Promise<void> => {
+    // the gossip topic makes the pipeline refuse a message of another topic, as gossip does
+    const outcomes = await ctx.ingestor.submitMany(items, { topic: gossipTopic })
+    for (const outcome of outcomes) {
+      if (outcome.status === 'refused' && outcome.severity === 'reject') {
+        throw new SyncProtocolError(`invalid envelope: ${outcome.code}`)
       }
-      ctx.progress.received += items.length
+      if (outcome.status === 'stored') ctx.progress.stored++
     }
-    if (frame.envelopes.end) return
+    ctx.progress.received += items.length
   }
+  let broken: unknown
+  try {
+    while (true) {
+      const frame = await frames.read()
+      if (frame.envelopes == null) throw new SyncProtocolError('expected an envelopes frame')
+      if (budget-- === 0) throw new SyncProtocolError('more envelopes frames than the want needs')
+      const items = frame.envelopes.items
+      for (const item of items) {
+        const id = envelopeId(item)
+        // also refuses repeats: each wanted id is struck off once
+        if (id == null || !pending.delete(id)) throw new SyncProtocolError('an envelope that was not asked for')
+      }
+      if (items.length > 0) settling.push(settle(items))
+      if (frame.envelopes.end) break
+    }
+  } catch (err) {
+    broken = err
+  }
+  // nothing handed to the pipeline is left unsettled, whatever ended the want
+  const failed = (await Promise.allSettled(settling)).find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (broken !== undefined) throw broken
+  if (failed !== undefined) throw failed.reason
 }
 
 /** Answers a want: the envelopes we still hold that belong to the topic and are live, ≤ 64 per frame. */
