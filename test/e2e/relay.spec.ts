@@ -137,7 +137,10 @@ describe('e2e: a community relay and a node behind NAT', function () {
     assert.ok(sample(text, 'murmur_topics') >= 2)
     assert.ok(sample(text, 'murmur_messages_stored{kind="post"}') >= 7)
     // A's first post on the late topic went out before the relay followed it: sync brought that one
-    assert.ok(sample(text, 'murmur_gossip_messages_total{verdict="accepted"}') >= 6, text)
+    // the two #relayed posts came by gossip; of A's history posts, those sent before the relay
+    // followed A into #history reached it by sync instead, and how many depends on timing
+    const accepted = sample(text, 'murmur_gossip_messages_total{verdict="accepted"}')
+    assert.ok(accepted >= 2 && accepted <= sample(text, 'murmur_messages_stored{kind="post"}'), text)
     assert.equal(sample(text, 'murmur_gossip_messages_total{verdict="rejected"}'), 0)
     assert.ok(sample(text, 'murmur_sync_sessions_total{result="completed"}') >= 1)
     assert.ok(sample(text, 'murmur_sync_bytes_total{direction="out"}') > 0)
