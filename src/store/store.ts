@@ -1406,7 +1406,8 @@ function byParent (cells: string[]): Map<string, string[]> {
   const groups = new Map<string, string[]>()
   for (const cell of cells) {
     const parent = cell.slice(0, -1)
-    const group = parent !== '' && geoPrefixes(cell).includes(parent) ? parent : cell
+    // hot-by-geo holds the prefixes longer than a geo cell (geoPrefixes)
+    const group = parent.length > MIN_NEAR_PRECISION ? parent : cell
     groups.set(group, [...(groups.get(group) ?? []), cell])
   }
   return groups
