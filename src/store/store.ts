@@ -877,18 +877,20 @@ export class LevelPostStore implements PostStore {
     }
   }
 
-  /** Version 1 → 2: the hot index of every stored root post with counters, in batches. */
+  /**
+   * Version 1 → 2: the hot index of every stored root post with counters, in batches, each
+   * safe to write again; start() writes the new version once this and the migration are done.
+   */
   private async buildHotIndex (db: RootDb, t: Tables): Promise<void> {
     const it = t.counters.sub.iterator()
     try {
       while (true) {
         const entries = await it.nextv(PURGE_BATCH)
+        if (entries.length === 0) return
         const tx = new Tx(db)
         const recs = await t.records.sub.getMany(entries.map(([key]) => key))
         entries.forEach(([key, counters], i) => { this.reindexHot(tx, t, toHex(key), recs[i], undefined, counters) })
-        if (entries.length === 0) tx.put(t.meta, SCHEMA_KEY, SCHEMA_VERSION)
         await tx.commit()
-        if (entries.length === 0) return
       }
     } finally {
       await it.close()
