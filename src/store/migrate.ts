@@ -1,7 +1,7 @@
 // Brings a store written by an older schema to the current key layout when it opens: in
 // batches, each step safe to run again after a crash, the schema version written last.
 
-import { TS_LEN, idBytes, tailEntry, u64 } from './keys.js'
+import { TS_LEN, idBytes, tailEntry, u64, utf8 } from './keys.js'
 import type { RootDb, Table } from './tx.js'
 import type { MessageRecord } from './store.js'
 
@@ -65,6 +65,5 @@ export async function migrateFromV1 (db: RootDb, t: V1Tables, minGeo: number, ma
 async function compact (db: RootDb, sublevels: string[]): Promise<void> {
   const compactRange = (db as unknown as { compactRange?: (start: Uint8Array, end: Uint8Array) => Promise<void> }).compactRange
   if (typeof compactRange !== 'function') return
-  const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
-  for (const name of sublevels) await compactRange.call(db, bytes(`!${name}!`), bytes(`!${name}"`))
+  for (const name of sublevels) await compactRange.call(db, utf8(`!${name}!`), utf8(`!${name}"`))
 }
