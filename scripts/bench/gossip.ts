@@ -7,7 +7,7 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import type { Libp2p } from 'libp2p'
 import pWaitFor from 'p-wait-for'
 import { createNode, type MurmurNode } from '../../src/index.js'
-import { createBareGossipNode } from '../../test/helpers/raw-peer.js'
+import { createBareGossipNode, dialPersistently } from '../../test/helpers/raw-peer.js'
 import { toGossipTopic, parseTopic } from '../../src/geo/index.js'
 import { dataset, shapeOf } from './dataset.js'
 import { percentile, round, tempDir } from './common.js'
@@ -25,22 +25,11 @@ interface Net {
  * topic's other peers through the DHT, so a ring of murmur nodes became a near-complete graph
  * (7–13 connections and meshes of 4–7 each) while the bare ring kept 4; with both complete,
  * gossipsub has the same peers to mesh with on both sides. A dial that a loaded machine
- * resets (or that crosses one from discovery) is tried again unless the two are connected.
+ * resets is tried again (dialPersistently).
  */
 async function connect (nodes: Libp2p[]): Promise<void> {
   for (let i = 0; i < nodes.length; i++) {
-    for (let j = i + 1; j < nodes.length; j++) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await nodes[i].dial(nodes[j].getMultiaddrs()[0])
-          break
-        } catch (err) {
-          if (nodes[i].getConnections(nodes[j].peerId).length > 0) break
-          if (attempt === 5) throw err
-          await new Promise(resolve => setTimeout(resolve, 100 * attempt))
-        }
-      }
-    }
+    for (let j = i + 1; j < nodes.length; j++) await dialPersistently(nodes[i], nodes[j].getMultiaddrs()[0])
   }
 }
 

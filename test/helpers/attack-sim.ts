@@ -9,13 +9,12 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { memory } from '@libp2p/memory'
 import { tcp } from '@libp2p/tcp'
-import { multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from 'libp2p'
 import { createNode, type MurmurNode } from '../../src/index.js'
 import { PEER_SCORE_THRESHOLDS } from '../../src/network/score.js'
 import { createMessage, encodeEnvelope, mine, signedBytes, uniformPolicy, Kind, PROTOCOL_VERSION, type PowPolicy } from '../../src/post/index.js'
 import { tempDir, removeDir, waitFor } from './cli-node.js'
-import { createBareGossipNode } from './raw-peer.js'
+import { createBareGossipNode, dialPersistently } from './raw-peer.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { GossipCounters } from '../../src/network/gossip.js'
 
@@ -185,20 +184,6 @@ function flood (attacker: Attacker, next: () => Uint8Array | undefined, rate: nu
     }, tickMs)
     signal.addEventListener('abort', () => { clearInterval(timer); resolve() }, { once: true })
   })
-}
-
-/** A loaded machine resets the odd loopback connection: dial until it holds (or 20 s pass). */
-async function dialPersistently (from: Libp2p<any>, addr: string): Promise<void> {
-  let last: unknown
-  await waitFor(`a connection to ${addr}`, async () => {
-    try {
-      await from.dial(multiaddr(addr))
-      return true
-    } catch (err) {
-      last = err
-      return false
-    }
-  }, 20_000).catch(() => { throw last })
 }
 
 /** The topic's mesh and a peer's score live on the gossipsub class, not on its public interface. */

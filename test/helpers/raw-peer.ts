@@ -7,11 +7,12 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub, type GossipSub, type GossipsubOpts } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
-import { multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { gossipMessageId } from '../../src/network/libp2p.js'
+import { waitFor } from './cli-node.js'
 import { createMessage, decodeEnvelope, uniformPolicy } from '../../src/post/index.js'
 import type { Identify } from '@libp2p/identify'
 import type { Transport } from '@libp2p/interface'
@@ -82,4 +83,18 @@ export async function createRawPeer (topics: string[]): Promise<RawPeer> {
     seen: (id) => seen.get(id),
     async stop () { await node.stop() }
   }
+}
+
+/** A loaded machine resets the odd loopback connection: dial until it holds (or 20 s pass). */
+export async function dialPersistently (from: Libp2p<any>, addr: string | Multiaddr): Promise<void> {
+  let last: unknown
+  await waitFor(`a connection to ${addr.toString()}`, async () => {
+    try {
+      await from.dial(typeof addr === 'string' ? multiaddr(addr) : addr)
+      return true
+    } catch (err) {
+      last = err
+      return false
+    }
+  }, 20_000).catch(() => { throw last })
 }
