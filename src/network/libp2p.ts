@@ -95,6 +95,14 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
+    // One ping that took over 5 s (libp2p's floor) aborted the connection: a node whose event
+    // loop was busy for a few seconds lost its mesh and paid noise handshakes, identify and
+    // sync sessions to win it back, which busied it further (the simulation at 30 nodes on
+    // 2 cores). A dead peer is still dropped, 10 s + 20 s after it went silent.
+    connectionMonitor: { pingTimeout: { minTimeout: 20_000 } },
+    // libp2p admits 5 inbound connections a second per IP address: every local node of a
+    // loopback network is one address, so DHT walks and bootstraps were refused
+    ...(options.loopbackOnly ? { connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128'] } } : {}),
     connectionGater: {
       ...options.connectionGater,
       ...(options.loopbackOnly
