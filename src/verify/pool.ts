@@ -42,6 +42,8 @@ export interface VerifierInit {
   workerUrl?: URL
   /** most signatures in one message to a worker (and in one turn of main-thread failover) */
   maxBatch?: number
+  /** a worker holding work that answers nothing for this long is taken as hung, and replaced */
+  answerTimeoutMs?: number
 }
 
 /** 256 signatures ≈ 25–50 ms of verification: short enough to redo on the main thread in one turn. */
@@ -50,6 +52,12 @@ const DEFAULT_MAX_BATCH = 256
 const IN_FLIGHT_PER_WORKER = 2
 const FIRST_RESTART_DELAY_MS = 50
 const MAX_RESTART_DELAY_MS = 5_000
+/**
+ * A batch takes 25–50 ms; a process starved to a twentieth of a core still answers in about
+ * a second. Silence this long means a worker stuck in a loop or a lost message, and every
+ * post of its batches would wait for ever without it.
+ */
+const DEFAULT_ANSWER_TIMEOUT_MS = 15_000
 
 /** Every core but the one running the node's event loop, and at least one. */
 export function defaultVerifyThreads (): number {
@@ -65,12 +73,21 @@ interface Request { results: boolean[], left: number, resolve(results: boolean[]
 /** Consecutive checks of one request; a request larger than a batch is split into parts. */
 interface Part { request: Request, offset: number, checks: readonly SignatureCheck[] }
 interface Batch { parts: Part[], size: number }
-interface Slot { worker?: Worker, inFlight: Map<number, Batch>, failures: number, timer?: ReturnType<typeof setTimeout> }
+interface Slot {
+  worker?: Worker
+  inFlight: Map<number, Batch>
+  failures: number
+  /** the restart's */
+  timer?: ReturnType<typeof setTimeout>
+  /** fires when the worker has held work without answering for answerTimeoutMs */
+  watchdog?: ReturnType<typeof setTimeout>
+}
 
 /** A pool of its own; nodes share one through sharedVerifier. */
 export function createVerifier (init: VerifierInit = {}): Verifier {
   const threads = init.threads ?? defaultVerifyThreads()
   const maxBatch = init.maxBatch ?? DEFAULT_MAX_BATCH
+  const answerTimeout = init.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS
   const workerUrl = init.workerUrl ?? new URL('./worker.js', import.meta.url)
   const log = init.log ?? defaultLogger().forComponent('murmur:verify')
   const stats = { batches: 0, failedOver: 0, restarts: 0 }
@@ -158,7 +175,10 @@ export function createVerifier (init: VerifierInit = {}): Verifier {
     const buffer = packBatch(checksOf(batch))
     slot.inFlight.set(id, batch)
     // an idle worker does not keep the process alive; one with work does, until it answers
-    if (slot.inFlight.size === 1) worker.ref()
+    if (slot.inFlight.size === 1) {
+      worker.ref()
+      watch(slot, worker)
+    }
     try {
       const request: VerifyRequest = { id, buffer }
       worker.postMessage(request, [buffer])
@@ -178,16 +198,27 @@ export function createVerifier (init: VerifierInit = {}): Verifier {
     }
     slot.inFlight.delete(reply.id)
     if (slot.inFlight.size === 0) worker.unref()
+    watch(slot, worker)
     slot.failures = 0
     stats.batches++
     settle(batch, results)
     pump()
   }
 
-  /** A worker that crashed, exited or answered wrongly: its batches are redone here, and it is replaced. */
+  /** Counts the silence from now while the worker holds work (it just got some, or answered). */
+  function watch (slot: Slot, worker: Worker): void {
+    clearTimeout(slot.watchdog)
+    slot.watchdog = undefined
+    if (slot.inFlight.size === 0) return
+    slot.watchdog = setTimeout(() => { broken(slot, worker, new Error(`no answer in ${answerTimeout} ms`)) }, answerTimeout)
+    slot.watchdog.unref()
+  }
+
+  /** A worker that crashed, exited, hung or answered wrongly: its batches are redone here, and it is replaced. */
   function broken (slot: Slot, worker: Worker, err: unknown): void {
     if (slot.worker !== worker) return
     slot.worker = undefined
+    clearTimeout(slot.watchdog)
     const batches = [...slot.inFlight.values()]
     slot.inFlight.clear()
     const signatures = batches.reduce((n, b) => n + b.size, 0)
@@ -243,6 +274,7 @@ export function createVerifier (init: VerifierInit = {}): Verifier {
       const workers: Worker[] = []
       for (const slot of slots) {
         clearTimeout(slot.timer)
+        clearTimeout(slot.watchdog)
         if (slot.worker != null) workers.push(slot.worker)
         slot.worker = undefined
         local.push(...slot.inFlight.values())

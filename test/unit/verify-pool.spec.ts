@@ -148,6 +148,17 @@ describe('verify: the signature worker pool', function () {
     assert.deepEqual(await pool.verifyBatch(again), expected(again))
   })
 
+  it('answers the batches of a worker that holds them without answering, and replaces it', async () => {
+    pool = createVerifier({ threads: 1, maxBatch: 20, answerTimeoutMs: 300, workerUrl: new URL('../helpers/verify-silent-worker.js', import.meta.url) })
+    pool.start()
+    const checks = Array.from({ length: 50 }, () => goodCheck())
+    checks[33] = { ...checks[33], message: flipBit(checks[33].message, 9) }
+    assert.deepEqual(await pool.verifyBatch(checks), expected(checks))
+    assert.equal(pool.stats().failedOver, 50)
+    assert.equal(pool.stats().batches, 0)
+    await pWaitFor(() => (pool as Verifier).stats().restarts >= 1, { timeout: 10_000 })
+  })
+
   it('never takes a reply that does not match its batch, nor a worker that throws', async () => {
     for (const fixture of ['verify-liar-worker.js', 'verify-throwing-worker.js']) {
       const liar = createVerifier({ threads: 1, workerUrl: new URL(`../helpers/${fixture}`, import.meta.url) })
