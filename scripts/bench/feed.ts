@@ -1,0 +1,114 @@
+// `node dist/scripts/bench/feed.js [--posts=20000] [--dir=PATH] [--runs=60] [--loop=SORT]`: the
+// feed benchmark alone, steadier than main.ts's: each iteration times a raw nextv(50), then a
+// Hot, New, Near and Top page, and the ratios are medians of per-iteration ratios, so a burst
+// of load from other processes hits the page and its baseline alike. It also counts the
+// LevelDB calls a page makes. `--dir` keeps the filled store for the next run (and for
+// `node --cpu-prof … --loop=new`, which only reads that sort's page in a loop).
+
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { Level as ClassicLevel } from 'level'
+import { neighbourhood } from '../../src/geo/index.js'
+import { createStore } from '../../src/store/index.js'
+import type { FeedQuery } from '../../src/store/index.js'
+import { dataset } from './dataset.js'
+import { fillStore } from './store.js'
+import { median, round, tempDir } from './common.js'
+
+const arg = (name: string): string | undefined => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3)
+const posts = Number(arg('posts') ?? 20_000)
+const runs = Number(arg('runs') ?? 60)
+const loop = arg('loop')
+
+// count what reaches the binding: every getMany/get and every iterator step is a trip through libuv's pool
+const calls = { getMany: 0, get: 0, nextv: 0, iterators: 0 }
+const proto = ClassicLevel.prototype as unknown as Record<string, (...args: unknown[]) => unknown>
+for (const [method, counter] of [['_getMany', 'getMany'], ['_get', 'get'], ['_iterator', 'iterators']] as const) {
+  const original = proto[method]
+  proto[method] = function (this: unknown, ...args: unknown[]) { calls[counter]++; return original.apply(this, args) }
+}
+
+const temp = arg('dir') === undefined ? await tempDir('feed') : undefined
+const path = arg('dir') ?? join(temp?.path ?? '', 'db')
+if (!existsSync(path)) {
+  console.error(`filling a store of ${posts} posts at ${path}`)
+  await fillStore(path, await dataset({ count: posts, keys: 1_000 }))
+}
+const store = createStore({ path, topicQuota: 10_000_000 })
+await store.start()
+// the iterator class of this LevelDB binding, to count its nextv calls
+const probe = (store as unknown as { db: ClassicLevel<Uint8Array, Uint8Array> }).db
+const probeIt = probe.iterator()
+const itProto = Object.getPrototypeOf(Object.getPrototypeOf(probeIt)) as Record<string, (...args: unknown[]) => unknown>
+await probeIt.close()
+for (const target of [Object.getPrototypeOf(probeIt) as Record<string, (...args: unknown[]) => unknown>, itProto]) {
+  if (!Object.hasOwn(target, '_nextv')) continue
+  const original = target._nextv
+  target._nextv = function (this: unknown, ...args: unknown[]) { calls.nextv++; return original.apply(this, args) }
+}
+
+const now = Date.now()
+const queries: Record<string, FeedQuery> = {
+  hot: { topic: 'tag:lyon', sort: 'hot', limit: 50, now },
+  new: { topic: 'tag:lyon', sort: 'new', limit: 50, now },
+  near: { geohashPrefixes: neighbourhood('u05kq'), sort: 'near', origin: 'u05kq', limit: 50, now },
+  top: { topic: 'tag:lyon', sort: 'top', limit: 50, now }
+}
+
+async function rawPage (): Promise<number> {
+  const started = performance.now()
+  const prefix = Buffer.from('!e!')
+  let it = probe.iterator({ gte: Buffer.concat([prefix, randomBytes(32)]), lt: Buffer.from('!e"') })
+  let page = await it.nextv(50)
+  if (page.length < 50) {
+    await it.close()
+    it = probe.iterator({ gte: prefix, lt: Buffer.from('!e"') })
+    page = await it.nextv(50)
+  }
+  await it.close()
+  return performance.now() - started
+}
+
+try {
+  if (loop !== undefined) {
+    const query = queries[loop]
+    if (query === undefined) throw new Error(`--loop must be one of ${Object.keys(queries).join(', ')}`)
+    const started = performance.now()
+    for (let i = 0; i < runs; i++) await store.feed(query)
+    console.log(`${runs} ${loop} pages: ${round((performance.now() - started) / runs, 3)} ms each`)
+  } else {
+    const times: Record<string, number[]> = { raw: [] }
+    const ratios: Record<string, number[]> = {}
+    const perPage: Record<string, typeof calls> = {}
+    for (const [name, query] of Object.entries(queries)) {
+      times[name] = []
+      ratios[name] = []
+      const before = { ...calls }
+      const page = await store.feed(query)
+      perPage[name] = { getMany: calls.getMany - before.getMany, get: calls.get - before.get, nextv: calls.nextv - before.nextv, iterators: calls.iterators - before.iterators }
+      if (page.length !== 50) throw new Error(`${name}: a page of ${page.length}`)
+    }
+    for (let i = 0; i < runs; i++) {
+      const raw = await rawPage()
+      times.raw.push(raw)
+      for (const [name, query] of Object.entries(queries)) {
+        // Top reads thousands of posts: every 10th iteration, so its garbage does not weigh on the others' baseline
+        if (name === 'top' && i % 10 !== 0) continue
+        const started = performance.now()
+        await store.feed(query)
+        const ms = performance.now() - started
+        times[name].push(ms)
+        ratios[name].push(ms / raw)
+      }
+    }
+    console.log(`store of ${posts} posts, ${runs} iterations, raw nextv(50) median ${round(median(times.raw), 3)} ms`)
+    for (const name of Object.keys(queries)) {
+      const c = perPage[name]
+      console.log(`${name.padEnd(4)} ${String(round(median(times[name]), 3)).padStart(7)} ms  ratio ${String(round(median(ratios[name]))).padStart(6)}  LevelDB calls: ${c.iterators} iterators, ${c.nextv} nextv, ${c.getMany} getMany, ${c.get} get`)
+    }
+  }
+} finally {
+  await store.stop()
+  await temp?.remove()
+}
