@@ -79,33 +79,43 @@ try {
     console.log(`${runs} ${loop} pages: ${round((performance.now() - started) / runs, 3)} ms each`)
   } else {
     const times: Record<string, number[]> = { raw: [] }
+    // CPU time of the whole process (LevelDB's reads run on libuv's threads): steadier than wall time on a loaded machine
+    const cpu: Record<string, number> = { raw: 0 }
+    const cpuOf = (since: NodeJS.CpuUsage): number => { const u = process.cpuUsage(since); return u.user + u.system }
     const ratios: Record<string, number[]> = {}
     const perPage: Record<string, typeof calls> = {}
     for (const [name, query] of Object.entries(queries)) {
       times[name] = []
       ratios[name] = []
+      cpu[name] = 0
       const before = { ...calls }
       const page = await store.feed(query)
       perPage[name] = { getMany: calls.getMany - before.getMany, get: calls.get - before.get, nextv: calls.nextv - before.nextv, iterators: calls.iterators - before.iterators }
       if (page.length !== 50) throw new Error(`${name}: a page of ${page.length}`)
     }
     for (let i = 0; i < runs; i++) {
+      let since = process.cpuUsage()
       const raw = await rawPage()
+      cpu.raw += cpuOf(since)
       times.raw.push(raw)
       for (const [name, query] of Object.entries(queries)) {
         // Top reads thousands of posts: every 10th iteration, so its garbage does not weigh on the others' baseline
         if (name === 'top' && i % 10 !== 0) continue
+        since = process.cpuUsage()
         const started = performance.now()
         await store.feed(query)
         const ms = performance.now() - started
+        cpu[name] += cpuOf(since)
         times[name].push(ms)
         ratios[name].push(ms / raw)
       }
     }
-    console.log(`store of ${posts} posts, ${runs} iterations, raw nextv(50) median ${round(median(times.raw), 3)} ms`)
+    const cpuPerPage = (name: string): number => round(cpu[name] / times[name].length, 0)
+    console.log(`store of ${posts} posts, ${runs} iterations, raw nextv(50) median ${round(median(times.raw), 3)} ms, CPU ${cpuPerPage('raw')} µs`)
     for (const name of Object.keys(queries)) {
       const c = perPage[name]
-      console.log(`${name.padEnd(4)} ${String(round(median(times[name]), 3)).padStart(7)} ms  ratio ${String(round(median(ratios[name]))).padStart(6)}  LevelDB calls: ${c.iterators} iterators, ${c.nextv} nextv, ${c.getMany} getMany, ${c.get} get`)
+      console.log(`${name.padEnd(4)} ${String(round(median(times[name]), 3)).padStart(7)} ms  ratio ${String(round(median(ratios[name]))).padStart(6)}  ` +
+        `CPU ${cpuPerPage(name)} µs (${round(cpuPerPage(name) / cpuPerPage('raw'))}× raw)  LevelDB calls: ${c.iterators} iterators, ${c.nextv} nextv, ${c.getMany} getMany, ${c.get} get`)
     }
   }
 } finally {

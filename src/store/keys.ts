@@ -21,14 +21,42 @@ export function isHexId (value: unknown): value is string {
 
 export function idBytes (hex: string): Uint8Array {
   const out = new Uint8Array(ID_LEN)
+  writeId(hex, out, 0)
+  return out
+}
+
+/** Writes a 64-hex id as its 32 bytes into `out` at `offset`; throws on anything else. */
+export function writeId (hex: string, out: Uint8Array, offset: number): void {
   let bad = typeof hex !== 'string' || hex.length !== 2 * ID_LEN
   for (let i = 0; i < ID_LEN && !bad; i++) {
     const high = NIBBLES[hex.charCodeAt(2 * i)] ?? -1
     const low = NIBBLES[hex.charCodeAt(2 * i + 1)] ?? -1
     bad = (high | low) < 0
-    out[i] = (high << 4) | low
+    out[offset + i] = (high << 4) | low
   }
   if (bad) throw new TypeError(`not a 64-hex id: ${JSON.stringify(hex)}`)
+}
+
+/**
+ * The keys `prefix ‖ id` for each prefix and each id (all ids under the first prefix, then the
+ * second's, …), as views of ONE buffer. For a getMany: LevelDB's binding copies each key out
+ * through its typed array's backing store, and V8 keeps arrays this small inside its heap
+ * until asked for one, so separate little keys cost an allocation each on the way in.
+ */
+export function keysOf (prefixes: Uint8Array[], ids: string[]): Uint8Array[] {
+  let size = 0
+  for (const prefix of prefixes) size += (prefix.length + ID_LEN) * ids.length
+  const buf = new Uint8Array(size)
+  const out: Uint8Array[] = []
+  let at = 0
+  for (const prefix of prefixes) {
+    for (const id of ids) {
+      buf.set(prefix, at)
+      writeId(id, buf, at + prefix.length)
+      out.push(buf.subarray(at, at + prefix.length + ID_LEN))
+      at += prefix.length + ID_LEN
+    }
+  }
   return out
 }
 

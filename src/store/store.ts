@@ -9,11 +9,11 @@ import { decodeTrusted } from '../post/validate.js'
 import { distancePenalty, hotKey, isEngaged, isHidden, rank, score, sortKey } from '../ranking/index.js'
 import {
   EMPTY, EXP_AWAITED, EXP_MESSAGE, EXP_PENDING, EXP_TOMBSTONE, ID_LEN, TS_LEN,
-  compareBytes, concat, f64, fromUtf8, idBytes, isHexId, lstr, lstrLen, prefixRange, readU64, tailEntry, toHex, u64, utf8
+  compareBytes, concat, f64, fromUtf8, idBytes, isHexId, keysOf, lstr, lstrLen, prefixRange, readU64, tailEntry, toHex, u64, utf8
 } from './keys.js'
 import { migrateFromV1 } from './migrate.js'
 import { thresholdMerge } from './merge.js'
-import type { HotRange } from './merge.js'
+import type { HotRange, HotSpan } from './merge.js'
 import { Tx } from './tx.js'
 import type { RootDb, Table } from './tx.js'
 import type {
@@ -946,13 +946,7 @@ export class LevelPostStore implements PostStore {
     const n = ids.length
     if (n === 0) return []
     const { db } = this.tables()
-    const keys = new Array<Uint8Array>(3 * n)
-    for (let i = 0; i < n; i++) {
-      const idb = idBytes(ids[i])
-      keys[i] = concat(t.cards.envelope, idb)
-      keys[n + i] = concat(t.cards.counters, idb)
-      keys[2 * n + i] = concat(t.cards.mine, idb)
-    }
+    const keys = keysOf([t.cards.envelope, t.cards.counters, t.cards.mine], ids)
     const values = await db.getMany(keys)
     const out = new Array<StoredPost | undefined>(n)
     for (let i = 0; i < n; i++) {
@@ -1063,25 +1057,34 @@ export class LevelPostStore implements PostStore {
       const penalty = (cell: string): number =>
         sort === 'near' && query.origin !== undefined ? distancePenalty(minCellDistance(query.origin, cell), cellSize) : 0
       let ranges: HotRange[]
+      let spans: HotSpan[] = []
       if (topic !== undefined) {
         ranges = [{ table: t.byTopic, prefix: lstr(topic), penalty: 0 }, { table: t.hotByTopic, prefix: lstr(topic), penalty: 0, hot: true }]
       } else if (prefixes !== undefined) {
-        ranges = [
-          ...prefixes.map(p => ({ ...nearSource(t)(p), penalty: penalty(p) })),
-          ...[...byParent(prefixes)].map(([parent, cells]) => ({
-            ...nearHotSource(t)(parent),
-            // any post it yields is in one of these cells
-            penalty: Math.min(...cells.map(penalty)),
-            hot: true,
-            ...(cells.length === 1 && cells[0] === parent ? {} : { accept: (value: Uint8Array) => { const g = fromUtf8(value); return cells.some(c => g.startsWith(c)) } })
-          }))
-        ]
+        ranges = prefixes.map(p => ({ ...nearSource(t)(p), penalty: penalty(p) }))
+        // the hot index: one read per parent cell (one or two for most neighbourhoods, not nine)
+        spans = [...bySpan(prefixes)].map(cells => {
+          const { table, prefix } = nearHotSource(t)(cells[0])
+          return {
+            table,
+            // a cell's key prefix ends with its last character: without it, every sibling's
+            prefix: prefix.subarray(0, -1),
+            cells: cells.map(cell => ({ prefix: nearHotSource(t)(cell).prefix, penalty: penalty(cell) })),
+            fallback: [...byParent(cells)].map(([parent, group]) => ({
+              ...nearHotSource(t)(parent),
+              // any post it yields is in one of these cells
+              penalty: Math.min(...group.map(penalty)),
+              hot: true,
+              ...(group.length === 1 && group[0] === parent ? {} : { accept: (value: Uint8Array) => { const g = fromUtf8(value); return group.some(c => g.startsWith(c)) } })
+            }))
+          }
+        })
       } else {
         ranges = [{ table: t.byTime, prefix: EMPTY, penalty: 0 }, { table: t.hotByTopic, prefix: lstr(ALL_TOPICS), penalty: 0, hot: true }]
       }
       return await thresholdMerge(ranges, {
         limit, window: Math.max(this.candidates, limit), keyOf: sortKey(sort, query.origin), keep, load: async ids => await this.load(t, ids)
-      })
+      }, spans)
     }
 
     // New and Top: newest-first sources, one index range each, merged by (createdAt, id)
@@ -1157,8 +1160,12 @@ export class LevelPostStore implements PostStore {
     } finally {
       await merged.close()
     }
-    const counters = candidates.length === 0 ? [] : await t.counters.sub.getMany(candidates.map(c => idBytes(c.id)))
-    for (const [i, c] of counters.entries()) if (c !== undefined) candidates[i].score = score(c.up, c.down)
+    const counters = candidates.length === 0 ? [] : await this.tables().db.getMany(keysOf([t.cards.counters], candidates.map(c => c.id)))
+    for (const [i, bytes] of counters.entries()) {
+      if (bytes === undefined) continue
+      const c = JSON.parse(fromUtf8(bytes)) as Counters
+      candidates[i].score = score(c.up, c.down)
+    }
     candidates.sort((a, b) => b.score - a.score || b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     const picked: StoredPost[] = []
     // most candidates pass the filters: a page and a quarter, then larger loads for what did not
@@ -1483,6 +1490,17 @@ function byParent (cells: string[]): Map<string, string[]> {
     groups.set(group, [...(groups.get(group) ?? []), cell])
   }
   return groups
+}
+
+/** The query's cells by length and parent cell: the cells whose hot index keys are adjacent. */
+function bySpan (cells: string[]): Array<[string, ...string[]]> {
+  const groups = new Map<string, [string, ...string[]]>()
+  for (const cell of cells) {
+    const group = groups.get(cell.slice(0, -1))
+    if (group === undefined) groups.set(cell.slice(0, -1), [cell])
+    else group.push(cell)
+  }
+  return [...groups.values()]
 }
 
 interface NewestSource { table: Table<Uint8Array>, prefix: Uint8Array }
