@@ -290,6 +290,12 @@ export class LevelPostStore implements PostStore {
   private t?: Tables
   private opening?: Promise<void>
   private queue: Promise<unknown> = Promise.resolve()
+  /**
+   * Every id the mine table may hold: read at start, added to by markMine, never shrunk (a
+   * removal leaves a stale id, which only costs a lookup). A page looks up the marks of these
+   * ids only, instead of one absent key per post: the user's own posts are few.
+   */
+  private maybeMine = new Set<string>()
 
   constructor (options: StoreOptions) {
     if (typeof options?.path !== 'string' || options.path === '') throw new BadRequestError('store path is required', 'BAD_CONFIG')
@@ -330,6 +336,7 @@ export class LevelPostStore implements PostStore {
         await db.close()
         throw new MurmurError(`store schema ${String(version)} is not ${SCHEMA_VERSION}`, 'STORE_SCHEMA')
       }
+      this.maybeMine = new Set((await t.mine.sub.keys().all()).map(toHex))
       this.db = db
       this.t = t
     })()
@@ -938,23 +945,25 @@ export class LevelPostStore implements PostStore {
 
   /**
    * Cards of these ids, in order (undefined: not stored). One getMany on the root database for
-   * the envelopes, counters and authorship marks together: one trip through libuv's thread
-   * pool instead of three, and one LevelDB snapshot, so a card's counters and record belong
-   * to the same state of the store.
+   * the envelopes, the counters and the authorship marks of the ids that may be mine: one trip
+   * through libuv's thread pool instead of three, and one LevelDB snapshot, so a card's
+   * counters and record belong to the same state of the store.
    */
   private async load (t: Tables, ids: string[]): Promise<Array<StoredPost | undefined>> {
     const n = ids.length
     if (n === 0) return []
     const { db } = this.tables()
-    const keys = keysOf([t.cards.envelope, t.cards.counters, t.cards.mine], ids)
+    const marks = ids.filter(id => this.maybeMine.has(id))
+    const keys = [...keysOf([t.cards.envelope, t.cards.counters], ids), ...keysOf([t.cards.mine], marks)]
     const values = await db.getMany(keys)
+    const mine = new Set(marks.filter((_, i) => values[2 * n + i] !== undefined))
     const out = new Array<StoredPost | undefined>(n)
     for (let i = 0; i < n; i++) {
       const envelope = values[i]
       const counters = values[n + i]
       out[i] = envelope === undefined
         ? undefined
-        : toStored(ids[i], decodeTrusted(envelope), counters === undefined ? undefined : JSON.parse(fromUtf8(counters)) as Counters, values[2 * n + i] !== undefined)
+        : toStored(ids[i], decodeTrusted(envelope), counters === undefined ? undefined : JSON.parse(fromUtf8(counters)) as Counters, mine.has(ids[i]))
     }
     return out
   }
@@ -1420,7 +1429,10 @@ export class LevelPostStore implements PostStore {
   async markMine (id: string, nonceHex: string): Promise<void> {
     if (!isHexId(id)) throw new BadRequestError('id must be 64 hex characters', 'BAD_ID')
     if (typeof nonceHex !== 'string' || !HEX.test(nonceHex)) throw new BadRequestError('nonce must be hex', 'BAD_NONCE')
-    await this.serialise(async () => { await this.tables().t.mine.sub.put(idBytes(id), nonceHex) })
+    await this.serialise(async () => {
+      this.maybeMine.add(id)
+      await this.tables().t.mine.sub.put(idBytes(id), nonceHex)
+    })
   }
 
   async mineNonce (id: string): Promise<string | undefined> {

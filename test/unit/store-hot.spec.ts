@@ -395,7 +395,7 @@ describe('store: the hot index', () => {
       }
     })
 
-    it("gives each card its own counters and authorship mark, zeros where a post has no counters", async () => {
+    it('gives each card its own counters and authorship mark, zeros where a post has no counters', async () => {
       const posts = Array.from({ length: 6 }, (_, i) => makePost({ createdAt: T0 - i * 60_000 }))
       const [liked, disliked, answered, mine] = posts as [Message, Message, Message, Message]
       await db.store.ingest([
