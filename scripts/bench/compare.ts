@@ -88,6 +88,14 @@ if (wanted('ingest')) {
   console.log(`ingest pipeline, posts/s (4 000 posts, each by its own key): this ${ingest.this}, other ${ingest.other}`)
 }
 
+/** The store's own LevelDB handle (a private field of both builds' store), so a raw page reads the same files. */
+function levelOf (store: PostStore): {
+  iterator: (options: object) => { nextv: (n: number) => Promise<unknown[]>, close: () => Promise<void> }
+  compactRange: (start: Uint8Array, end: Uint8Array) => Promise<void>
+} {
+  return (store as unknown as { db: ReturnType<typeof levelOf> }).db
+}
+
 // feeds: both stores filled once with the same posts, pages alternated; each page follows a raw
 // nextv(50) of envelopes in the same database, and the ratio is the median of page ÷ that raw page
 if (wanted('feed')) {
@@ -98,11 +106,12 @@ if (wanted('feed')) {
     const store = build.createStore({ path: dir.path, topicQuota: 10_000_000 })
     await store.start()
     for (let i = 0; i < feedMessages.length; i += 1_000) await store.ingest(feedMessages.slice(i, i + 1_000))
+    // so that neither build's pages meet the other's compaction after the fill
+    await levelOf(store).compactRange(Buffer.from([0]), Buffer.from([0xff]))
     stores.set(build.name, { store, remove: dir.remove })
   }
   const rawPage = async (store: PostStore): Promise<number> => {
-    // the store's own LevelDB handle (a private field of both builds' store), so the raw page reads the same files
-    const db = (store as unknown as { db: { iterator: (options: object) => { nextv: (n: number) => Promise<unknown[]>, close: () => Promise<void> } } }).db
+    const db = levelOf(store)
     const started = performance.now()
     const prefix = Buffer.from('!e!')
     let it = db.iterator({ gte: Buffer.concat([prefix, randomBytes(32)]), lt: Buffer.from('!e"') })
@@ -124,22 +133,32 @@ if (wanted('feed')) {
   try {
     for (const [name, query] of Object.entries(queries)) {
       const ratios: Record<string, number[]> = { this: [], other: [] }
+      // CPU of the whole process per page (LevelDB reads on libuv's threads included): steadier than time under load
+      const cpu: Record<string, number[]> = { this: [], other: [] }
       const ms = await alternate(async build => {
         const store = stores.get(build.name)?.store as PostStore
         await store.feed(query)
         const times: number[] = []
         const perRaw: number[] = []
+        const since = process.cpuUsage()
+        let rawCpu = 0
         for (let i = 0; i < 7; i++) {
+          const before = process.cpuUsage()
           const raw = await rawPage(store)
+          const used = process.cpuUsage(before)
+          rawCpu += used.user + used.system
           const started = performance.now()
           await store.feed(query)
           times.push(performance.now() - started)
           perRaw.push(times[times.length - 1] / raw)
         }
+        const all = process.cpuUsage(since)
         ratios[build.name]?.push(median(perRaw))
+        cpu[build.name]?.push((all.user + all.system - rawCpu) / 7)
         return median(times)
       })
-      console.log(`feed ${name}, ms per page of 50 (store of ${feedPosts}): this ${ms.this} (${round(median(ratios.this ?? []))}× raw nextv(50)), other ${ms.other} (${round(median(ratios.other ?? []))}×)`)
+      console.log(`feed ${name}, ms per page of 50 (store of ${feedPosts}): this ${ms.this} (${round(median(ratios.this ?? []))}× raw nextv(50), CPU ${round(median(cpu.this ?? []), 0)} µs), ` +
+        `other ${ms.other} (${round(median(ratios.other ?? []))}×, CPU ${round(median(cpu.other ?? []), 0)} µs)`)
     }
   } finally {
     for (const { store, remove } of stores.values()) {
