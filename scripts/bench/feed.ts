@@ -1,16 +1,18 @@
-// `node dist/scripts/bench/feed.js [--posts=20000] [--dir=PATH] [--runs=60] [--loop=SORT]`: the
+// `node dist/scripts/bench/feed.js [--posts=20000] [--dir=PATH] [--runs=60] [--loop=SORT] [--build=CHECKOUT]`: the
 // feed benchmark alone, steadier than main.ts's: each iteration times a raw nextv(50), then a
 // Hot, New, Near and Top page, and the ratios are medians of per-iteration ratios, so a burst
 // of load from other processes hits the page and its baseline alike. It also counts the
 // LevelDB calls a page makes. `--dir` keeps the filled store for the next run (and for
-// `node --cpu-prof … --loop=new`, which only reads that sort's page in a loop).
+// `node --cpu-prof … --loop=new`, which only reads that sort's page in a loop). `--build` reads
+// with another built checkout's store (e.g. /work/main) instead of this one's.
 
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import { Level as ClassicLevel } from 'level'
 import { neighbourhood } from '../../src/geo/index.js'
-import { createStore } from '../../src/store/index.js'
+import { createStore as ownCreateStore } from '../../src/store/index.js'
 import type { FeedQuery } from '../../src/store/index.js'
 import { dataset } from './dataset.js'
 import { fillStore } from './store.js'
@@ -20,6 +22,10 @@ const arg = (name: string): string | undefined => process.argv.find(a => a.start
 const posts = Number(arg('posts') ?? 20_000)
 const runs = Number(arg('runs') ?? 60)
 const loop = arg('loop')
+const build = arg('build')
+const createStore: typeof ownCreateStore = build === undefined
+  ? ownCreateStore
+  : (await import(pathToFileURL(resolve(build, 'dist', 'src', 'store', 'index.js')).href)).createStore
 
 // count what reaches the binding: every getMany/get and every iterator step is a trip through libuv's pool
 const calls = { getMany: 0, get: 0, nextv: 0, iterators: 0 }
@@ -75,8 +81,10 @@ try {
     const query = queries[loop]
     if (query === undefined) throw new Error(`--loop must be one of ${Object.keys(queries).join(', ')}`)
     const started = performance.now()
+    const since = process.cpuUsage()
     for (let i = 0; i < runs; i++) await store.feed(query)
-    console.log(`${runs} ${loop} pages: ${round((performance.now() - started) / runs, 3)} ms each`)
+    const used = process.cpuUsage(since)
+    console.log(`${runs} ${loop} pages: ${round((performance.now() - started) / runs, 3)} ms each, CPU ${round((used.user + used.system) / runs, 0)} µs`)
   } else {
     const times: Record<string, number[]> = { raw: [] }
     // CPU time of the whole process (LevelDB's reads run on libuv's threads): steadier than wall time on a loaded machine
