@@ -16,7 +16,7 @@ import { createStore as ownCreateStore } from '../../src/store/index.js'
 import type { FeedQuery } from '../../src/store/index.js'
 import { dataset } from './dataset.js'
 import { fillStore } from './store.js'
-import { median, round, tempDir } from './common.js'
+import { median, peakRssMb, round, tempDir } from './common.js'
 
 const arg = (name: string): string | undefined => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 const posts = Number(arg('posts') ?? 20_000)
@@ -80,11 +80,12 @@ try {
   if (loop !== undefined) {
     const query = queries[loop]
     if (query === undefined) throw new Error(`--loop must be one of ${Object.keys(queries).join(', ')}`)
+    const rssBefore = peakRssMb()
     const started = performance.now()
     const since = process.cpuUsage()
     for (let i = 0; i < runs; i++) await store.feed(query)
     const used = process.cpuUsage(since)
-    console.log(`${runs} ${loop} pages: ${round((performance.now() - started) / runs, 3)} ms each, CPU ${round((used.user + used.system) / runs, 0)} µs`)
+    console.log(`${runs} ${loop} pages: ${round((performance.now() - started) / runs, 3)} ms each, CPU ${round((used.user + used.system) / runs, 0)} µs, peak RSS ${rssBefore} → ${peakRssMb()} MB`)
   } else {
     const times: Record<string, number[]> = { raw: [] }
     // CPU time of the whole process (LevelDB's reads run on libuv's threads): steadier than wall time on a loaded machine
