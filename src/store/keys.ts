@@ -197,3 +197,12 @@ export const EXP_MESSAGE = 1
 export const EXP_TOMBSTONE = 2
 export const EXP_PENDING = 3
 export const EXP_AWAITED = 4
+
+/**
+ * Iterator option: the bytes a LevelDB read may hand over at once (classic-level stops a
+ * `nextv` at 16 KiB by default, e.g. at ≈ 330 index keys, whatever size was asked for), for
+ * reads of up to `entries` entries of index keys and small values.
+ */
+export function readAhead (entries: number): { highWaterMarkBytes: number } {
+  return { highWaterMarkBytes: Math.max(16 * 1024, entries * 128) }
+}

@@ -2,7 +2,7 @@
 // key of a post without engagement) and hot index ranges (engaged posts), best bound first.
 
 import { compareRanked } from '../ranking/index.js'
-import { prefixRange, tailEntry, tailHot } from './keys.js'
+import { prefixRange, readAhead, tailEntry, tailHot } from './keys.js'
 import type { Table } from './tx.js'
 import type { StoredPost } from './types.js'
 
@@ -63,7 +63,7 @@ export async function thresholdMerge (ranges: HotRange[], options: MergeOptions,
   let chunk = timeRanges > 1 ? Math.ceil(limit * 1.25) : limit
   const first = Math.max(16, Math.ceil(chunk / timeRanges) + 1)
   const open = (r: HotRange): Cursor => new Cursor(
-    r.table.sub.iterator({ ...prefixRange(r.prefix), reverse: true }), r.hot === true ? tailHot : timeEntry, r.penalty, first, r.accept
+    r.table.sub.iterator({ ...prefixRange(r.prefix), reverse: true, ...readAhead(Math.max(first, 256)) }), r.hot === true ? tailHot : timeEntry, r.penalty, first, r.accept
   )
   const cursors = ranges.map(open)
   const best: Array<{ post: StoredPost, key: number }> = []
@@ -74,7 +74,7 @@ export async function thresholdMerge (ranges: HotRange[], options: MergeOptions,
     await Promise.all([
       ...cursors.map(async c => { await c.fill() }),
       ...spans.map(async span => {
-        const it = span.table.sub.iterator({ ...prefixRange(span.prefix), reverse: true })
+        const it = span.table.sub.iterator({ ...prefixRange(span.prefix), reverse: true, ...readAhead(SPAN_ENTRIES + 1) })
         let entries: Array<[Uint8Array, Uint8Array]>
         try {
           entries = await it.nextv(SPAN_ENTRIES + 1)

@@ -9,7 +9,7 @@ import { decodeTrusted } from '../post/validate.js'
 import { distancePenalty, hotKey, isEngaged, isHidden, rank, score, sortKey } from '../ranking/index.js'
 import {
   EMPTY, EXP_AWAITED, EXP_MESSAGE, EXP_PENDING, EXP_TOMBSTONE, ID_LEN, TS_LEN,
-  compareBytes, concat, f64, fromUtf8, idBytes, isHexId, keysOf, lstr, lstrLen, prefixRange, readU64, tailEntry, toHex, u64, utf8
+  compareBytes, concat, f64, fromUtf8, idBytes, isHexId, keysOf, lstr, lstrLen, prefixRange, readAhead, readU64, tailEntry, toHex, u64, utf8
 } from './keys.js'
 import { migrateFromV1 } from './migrate.js'
 import { thresholdMerge } from './merge.js'
@@ -1156,6 +1156,7 @@ export class LevelPostStore implements PostStore {
   ): Promise<StoredPost[]> {
     const candidates: Array<{ id: string, createdAt: number, score: number }> = []
     const seen = new Set<string>()
+    // a few reads rather than one of the whole window: one read of 2 000 keys raised the peak RSS by ≈ 20 MB for ≈ 10 % less CPU
     const merged = new NewestFirst(sources, 256)
     try {
       while (candidates.length < window) {
@@ -1517,11 +1518,14 @@ function bySpan (cells: string[]): Array<[string, ...string[]]> {
 
 interface NewestSource { table: Table<Uint8Array>, prefix: Uint8Array }
 
+/** Keys a NewestFirst range reads at once after its first read. */
+const NEWEST_MAX_READ = 1_024
+
 /**
  * Reverse iterators over several index ranges merged into one stream, newest (createdAt, id)
  * first. `next()` is synchronous while every range has entries read ahead (`starved` says when
  * one must be read again with `fill()`), so a page costs one promise per LevelDB read, not one
- * per entry. Each range reads `first` keys, then twice as many each time, up to 1 024.
+ * per entry. Each range reads `first` keys, then twice as many each time, up to 1 024 (or `first`).
  */
 class NewestFirst {
   private readonly cursors: Array<{ it: { nextv: (size: number) => Promise<Uint8Array[]>, close: () => Promise<void> }, buf: TopicEntry[], at: number, done: boolean, size: number }>
@@ -1531,7 +1535,7 @@ class NewestFirst {
   constructor (sources: NewestSource[], first: number) {
     const size = sources.length === 1 ? first : Math.max(16, Math.ceil(2 * first / sources.length))
     this.cursors = sources.map(({ table, prefix }) => ({
-      it: table.sub.keys({ ...prefixRange(prefix), reverse: true }), buf: [], at: 0, done: false, size
+      it: table.sub.keys({ ...prefixRange(prefix), reverse: true, ...readAhead(Math.max(size, NEWEST_MAX_READ)) }), buf: [], at: 0, done: false, size
     }))
   }
 
@@ -1539,7 +1543,7 @@ class NewestFirst {
     await Promise.all(this.cursors.map(async c => {
       if (c.at < c.buf.length || c.done) return
       const keys = await c.it.nextv(c.size)
-      c.size = Math.min(2 * c.size, 1_024)
+      c.size = Math.max(c.size, Math.min(2 * c.size, NEWEST_MAX_READ))
       c.buf = keys.map(tailEntry)
       c.at = 0
       if (keys.length === 0) c.done = true
