@@ -1,7 +1,8 @@
-// `node dist/scripts/bench/compare.js <other checkout> [--rounds=6]`: this build's store and ingest
+// `node dist/scripts/bench/compare.js <other checkout> [--rounds=6] [--only=storage,ingest,feed] [--posts=20000] [--fresh]`: this build's store and ingest
 // pipeline against another built checkout's (e.g. main's), in one process and alternated, so
 // that both meet the same load; on a shared machine, separate runs differ more than the change.
 
+import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { neighbourhood } from '../../src/geo/index.js'
@@ -25,6 +26,9 @@ if (otherPath === undefined || otherPath.startsWith('--')) {
   process.exit(2)
 }
 const rounds = Number(process.argv.find(a => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 6)
+const only = process.argv.find(a => a.startsWith('--only='))?.slice('--only='.length).split(',')
+const wanted = (section: string): boolean => only === undefined || only.includes(section)
+const feedPosts = Number(process.argv.find(a => a.startsWith('--posts='))?.slice('--posts='.length) ?? 20_000)
 const other = (file: string): string => pathToFileURL(resolve(otherPath, 'dist', file)).href
 const builds: Build[] = [
   { name: 'this', createStore, createIngestor },
@@ -56,64 +60,116 @@ async function withStore<T> (build: Build, use: (store: PostStore) => Promise<T>
   }
 }
 
-const storageEnvelopes = await dataset({ count: 10_000, keys: 1_000 })
-const messages = storageEnvelopes.map(trustedMessage)
-const storage = await alternate(async build => await withStore(build, async store => {
-  const started = performance.now()
-  for (let i = 0; i < messages.length; i += 512) await store.ingest(messages.slice(i, i + 512))
-  return messages.length / ((performance.now() - started) / 1000)
-}))
-console.log(`storage, posts/s (10 000 posts, batches of 512): this ${storage.this}, other ${storage.other}`)
+if (wanted('storage')) {
+  const storageEnvelopes = await dataset({ count: 10_000, keys: 1_000 })
+  const messages = storageEnvelopes.map(trustedMessage)
+  const storage = await alternate(async build => await withStore(build, async store => {
+    const started = performance.now()
+    for (let i = 0; i < messages.length; i += 512) await store.ingest(messages.slice(i, i + 512))
+    return messages.length / ((performance.now() - started) / 1000)
+  }))
+  console.log(`storage, posts/s (10 000 posts, batches of 512): this ${storage.this}, other ${storage.other}`)
+}
 
-const ingestEnvelopes = await dataset({ count: 4_000 })
-const ingest = await alternate(async build => await withStore(build, async store => {
-  const ingestor: Ingestor = build.createIngestor({ store, pow: () => uniformPolicy(0) })
-  const started = performance.now()
-  let stored = 0
-  for (let i = 0; i < ingestEnvelopes.length; i += 512) {
-    const outcomes = await Promise.all(ingestEnvelopes.slice(i, i + 512).map(async e => await ingestor.submit(e)))
-    stored += outcomes.filter(o => o.status === 'stored').length
+if (wanted('ingest')) {
+  const ingestEnvelopes = await dataset({ count: 4_000 })
+  const ingest = await alternate(async build => await withStore(build, async store => {
+    const ingestor: Ingestor = build.createIngestor({ store, pow: () => uniformPolicy(0) })
+    const started = performance.now()
+    let stored = 0
+    for (let i = 0; i < ingestEnvelopes.length; i += 512) {
+      const outcomes = await Promise.all(ingestEnvelopes.slice(i, i + 512).map(async e => await ingestor.submit(e)))
+      stored += outcomes.filter(o => o.status === 'stored').length
+    }
+    await ingestor.flush()
+    if (stored !== ingestEnvelopes.length) throw new Error(`${build.name} stored ${stored} of ${ingestEnvelopes.length}`)
+    return stored / ((performance.now() - started) / 1000)
+  }))
+  console.log(`ingest pipeline, posts/s (4 000 posts, each by its own key): this ${ingest.this}, other ${ingest.other}`)
+}
+
+/** The store's own LevelDB handle (a private field of both builds' store), so a raw page reads the same files. */
+function levelOf (store: PostStore): {
+  iterator: (options: object) => { nextv: (n: number) => Promise<unknown[]>, close: () => Promise<void> }
+  compactRange: (start: Uint8Array, end: Uint8Array) => Promise<void>
+} {
+  return (store as unknown as { db: ReturnType<typeof levelOf> }).db
+}
+
+// feeds: both stores filled once with the same posts, pages alternated; each page follows a raw
+// nextv(50) of envelopes in the same database, and the ratio is the median of page ÷ that raw page
+if (wanted('feed')) {
+  const feedMessages = (await dataset({ count: feedPosts, keys: 1_000 })).map(trustedMessage)
+  const stores = new Map<string, { store: PostStore, remove: () => Promise<void> }>()
+  for (const build of builds) {
+    const dir = await tempDir('compare-feed')
+    const store = build.createStore({ path: dir.path, topicQuota: 10_000_000 })
+    await store.start()
+    for (let i = 0; i < feedMessages.length; i += 1_000) await store.ingest(feedMessages.slice(i, i + 1_000))
+    if (process.argv.includes('--fresh')) {
+      // as main.ts measures: reopened right after the fill, LevelDB still compacting
+      await store.stop()
+      await store.start()
+    } else {
+      // so that neither build's pages meet the other's compaction after the fill
+      await levelOf(store).compactRange(Buffer.from([0]), Buffer.from([0xff]))
+    }
+    stores.set(build.name, { store, remove: dir.remove })
   }
-  await ingestor.flush()
-  if (stored !== ingestEnvelopes.length) throw new Error(`${build.name} stored ${stored} of ${ingestEnvelopes.length}`)
-  return stored / ((performance.now() - started) / 1000)
-}))
-console.log(`ingest pipeline, posts/s (4 000 posts, each by its own key): this ${ingest.this}, other ${ingest.other}`)
-
-// feeds: both stores filled once with the same 20 000 posts, pages alternated
-const feedMessages = (await dataset({ count: 20_000, keys: 1_000 })).map(trustedMessage)
-const stores = new Map<string, { store: PostStore, remove: () => Promise<void> }>()
-for (const build of builds) {
-  const dir = await tempDir('compare-feed')
-  const store = build.createStore({ path: dir.path, topicQuota: 10_000_000 })
-  await store.start()
-  for (let i = 0; i < feedMessages.length; i += 1_000) await store.ingest(feedMessages.slice(i, i + 1_000))
-  stores.set(build.name, { store, remove: dir.remove })
-}
-const now = Date.now()
-const queries: Record<string, FeedQuery> = {
-  hot: { topic: 'tag:lyon', sort: 'hot', limit: 50, now },
-  new: { topic: 'tag:lyon', sort: 'new', limit: 50, now },
-  near: { geohashPrefixes: neighbourhood('u05kq'), sort: 'near', origin: 'u05kq', limit: 50, now }
-}
-try {
-  for (const [name, query] of Object.entries(queries)) {
-    const ms = await alternate(async build => {
-      const store = stores.get(build.name)?.store as PostStore
-      await store.feed(query)
-      const times: number[] = []
-      for (let i = 0; i < 5; i++) {
-        const started = performance.now()
+  const rawPage = async (store: PostStore): Promise<number> => {
+    const db = levelOf(store)
+    const started = performance.now()
+    const prefix = Buffer.from('!e!')
+    let it = db.iterator({ gte: Buffer.concat([prefix, randomBytes(32)]), lt: Buffer.from('!e"') })
+    if ((await it.nextv(50)).length < 50) {
+      await it.close()
+      it = db.iterator({ gte: prefix, lt: Buffer.from('!e"') })
+      await it.nextv(50)
+    }
+    await it.close()
+    return performance.now() - started
+  }
+  const now = Date.now()
+  const queries: Record<string, FeedQuery> = {
+    hot: { topic: 'tag:lyon', sort: 'hot', limit: 50, now },
+    new: { topic: 'tag:lyon', sort: 'new', limit: 50, now },
+    near: { geohashPrefixes: neighbourhood('u05kq'), sort: 'near', origin: 'u05kq', limit: 50, now },
+    top: { topic: 'tag:lyon', sort: 'top', limit: 50, now }
+  }
+  try {
+    for (const [name, query] of Object.entries(queries)) {
+      const ratios: Record<string, number[]> = { this: [], other: [] }
+      // CPU of the whole process per page (LevelDB reads on libuv's threads included): steadier than time under load
+      const cpu: Record<string, number[]> = { this: [], other: [] }
+      const ms = await alternate(async build => {
+        const store = stores.get(build.name)?.store as PostStore
         await store.feed(query)
-        times.push(performance.now() - started)
-      }
-      return median(times)
-    })
-    console.log(`feed ${name}, ms per page of 50 (store of 20 000): this ${ms.this}, other ${ms.other}`)
-  }
-} finally {
-  for (const { store, remove } of stores.values()) {
-    await store.stop()
-    await remove()
+        const times: number[] = []
+        const perRaw: number[] = []
+        const since = process.cpuUsage()
+        let rawCpu = 0
+        for (let i = 0; i < 7; i++) {
+          const before = process.cpuUsage()
+          const raw = await rawPage(store)
+          const used = process.cpuUsage(before)
+          rawCpu += used.user + used.system
+          const started = performance.now()
+          await store.feed(query)
+          times.push(performance.now() - started)
+          perRaw.push(times[times.length - 1] / raw)
+        }
+        const all = process.cpuUsage(since)
+        ratios[build.name]?.push(median(perRaw))
+        cpu[build.name]?.push((all.user + all.system - rawCpu) / 7)
+        return median(times)
+      })
+      console.log(`feed ${name}, ms per page of 50 (store of ${feedPosts}): this ${ms.this} (${round(median(ratios.this ?? []))}× raw nextv(50), CPU ${round(median(cpu.this ?? []), 0)} µs), ` +
+        `other ${ms.other} (${round(median(ratios.other ?? []))}×, CPU ${round(median(cpu.other ?? []), 0)} µs)`)
+    }
+  } finally {
+    for (const { store, remove } of stores.values()) {
+      await store.stop()
+      await remove()
+    }
   }
 }

@@ -2,7 +2,7 @@
 // key of a post without engagement) and hot index ranges (engaged posts), best bound first.
 
 import { compareRanked } from '../ranking/index.js'
-import { prefixRange, tailEntry, tailHot } from './keys.js'
+import { prefixRange, readAhead, tailEntry, tailHot } from './keys.js'
 import type { Table } from './tx.js'
 import type { StoredPost } from './types.js'
 
@@ -18,6 +18,23 @@ export interface HotRange {
   hot?: boolean
   accept?: (value: Uint8Array) => boolean
 }
+
+/**
+ * Near's hot ranges of several cells of one parent, read as one: the hot index keys of a parent's
+ * children are adjacent (`prefix`), so one read of at most SPAN_ENTRIES entries usually holds
+ * every engaged post of those cells (the hot index holds few posts), which then become one
+ * in-memory range per cell (`cells`: each cell's key prefix and penalty). A span holding more is
+ * read as `fallback` instead: the ranges each cell would have had on its own.
+ */
+export interface HotSpan {
+  table: Table<Uint8Array>
+  prefix: Uint8Array
+  cells: Array<{ prefix: Uint8Array, penalty: number }>
+  fallback: HotRange[]
+}
+
+/** Entries a span read may hold in memory; more, and its cells are read as ranges. */
+export const SPAN_ENTRIES = 256
 
 export interface MergeOptions {
   limit: number
@@ -38,31 +55,56 @@ export interface MergeOptions {
  * stops when the limit-th best post kept beats every bound left, or after `window` posts (so a
  * page of mostly muted posts cannot read the whole store). A post met twice is keyed once.
  */
-export async function thresholdMerge (ranges: HotRange[], options: MergeOptions): Promise<StoredPost[]> {
+export async function thresholdMerge (ranges: HotRange[], options: MergeOptions, spans: HotSpan[] = []): Promise<StoredPost[]> {
   const { limit, window, keyOf, keep, load } = options
   const timeRanges = ranges.filter(r => r.hot !== true).length
   // with several cells (Near), exact keys fall below their bounds by up to a cell's spread
   // of distances: a first chunk a quarter larger than the page usually saves a second load
   let chunk = timeRanges > 1 ? Math.ceil(limit * 1.25) : limit
   const first = Math.max(16, Math.ceil(chunk / timeRanges) + 1)
-  const cursors = ranges.map(r => new Cursor(
-    r.table.sub.iterator({ ...prefixRange(r.prefix), reverse: true }), r.hot === true ? tailHot : timeEntry, r.penalty, first, r.accept
-  ))
+  const open = (r: HotRange): Cursor => new Cursor(
+    r.table.sub.iterator({ ...prefixRange(r.prefix), reverse: true, ...readAhead(Math.max(first, 256)) }), r.hot === true ? tailHot : timeEntry, r.penalty, first, r.accept
+  )
+  const cursors = ranges.map(open)
   const best: Array<{ post: StoredPost, key: number }> = []
   const seen = new Set<string>()
   let read = 0
   try {
-    await Promise.all(cursors.map(async c => { await c.fill() }))
+    // the spans are read with the ranges' first entries, in the same round of LevelDB reads
+    await Promise.all([
+      ...cursors.map(async c => { await c.fill() }),
+      ...spans.map(async span => {
+        const it = span.table.sub.iterator({ ...prefixRange(span.prefix), reverse: true, ...readAhead(SPAN_ENTRIES + 1) })
+        let entries: Array<[Uint8Array, Uint8Array]>
+        try {
+          entries = await it.nextv(SPAN_ENTRIES + 1)
+        } finally {
+          await it.close()
+        }
+        if (entries.length <= SPAN_ENTRIES) {
+          for (const cell of span.cells) {
+            const mine = entries.filter(([key]) => startsWith(key, cell.prefix))
+            if (mine.length > 0) cursors.push(Cursor.of(mine, tailHot, cell.penalty))
+          }
+          return
+        }
+        const fallback = span.fallback.map(open)
+        cursors.push(...fallback)
+        await Promise.all(fallback.map(async c => { await c.fill() }))
+      })
+    ])
     while (read < window) {
       const batch: string[] = []
       while (batch.length < chunk && read < window) {
+        const starved = cursors.filter(c => c.starved)
+        if (starved.length > 0) await Promise.all(starved.map(async c => { await c.fill() }))
         let top: Cursor | undefined
         for (const c of cursors) if (c.bound !== undefined && (top?.bound === undefined || c.bound > top.bound)) top = c
         const bound = top?.bound
         if (top === undefined || bound === undefined) break
         const last = best[limit - 1]
         if (last !== undefined && last.key > bound) break
-        const id = await top.pop()
+        const id = top.pop()
         if (seen.has(id)) continue
         seen.add(id)
         batch.push(id)
@@ -85,20 +127,34 @@ function timeEntry (key: Uint8Array): { key: number, id: string } {
   return { key: createdAt, id }
 }
 
+function startsWith (key: Uint8Array, prefix: Uint8Array): boolean {
+  if (key.length < prefix.length) return false
+  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false
+  return true
+}
+
+interface EntryIterator {
+  nextv: (size: number) => Promise<Array<[Uint8Array, Uint8Array]>>
+  close: () => Promise<void>
+}
+
 /**
  * A reverse index iterator read ahead in chunks that double (first, 2·first, … 256): its head
- * entry's bound is the best key anything left in it can have.
+ * entry's bound is the best key anything left in it can have. Taking the head (`pop`) is
+ * synchronous; when it empties the read-ahead, the cursor is `starved` until `fill` reads on.
  */
 class Cursor {
   private buf: Array<[Uint8Array, Uint8Array]> = []
   private at = 0
   private done = false
-  /** the head's key minus the penalty; undefined once the range is read */
+  /** the head's key minus the penalty; undefined once the range is read (or while starved) */
   bound: number | undefined
+  /** the read-ahead is used up and the range is not: `fill` before reading `bound` */
+  starved = true
   private headId = ''
 
   constructor (
-    private readonly it: { nextv: (size: number) => Promise<Array<[Uint8Array, Uint8Array]>>, close: () => Promise<void> },
+    private readonly it: EntryIterator | undefined,
     private readonly read: (key: Uint8Array) => { key: number, id: string },
     private readonly penalty: number,
     private size: number,
@@ -106,39 +162,53 @@ class Cursor {
     private readonly accept?: (value: Uint8Array) => boolean
   ) {}
 
-  /** Makes the next accepted entry the head. */
+  /** A cursor over entries already read, in range order. */
+  static of (entries: Array<[Uint8Array, Uint8Array]>, read: (key: Uint8Array) => { key: number, id: string }, penalty: number): Cursor {
+    const cursor = new Cursor(undefined, read, penalty, 0)
+    cursor.buf = entries
+    cursor.done = true
+    cursor.advance()
+    return cursor
+  }
+
+  /** Reads on until an accepted entry is the head, or the range ends. */
   async fill (): Promise<void> {
-    while (true) {
-      if (this.at >= this.buf.length && !this.done) {
-        this.buf = await this.it.nextv(this.size)
-        this.at = 0
-        this.size = Math.min(2 * this.size, 256)
-        if (this.buf.length === 0) this.done = true
-      }
+    while (this.starved) {
+      if (this.it === undefined) throw new Error('a cursor over entries already read cannot starve')
+      this.buf = await this.it.nextv(this.size)
+      this.at = 0
+      this.size = Math.min(2 * this.size, 256)
+      if (this.buf.length === 0) this.done = true
+      this.advance()
+    }
+  }
+
+  /** The head's id; the next accepted entry read ahead becomes the head. */
+  pop (): string {
+    const id = this.headId
+    this.at++
+    this.advance()
+    return id
+  }
+
+  /** Finds the head in the read-ahead: sets bound, or starved when the read-ahead runs out first. */
+  private advance (): void {
+    while (this.at < this.buf.length) {
       const entry = this.buf[this.at]
-      if (entry === undefined) {
-        this.bound = undefined
-        return
-      }
       if (this.accept === undefined || this.accept(entry[1])) {
         const head = this.read(entry[0])
         this.bound = head.key - this.penalty
         this.headId = head.id
+        this.starved = false
         return
       }
       this.at++
     }
-  }
-
-  /** The head's id; the next entry becomes the head. */
-  async pop (): Promise<string> {
-    const id = this.headId
-    this.at++
-    await this.fill()
-    return id
+    this.bound = undefined
+    this.starved = !this.done
   }
 
   async close (): Promise<void> {
-    await this.it.close()
+    await this.it?.close()
   }
 }

@@ -8,7 +8,8 @@ import { createStore, topicsOf, SCHEMA_VERSION } from '../../src/store/index.js'
 import { distancePenalty, hotKey, isEngaged, isHidden, rank } from '../../src/ranking/index.js'
 import type { Sort } from '../../src/ranking/index.js'
 import { cellDistance, cellSizeMetres, neighbourhood } from '../../src/geo/index.js'
-import { readLstr, tailEntry, tailHot } from '../../src/store/keys.js'
+import { idBytes, readLstr, tailEntry, tailHot } from '../../src/store/keys.js'
+import { SPAN_ENTRIES } from '../../src/store/merge.js'
 import { DAY, HOUR, T0, makeDelete, makePost, makeReaction, makeReply, randomHex } from '../fixtures/messages.js'
 import type { Message } from '../../src/post/model.js'
 import type { FeedQuery, PostStore, StoreOptions, StoredPost } from '../../src/store/index.js'
@@ -370,6 +371,79 @@ describe('store: the hot index', () => {
       // the 10 newest are read, 8 of them muted: a short page rather than a scan of everything
       const page = await feedIds(db.store, { sort: 'hot', limit: 5, now: T0, exclude: p => muted.has(p.id) })
       assert.deepEqual(page, posts.slice(8, 10).map(p => p.id))
+    })
+  })
+
+  describe('reading a page', () => {
+    beforeEach(async () => { db = await openDb() })
+
+    const sub = (level: Level<Uint8Array, Uint8Array>, name: string): ReturnType<typeof level.sublevel<Uint8Array, Uint8Array>> =>
+      level.sublevel<Uint8Array, Uint8Array>(name, { keyEncoding: 'view', valueEncoding: 'view' })
+
+    it('skips posts whose record went after the index was read, and still fills the page', async () => {
+      const posts = Array.from({ length: 12 }, (_, i) => makePost({ geohash: AROUND[i % AROUND.length] ?? ORIGIN, createdAt: T0 - i * 60_000 }))
+      await db.store.ingest([...posts, ...Array.from({ length: 3 }, () => makeReaction(posts[5] as Message, 1))])
+      // what a delete landing between a page's index read and its load leaves that load: index entries without records
+      const gone = [posts[0], posts[5], posts[6]].map(p => p?.id ?? '')
+      await raw(db, async level => { await sub(level, 'e').batch(gone.map(id => ({ type: 'del' as const, key: idBytes(id) }))) })
+      const live = posts.map(p => p.id).filter(id => !gone.includes(id))
+      for (const sort of ['new', 'hot', 'near', 'top'] as Sort[]) {
+        const query: FeedQuery = { sort, limit: 5, now: T0, geohashPrefixes: AROUND, ...(sort === 'near' ? { origin: ORIGIN } : {}) }
+        const page = await feedIds(db.store, query)
+        assert.equal(page.length, 5, sort)
+        assert.deepEqual(page, await expectedFeed(db.store, live, query), sort)
+      }
+    })
+
+    it('gives each card its own counters and authorship mark, zeros where a post has no counters', async () => {
+      const posts = Array.from({ length: 6 }, (_, i) => makePost({ createdAt: T0 - i * 60_000 }))
+      const [liked, disliked, answered, mine] = posts as [Message, Message, Message, Message]
+      await db.store.ingest([
+        ...posts, makeReaction(liked, 1), makeReaction(liked, 1), makeReaction(disliked, -1), makeReply(answered), makeReply(answered)
+      ])
+      await db.store.markMine(mine.id, '00')
+      const expected = (p: StoredPost): string => {
+        const counts = p.id === liked.id ? [2, 0, 0] : p.id === disliked.id ? [0, 1, 0] : p.id === answered.id ? [0, 0, 2] : [0, 0, 0]
+        return `${p.id} ${counts.join(' ')} ${String(p.id === mine.id)}`
+      }
+      for (const sort of ['new', 'hot', 'top'] as Sort[]) {
+        const page = await db.store.feed({ sort, limit: 10, now: T0 })
+        assert.equal(page.length, 6)
+        assert.deepEqual(page.map(p => `${p.id} ${p.up} ${p.down} ${p.replies} ${String(p.isMine)}`), page.map(expected), sort)
+      }
+      // a counters record missing altogether reads as no engagement, not as an error
+      await raw(db, async level => { await sub(level, 'c').del(idBytes(liked.id)) })
+      const card = (await db.store.feed({ sort: 'new', limit: 10, now: T0 })).find(p => p.id === liked.id)
+      assert.deepEqual([card?.up, card?.down, card?.replies], [0, 0, 0])
+    })
+
+    it('top: ranks the window from index and counters, then loads past what the filters drop', async () => {
+      // scores 20, 19, … 1 from newest to oldest (older posts have fewer votes, so Top and New
+      // agree); the 8 best are muted, and at a threshold of 9 the 10 worst are hidden
+      const posts = Array.from({ length: 20 }, (_, i) => makePost({ createdAt: T0 - i * 60_000 }))
+      await db.store.ingest([...posts, ...posts.flatMap((p, i) => Array.from({ length: 20 - i }, () => makeReaction(p, 1)))])
+      const muted = new Set(posts.slice(0, 8).map(p => p.id))
+      const query: FeedQuery = { sort: 'top', limit: 5, now: T0, exclude: p => muted.has(p.id) }
+      assert.deepEqual(await feedIds(db.store, query), posts.slice(8, 13).map(p => p.id))
+      assert.deepEqual(await feedIds(db.store, { ...query, hideAtOrBelow: 9 }), posts.slice(8, 11).map(p => p.id))
+      assert.deepEqual(await feedIds(db.store, query), await expectedFeed(db.store, posts.map(p => p.id), query))
+    })
+
+    it('near: a parent cell with more engaged posts than one read of its span holds is read cell by cell', async function () {
+      this.timeout(60_000)
+      // more engaged posts than SPAN_ENTRIES under u05k at precision 5, in the query's cells and beside them
+      const cells = [...AROUND, 'u05k0', 'u05kz']
+      const posts = Array.from({ length: SPAN_ENTRIES + 40 }, (_, i) => makePost({ geohash: `${cells[i % cells.length] ?? ORIGIN}b`, createdAt: T0 - i * 60_000 }))
+      const votes = posts.flatMap((p, i) => Array.from({ length: 2 + (i % 5) }, () => makeReaction(p, 1)))
+      await db.store.ingest([...posts, ...votes])
+      const ids = posts.map(p => p.id)
+      for (const query of [
+        { sort: 'near', limit: 50, now: T0, origin: ORIGIN, geohashPrefixes: AROUND },
+        { sort: 'hot', limit: 50, now: T0, geohashPrefixes: AROUND },
+        { sort: 'near', limit: 50, now: T0, origin: `${ORIGIN}b`, geohashPrefixes: neighbourhood(`${ORIGIN}b`) }
+      ] satisfies FeedQuery[]) {
+        assert.deepEqual(await feedIds(db.store, query), await expectedFeed(db.store, ids, query), JSON.stringify(query))
+      }
     })
   })
 

@@ -1,0 +1,133 @@
+// `node dist/scripts/bench/feed.js [--posts=20000] [--dir=PATH] [--runs=60] [--loop=SORT] [--build=CHECKOUT]`: the
+// feed benchmark alone, steadier than main.ts's: each iteration times a raw nextv(50), then a
+// Hot, New, Near and Top page, and the ratios are medians of per-iteration ratios, so a burst
+// of load from other processes hits the page and its baseline alike. It also counts the
+// LevelDB calls a page makes. `--dir` keeps the filled store for the next run (and for
+// `node --cpu-prof … --loop=new`, which only reads that sort's page in a loop). `--build` reads
+// with another built checkout's store (e.g. /work/main) instead of this one's.
+
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { randomBytes } from 'node:crypto'
+import { Level as ClassicLevel } from 'level'
+import { neighbourhood } from '../../src/geo/index.js'
+import { createStore as ownCreateStore } from '../../src/store/index.js'
+import type { FeedQuery } from '../../src/store/index.js'
+import { dataset } from './dataset.js'
+import { fillStore } from './store.js'
+import { median, peakRssMb, round, tempDir } from './common.js'
+
+const arg = (name: string): string | undefined => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3)
+const posts = Number(arg('posts') ?? 20_000)
+const runs = Number(arg('runs') ?? 60)
+const loop = arg('loop')
+const build = arg('build')
+const createStore: typeof ownCreateStore = build === undefined
+  ? ownCreateStore
+  : (await import(pathToFileURL(resolve(build, 'dist', 'src', 'store', 'index.js')).href)).createStore
+
+// count what reaches the binding: every getMany/get and every iterator step is a trip through libuv's pool
+const calls = { getMany: 0, get: 0, nextv: 0, iterators: 0 }
+const proto = ClassicLevel.prototype as unknown as Record<string, (...args: unknown[]) => unknown>
+for (const [method, counter] of [['_getMany', 'getMany'], ['_get', 'get'], ['_iterator', 'iterators']] as const) {
+  const original = proto[method]
+  proto[method] = function (this: unknown, ...args: unknown[]) { calls[counter]++; return original.apply(this, args) }
+}
+
+const temp = arg('dir') === undefined ? await tempDir('feed') : undefined
+const path = arg('dir') ?? join(temp?.path ?? '', 'db')
+if (!existsSync(path)) {
+  console.error(`filling a store of ${posts} posts at ${path}`)
+  await fillStore(path, await dataset({ count: posts, keys: 1_000 }))
+}
+const store = createStore({ path, topicQuota: 10_000_000 })
+await store.start()
+// the iterator class of this LevelDB binding, to count its nextv calls
+const probe = (store as unknown as { db: ClassicLevel<Uint8Array, Uint8Array> }).db
+const probeIt = probe.iterator()
+const itProto = Object.getPrototypeOf(Object.getPrototypeOf(probeIt)) as Record<string, (...args: unknown[]) => unknown>
+await probeIt.close()
+for (const target of [Object.getPrototypeOf(probeIt) as Record<string, (...args: unknown[]) => unknown>, itProto]) {
+  if (!Object.hasOwn(target, '_nextv')) continue
+  const original = target._nextv
+  target._nextv = function (this: unknown, ...args: unknown[]) { calls.nextv++; return original.apply(this, args) }
+}
+
+const now = Date.now()
+const queries: Record<string, FeedQuery> = {
+  hot: { topic: 'tag:lyon', sort: 'hot', limit: 50, now },
+  new: { topic: 'tag:lyon', sort: 'new', limit: 50, now },
+  near: { geohashPrefixes: neighbourhood('u05kq'), sort: 'near', origin: 'u05kq', limit: 50, now },
+  top: { topic: 'tag:lyon', sort: 'top', limit: 50, now }
+}
+
+async function rawPage (): Promise<number> {
+  const started = performance.now()
+  const prefix = Buffer.from('!e!')
+  let it = probe.iterator({ gte: Buffer.concat([prefix, randomBytes(32)]), lt: Buffer.from('!e"') })
+  let page = await it.nextv(50)
+  if (page.length < 50) {
+    await it.close()
+    it = probe.iterator({ gte: prefix, lt: Buffer.from('!e"') })
+    page = await it.nextv(50)
+  }
+  await it.close()
+  return performance.now() - started
+}
+
+try {
+  if (loop !== undefined) {
+    const query = queries[loop]
+    if (query === undefined) throw new Error(`--loop must be one of ${Object.keys(queries).join(', ')}`)
+    const rssBefore = peakRssMb()
+    const started = performance.now()
+    const since = process.cpuUsage()
+    for (let i = 0; i < runs; i++) await store.feed(query)
+    const used = process.cpuUsage(since)
+    console.log(`${runs} ${loop} pages: ${round((performance.now() - started) / runs, 3)} ms each, CPU ${round((used.user + used.system) / runs, 0)} µs, peak RSS ${rssBefore} → ${peakRssMb()} MB`)
+  } else {
+    const times: Record<string, number[]> = { raw: [] }
+    // CPU time of the whole process (LevelDB's reads run on libuv's threads): steadier than wall time on a loaded machine
+    const cpu: Record<string, number> = { raw: 0 }
+    const cpuOf = (since: NodeJS.CpuUsage): number => { const u = process.cpuUsage(since); return u.user + u.system }
+    const ratios: Record<string, number[]> = {}
+    const perPage: Record<string, typeof calls> = {}
+    for (const [name, query] of Object.entries(queries)) {
+      times[name] = []
+      ratios[name] = []
+      cpu[name] = 0
+      const before = { ...calls }
+      const page = await store.feed(query)
+      perPage[name] = { getMany: calls.getMany - before.getMany, get: calls.get - before.get, nextv: calls.nextv - before.nextv, iterators: calls.iterators - before.iterators }
+      if (page.length !== 50) throw new Error(`${name}: a page of ${page.length}`)
+    }
+    for (let i = 0; i < runs; i++) {
+      let since = process.cpuUsage()
+      const raw = await rawPage()
+      cpu.raw += cpuOf(since)
+      times.raw.push(raw)
+      for (const [name, query] of Object.entries(queries)) {
+        // Top reads thousands of posts: every 10th iteration, so its garbage does not weigh on the others' baseline
+        if (name === 'top' && i % 10 !== 0) continue
+        since = process.cpuUsage()
+        const started = performance.now()
+        await store.feed(query)
+        const ms = performance.now() - started
+        cpu[name] += cpuOf(since)
+        times[name].push(ms)
+        ratios[name].push(ms / raw)
+      }
+    }
+    const cpuPerPage = (name: string): number => round(cpu[name] / times[name].length, 0)
+    console.log(`store of ${posts} posts, ${runs} iterations, raw nextv(50) median ${round(median(times.raw), 3)} ms, CPU ${cpuPerPage('raw')} µs`)
+    for (const name of Object.keys(queries)) {
+      const c = perPage[name]
+      console.log(`${name.padEnd(4)} ${String(round(median(times[name]), 3)).padStart(7)} ms  ratio ${String(round(median(ratios[name]))).padStart(6)}  ` +
+        `CPU ${cpuPerPage(name)} µs (${round(cpuPerPage(name) / cpuPerPage('raw'))}× raw)  LevelDB calls: ${c.iterators} iterators, ${c.nextv} nextv, ${c.getMany} getMany, ${c.get} get`)
+    }
+  }
+} finally {
+  await store.stop()
+  await temp?.remove()
+}
