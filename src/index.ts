@@ -21,7 +21,7 @@ import { createModeration } from './moderation/index.js'
 import { createModerateActions } from './node/moderate.js'
 import { createMessage, easierPolicy, postKey, keyForThread, newPostNonce, MAX_TAGS, DEFAULT_TTL_MS, MAX_TTL_MS } from './post/index.js'
 import type { MurmurNode, PostInput, FeedQuery, NodeStatus, PeerView, Thread } from './node/types.js'
-import type { StoredPost } from './store/index.js'
+import type { StoredPost, UpgradeProgress } from './store/index.js'
 import type { Message } from './post/model.js'
 import type { MessageInput } from './post/index.js'
 import type { ComponentLogger, ConnectionGater, Transport } from '@libp2p/interface'
@@ -38,6 +38,8 @@ export interface CreateNodeOptions {
   sync?: Partial<SyncOptions>
   /** more connection rules for libp2p (integration tests hold a topology with it) */
   connectionGater?: ConnectionGater
+  /** how the upgrade of an older store goes, during start() (the CLI prints it) */
+  onStoreUpgrade?: (progress: UpgradeProgress) => void
 }
 
 const DEFAULT_FEED_LIMIT = 50
@@ -52,7 +54,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   const logger = options.logger ?? defaultLogger()
   const log = logger.forComponent('murmur:node')
   const identity = await loadIdentity(config.dataDir)
-  const store = createStore({ path: join(config.dataDir, 'db'), topicQuota: config.topicQuota })
+  const store = createStore({ path: join(config.dataDir, 'db'), topicQuota: config.topicQuota, ...(options.onStoreUpgrade != null ? { onUpgrade: options.onStoreUpgrade } : {}) })
   const moderation = createModeration({ store, configured: config.moderators, log: logger.forComponent('murmur:moderation') })
   const events = new EventTarget()
   const pow = config.pow

@@ -12,6 +12,7 @@ import { configFromFlags, readConfigFile, type StartFlags } from './args.js'
 import { isLoopback, multiaddr } from '../network/libp2p.js'
 import type { MurmurNode } from '../node/types.js'
 import type { ApiServer } from '../api/server.js'
+import type { UpgradeProgress } from '../store/index.js'
 
 /** Flags both `start` and `relay` take. */
 const NODE_OPTIONS = {
@@ -67,7 +68,7 @@ export async function startFromArgs (argv: string[], mode: Mode = 'node'): Promi
   const chosen = { ...fileLayer, ...flagLayer }
   if (mode === 'relay' && chosen.join != null && chosen.join.length > 0 && chosen.allTopics !== true) layers.push({ allTopics: false })
   const config = createConfig(...layers)
-  const node = await createNode(config)
+  const node = await createNode(config, { onStoreUpgrade: upgradeReporter() })
   await node.start()
   const root = mode === 'relay' ? undefined : webRoot()
   const api = createApiServer({ node, listen: config.api, admin: mode === 'relay', ...(root != null ? { webRoot: root } : {}) })
@@ -117,6 +118,20 @@ function relayBanner (running: RunningNode): string {
       : []),
     'Stop with Ctrl-C.'
   ].join('\n')
+}
+
+/**
+ * Prints an older store's upgrade on stderr, about every 2 s: it runs before the node starts
+ * and takes minutes on a million posts, which would otherwise look like a hang.
+ */
+function upgradeReporter (): (progress: UpgradeProgress) => void {
+  let last: { step: string, at: number } | undefined
+  return ({ from, to, step, done }) => {
+    const now = Date.now()
+    if (last?.step === step && now - last.at < 2_000) return
+    last = { step, at: now }
+    process.stderr.write(`murmur: upgrading the store from schema ${from} to ${to}: ${step}${done > 0 ? `, ${done.toLocaleString('en')} entries` : ''}…\n`)
+  }
 }
 
 /** The banner: what a user needs to share, and what the node exposes. */

@@ -6,7 +6,7 @@ import type { PostStore, StoreOptions } from './types.js'
 
 export type {
   FeedQuery, IngestOptions, IngestResult, IngestStatus, PostStore, StoreOptions, StoreStats, StoredPost, Thread,
-  ThreadOptions, TopicEntriesOptions, TopicEntry, LabelRecord, ModerationLogOptions
+  ThreadOptions, TopicEntriesOptions, TopicEntry, LabelRecord, ModerationLogOptions, UpgradeProgress
 } from './types.js'
 export { DEFAULT_CANDIDATES, DEFAULT_TOPIC_QUOTA, MAX_FEED_LIMIT, PURGE_BATCH, SCHEMA_VERSION, topicsOf } from './store.js'
 

@@ -4,6 +4,7 @@
 import { TS_LEN, idBytes, tailEntry, u64, utf8 } from './keys.js'
 import type { RootDb, Table } from './tx.js'
 import type { MessageRecord } from './store.js'
+import type { UpgradeProgress } from './types.js'
 
 const BATCH = 1_000
 
@@ -14,13 +15,20 @@ export interface V1Tables {
   byGeo: Table<Uint8Array>
 }
 
-/** Calls `each` with the table's entries, BATCH at a time in key order; `each` may write to the table. */
-async function forEachBatch<V> (table: Table<V>, each: (entries: Array<[Uint8Array, V]>) => Promise<void>): Promise<void> {
+export type Report = (step: UpgradeProgress['step'], done: number) => void
+
+/**
+ * Calls `each` with the table's entries, BATCH at a time in key order (`each` may write to the
+ * table), and reports the entries done after each batch.
+ */
+async function forEachBatch<V> (table: Table<V>, each: (entries: Array<[Uint8Array, V]>) => Promise<void>, report: (done: number) => void): Promise<void> {
   let after: Uint8Array | undefined
+  let done = 0
   while (true) {
     const entries = await table.sub.iterator({ ...(after === undefined ? {} : { gt: after }), limit: BATCH }).all()
     if (entries.length === 0) return
     await each(entries)
+    report(done += entries.length)
     after = entries[entries.length - 1]?.[0]
   }
 }
@@ -30,7 +38,7 @@ async function forEachBatch<V> (table: Table<V>, each: (entries: Array<[Uint8Arr
  * by-topic-all twin it replaces; (2) by-geo keeps the Near-me precisions above the geo cell's
  * (5 and 6); (3) the JSON records go, records are read from the envelopes.
  */
-export async function migrateFromV1 (db: RootDb, t: V1Tables, minGeo: number, maxGeo: number): Promise<void> {
+export async function migrateFromV1 (db: RootDb, t: V1Tables, minGeo: number, maxGeo: number, report: Report): Promise<void> {
   await forEachBatch(t.byTopic, async entries => {
     const stale = entries.filter(([, value]) => value.byteLength !== TS_LEN).map(([key]) => key)
     if (stale.length === 0) return
@@ -42,15 +50,17 @@ export async function migrateFromV1 (db: RootDb, t: V1Tables, minGeo: number, ma
       ops.push({ type: 'put', sublevel: t.byTopic.sub, key, value: expiry }, { type: 'del', sublevel: t.byTopicAll.sub, key })
     }
     await db.batch(ops)
-  })
+  }, done => { report('topic index', done) })
   await forEachBatch(t.byGeo, async entries => {
     // a by-geo key starts with its prefix's length byte
     const ops = entries
       .filter(([key]) => (key[0] ?? 0) < minGeo || (key[0] ?? 0) > maxGeo)
       .map(([key]) => ({ type: 'del' as const, sublevel: t.byGeo.sub, key }))
     if (ops.length > 0) await db.batch(ops)
-  })
+  }, done => { report('geo index', done) })
+  report('old records', 0)
   await db.sublevel<Uint8Array, Uint8Array>('m', { keyEncoding: 'view', valueEncoding: 'view' }).clear()
+  report('compaction', 0)
   await compact(db, ['a', 'g', 'm'])
 }
 

@@ -11,7 +11,7 @@ import {
   EMPTY, EXP_AWAITED, EXP_MESSAGE, EXP_PENDING, EXP_TOMBSTONE, ID_LEN, TS_LEN,
   compareBytes, concat, f64, fromUtf8, idBytes, isHexId, keysOf, lstr, lstrLen, prefixRange, readAhead, readU64, tailEntry, toHex, u64, utf8
 } from './keys.js'
-import { migrateFromV1 } from './migrate.js'
+import { migrateFromV1, type Report } from './migrate.js'
 import { thresholdMerge } from './merge.js'
 import type { HotRange, HotSpan } from './merge.js'
 import { Tx } from './tx.js'
@@ -286,6 +286,7 @@ export class LevelPostStore implements PostStore {
   private readonly path: string
   private readonly topicQuota: number
   private readonly candidates: number
+  private readonly onUpgrade?: StoreOptions['onUpgrade']
   private db?: RootDb
   private t?: Tables
   private opening?: Promise<void>
@@ -302,6 +303,7 @@ export class LevelPostStore implements PostStore {
     this.path = options.path
     this.topicQuota = options.topicQuota ?? DEFAULT_TOPIC_QUOTA
     this.candidates = options.candidates ?? DEFAULT_CANDIDATES
+    this.onUpgrade = options.onUpgrade
     if (!Number.isSafeInteger(this.topicQuota) || this.topicQuota < 1) throw new BadRequestError('topicQuota must be a positive integer', 'BAD_CONFIG')
     if (!Number.isSafeInteger(this.candidates) || this.candidates < 1) throw new BadRequestError('candidates must be a positive integer', 'BAD_CONFIG')
   }
@@ -322,9 +324,10 @@ export class LevelPostStore implements PostStore {
       const version = await t.meta.sub.get(SCHEMA_KEY)
       if (version === 1) {
         try {
-          await migrateFromV1(db, t, MIN_NEAR_PRECISION + 1, MAX_NEAR_PRECISION)
+          const report: Report = (step, done) => { this.onUpgrade?.({ from: 1, to: SCHEMA_VERSION, step, done }) }
+          await migrateFromV1(db, t, MIN_NEAR_PRECISION + 1, MAX_NEAR_PRECISION, report)
           // new in schema 2, built from the counters (and the records, now read from envelopes)
-          await this.buildHotIndex(db, t)
+          await this.buildHotIndex(db, t, done => { report('hot index', done) })
         } catch (err) {
           await db.close()
           throw err
@@ -894,8 +897,9 @@ export class LevelPostStore implements PostStore {
    * Version 1 → 2: the hot index of every stored root post with counters, in batches, each
    * safe to write again; start() writes the new version once this and the migration are done.
    */
-  private async buildHotIndex (db: RootDb, t: Tables): Promise<void> {
+  private async buildHotIndex (db: RootDb, t: Tables, report: (done: number) => void): Promise<void> {
     const it = t.counters.sub.iterator()
+    let done = 0
     try {
       while (true) {
         const entries = await it.nextv(PURGE_BATCH)
@@ -904,6 +908,7 @@ export class LevelPostStore implements PostStore {
         const recs = await t.records.sub.getMany(entries.map(([key]) => key))
         entries.forEach(([key, counters], i) => { this.reindexHot(tx, t, toHex(key), recs[i], undefined, counters) })
         await tx.commit()
+        report(done += entries.length)
       }
     } finally {
       await it.close()

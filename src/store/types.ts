@@ -124,6 +124,16 @@ export interface StoreOptions {
   topicQuota?: number
   /** at most this many posts are read for a feed: the newest to rank for top, the best bounded for hot/near; default 2 000 */
   candidates?: number
+  /** told how an upgrade of an older store's layout goes, in start(): minutes on a million posts */
+  onUpgrade?: (progress: UpgradeProgress) => void
+}
+
+/** One step of a store upgrade: `done` entries of `step` rewritten so far. */
+export interface UpgradeProgress {
+  from: number
+  to: number
+  step: 'topic index' | 'geo index' | 'old records' | 'compaction' | 'hot index'
+  done: number
 }
 
 export interface PostStore {

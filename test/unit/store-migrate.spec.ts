@@ -9,7 +9,7 @@ import { SCHEMA_VERSION, createStore } from '../../src/store/index.js'
 import { collect } from '../helpers/temp-store.js'
 import { T0 } from '../fixtures/messages.js'
 import type { Message } from '../../src/post/model.js'
-import type { PostStore } from '../../src/store/index.js'
+import type { PostStore, UpgradeProgress } from '../../src/store/index.js'
 
 /** A store written by the schema-1 code (see its `about`), as every LevelDB entry it held. */
 interface Fixture {
@@ -73,12 +73,26 @@ describe('store: schema migration', () => {
     await freshStore(fresh)
     assert.ok((await dump(old)).some(line => line.startsWith('!m!')), 'the fixture holds JSON records')
 
-    const store = createStore({ path: old, topicQuota: FIXTURE.topicQuota })
+    const progress: UpgradeProgress[] = []
+    const store = createStore({ path: old, topicQuota: FIXTURE.topicQuota, onUpgrade: p => { progress.push(p) } })
     stores.push(store)
     await store.start()
     await store.stop()
     assert.deepEqual(await dump(old), await dump(fresh))
     assert.equal(SCHEMA_VERSION, 2)
+    // every step is reported, in order, from schema 1 to 2, with the entries each went through
+    assert.deepEqual([...new Set(progress.map(p => p.step))], ['topic index', 'geo index', 'old records', 'compaction', 'hot index'])
+    assert.ok(progress.every(p => p.from === 1 && p.to === 2))
+    const last = (step: string): number => progress.filter(p => p.step === step).at(-1)?.done ?? -1
+    const held = (prefix: string): number => FIXTURE.entries.filter(([key]) => Buffer.from(key, 'hex').toString('latin1').startsWith(prefix)).length
+    assert.equal(last('topic index'), held('!t!'))
+    assert.equal(last('geo index'), held('!g!'))
+    assert.equal(last('hot index'), held('!c!'))
+    // a store already at schema 2 has nothing to upgrade
+    progress.length = 0
+    await store.start()
+    await store.stop()
+    assert.deepEqual(progress, [])
   })
 
   it('can run again over a store it already migrated, as after a crash before the version was written', async () => {
