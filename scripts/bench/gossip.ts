@@ -243,7 +243,7 @@ async function publishRun (net: Net, envelopes: Uint8Array[], interval: number, 
 export interface GossipFigures {
   nodes: number
   envelopeBytes: number
-  bare: { burstRate: number, pacedP50: number, pacedP99: number, burstCpu: Run['cpu'], burstTraffic: TrafficFigures }
+  bare: { burstRate: number, pacedP50: number, pacedP99: number, burstDelivery: number, pacedDelivery: number, burstCpu: Run['cpu'], burstTraffic: TrafficFigures }
   murmur: { burstRate: number, pacedP50: number, pacedP99: number, burstDelivery: number, pacedDelivery: number, burstCpu: Run['cpu'], burstTraffic: TrafficFigures }
   /** messages per second published in the paced runs: half the bare burst rate */
   pacedRate: number
@@ -300,7 +300,7 @@ export async function benchGossip (options: { nodes: number, burst: number, pace
   return {
     nodes: options.nodes,
     envelopeBytes,
-    bare: { burstRate: round(bareRate, 0), pacedP50: round(bareP50, 1), pacedP99: round(percentile(barePaced.latencies, 99), 1), burstCpu: bareBurst.cpu, burstTraffic: trafficFigures(bareBurst) },
+    bare: { burstRate: round(bareRate, 0), pacedP50: round(bareP50, 1), pacedP99: round(percentile(barePaced.latencies, 99), 1), burstDelivery: round(bareBurst.delivered / bareBurst.expected, 4), pacedDelivery: round(barePaced.delivered / barePaced.expected, 4), burstCpu: bareBurst.cpu, burstTraffic: trafficFigures(bareBurst) },
     murmur: { burstRate: round(murmurRate, 0), pacedP50: round(murmurP50, 1), pacedP99: round(percentile(murmurPaced.latencies, 99), 1), burstDelivery: round(burstDelivery, 4), pacedDelivery: round(pacedDelivery, 4), burstCpu: murmurBurst.cpu, burstTraffic: trafficFigures(murmurBurst) },
     pacedRate: round(pacedRate, 1),
     ratio: round(murmurRate / bareRate, 3),
