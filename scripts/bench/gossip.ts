@@ -167,6 +167,8 @@ interface Run {
   latencies: number[]
   /** CPU µs per delivery: the event loop's thread, and the whole process (workers, libuv's pool) */
   cpu: { mainUs: number, processUs: number }
+  /** the event loop's, until the traffic settled (copiesSettled): the late duplicates' cost too */
+  cpuSettledMainUs: number
   /** messages received per node but the publisher, per message published, duplicates included, by the run's end */
   copies: number
   /**
@@ -222,6 +224,7 @@ async function publishRun (net: Net, envelopes: Uint8Array[], interval: number, 
       last = now
       return quiet
     }, { interval: 500, timeout: 30_000 }).catch(() => {})
+    const threadSettled = process.threadCpuUsage(thread0)
     const sendFailures = counts.reduce((n, c, i) => n + c.sendFailures - before[i].sendFailures, 0)
     const perMessage = (messages: number): number => round(messages / (net.pubsubs.length - 1) / envelopes.length, 2)
     return {
@@ -230,6 +233,7 @@ async function publishRun (net: Net, envelopes: Uint8Array[], interval: number, 
       seconds: (performance.now() - started) / 1000,
       latencies,
       cpu: { mainUs: per(thread), processUs: per(all) },
+      cpuSettledMainUs: per(threadSettled),
       copies: perMessage(received),
       copiesSettled: perMessage(last),
       sendFailures,
@@ -252,10 +256,10 @@ export interface GossipFigures {
   deliveryRatio: number
 }
 
-export type TrafficFigures = Pick<Run, 'copies' | 'copiesSettled' | 'sendFailures' | 'meshes'>
+export type TrafficFigures = Pick<Run, 'copies' | 'copiesSettled' | 'cpuSettledMainUs' | 'sendFailures' | 'meshes'>
 
 function trafficFigures (run: Run): TrafficFigures {
-  return { copies: run.copies, copiesSettled: run.copiesSettled, sendFailures: run.sendFailures, meshes: run.meshes }
+  return { copies: run.copies, copiesSettled: run.copiesSettled, cpuSettledMainUs: run.cpuSettledMainUs, sendFailures: run.sendFailures, meshes: run.meshes }
 }
 
 /** Roughly 300-byte envelopes on one tag. */
