@@ -192,10 +192,11 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
    * meantime are noted in that cache entry, and the forward skips those peers; with a topic
    * validator it cached the message only after the verdict, so it sent the message back to
    * mesh peers that had already sent it (copies received per node per message in the gossip
-   * benchmark's burst: 4.7 then, 1.6 now; docs/performance.md). Reject and Ignore drop the entry, Reject penalising the sender and
-   * every peer that sent a copy. A message never reported leaves the cache with its history
-   * window (5 heartbeats). Gossipsub's own `message` event fires before the verdict: murmur
-   * announces posts once stored (the node's `post` event), never from it.
+   * benchmark's burst: 4.7 then, 1.6 now; docs/performance.md). Reject and Ignore drop the
+   * entry, Reject penalising the sender and every peer that sent a copy. A message never
+   * reported leaves the cache with its history window (5 heartbeats); one on a topic left
+   * meanwhile is not handed to us at all. Gossipsub's own `message` event fires before the
+   * verdict: murmur announces posts once stored (the node's `post` event), never from it.
    */
   pubsub.addEventListener('gossipsub:message', (evt: CustomEvent<GossipsubMessage>) => {
     const { propagationSource, msgId, msg } = evt.detail
