@@ -9,6 +9,8 @@ import pWaitFor from 'p-wait-for'
 import { createNode, type MurmurNode } from '../../src/index.js'
 import { createBareGossipNode, dialPersistently } from '../../test/helpers/raw-peer.js'
 import { toGossipTopic, parseTopic } from '../../src/geo/index.js'
+import { bodyId, decodeEnvelope } from '../../src/post/index.js'
+import type { PostView } from '../../src/node/views.js'
 import { dataset, shapeOf } from './dataset.js'
 import { percentile, round, tempDir } from './common.js'
 
@@ -17,6 +19,13 @@ const GOSSIP_NAME = toGossipTopic(parseTopic(GOSSIP_TOPIC))
 
 interface Net {
   pubsubs: GossipSub[]
+  /**
+   * Calls back on each message a node (index) delivers to its user, by envelope: gossipsub's
+   * `message` event on bare nodes; on murmur nodes the node's `post` event, after the post
+   * is stored (with asynchronous validation, gossipsub announces a message before its
+   * validation has run). Returns its removal.
+   */
+  onDelivery: (listener: (node: number, data: Uint8Array) => void) => () => void
   stop: () => Promise<void>
 }
 
@@ -51,10 +60,20 @@ async function bareNet (n: number): Promise<Net> {
   for (const p of pubsubs) p.subscribe(GOSSIP_NAME)
   await connect(nodes)
   await meshReady(pubsubs)
-  return { pubsubs, stop: async () => { await Promise.all(nodes.map(async node => { await node.stop() })) } }
+  const onDelivery: Net['onDelivery'] = listener => {
+    const removals = pubsubs.map((p, i) => {
+      const onMessage = (evt: CustomEvent<{ data: Uint8Array }>): void => { listener(i, evt.detail.data) }
+      p.addEventListener('message', onMessage)
+      return () => { p.removeEventListener('message', onMessage) }
+    })
+    return () => { for (const remove of removals) remove() }
+  }
+  return { pubsubs, onDelivery, stop: async () => { await Promise.all(nodes.map(async node => { await node.stop() })) } }
 }
 
-async function murmurNet (n: number, verifyThreads: number): Promise<Net & { nodes: MurmurNode[] }> {
+async function murmurNet (n: number, verifyThreads: number, envelopes: Uint8Array[]): Promise<Net & { nodes: MurmurNode[] }> {
+  // post id → envelope, worked out before the runs so the nodes' CPU does not include it
+  const byId = new Map(envelopes.map(e => [Buffer.from(bodyId(decodeEnvelope(e).body)).toString('hex'), e]))
   const dirs = await Promise.all(Array.from({ length: n }, async () => tempDir('gossip')))
   const nodes: MurmurNode[] = []
   for (const dir of dirs) {
@@ -77,9 +96,21 @@ async function murmurNet (n: number, verifyThreads: number): Promise<Net & { nod
   const pubsubs = nodes.map(node => node.libp2p.services.pubsub)
   await connect(nodes.map(node => node.libp2p))
   await meshReady(pubsubs)
+  const onDelivery: Net['onDelivery'] = listener => {
+    const removals = nodes.map((node, i) => {
+      const onPost = (evt: Event): void => {
+        const data = byId.get((evt as CustomEvent<PostView>).detail.id)
+        if (data != null) listener(i, data)
+      }
+      node.events.addEventListener('post', onPost)
+      return () => { node.events.removeEventListener('post', onPost) }
+    })
+    return () => { for (const remove of removals) remove() }
+  }
   return {
     nodes,
     pubsubs,
+    onDelivery,
     stop: async () => {
       await Promise.all(nodes.map(async node => { await node.stop() }))
       await Promise.all(dirs.map(async d => { await d.remove() }))
@@ -92,6 +123,42 @@ function keyOf (data: Uint8Array): string {
   return Buffer.from(data.buffer, data.byteOffset + data.byteLength - 16, 16).toString('hex')
 }
 
+/** What gossipsub did in a run, summed over the nodes: the cost of the copies behind the deliveries. */
+interface Traffic {
+  /** messages in the RPCs received, duplicates included */
+  received: number
+  /** RPCs that gossipsub could not hand to a peer's stream (no stream, or the write threw) */
+  sendFailures: number
+}
+
+interface Internals {
+  handleReceivedRpc: (from: unknown, rpc: { messages: unknown[] }) => Promise<void>
+  sendRpc: (id: string, rpc: unknown) => boolean
+}
+
+const traffic = new WeakMap<GossipSub, Traffic>()
+
+/** Counts, on the implementation's private methods, the messages a node receives and the sends it fails. */
+function trafficOf (pubsub: GossipSub): Traffic {
+  let counts = traffic.get(pubsub)
+  if (counts != null) return counts
+  const seen: Traffic = counts = { received: 0, sendFailures: 0 }
+  const internals = pubsub as unknown as Internals
+  const receive = internals.handleReceivedRpc.bind(pubsub)
+  const send = internals.sendRpc.bind(pubsub)
+  internals.handleReceivedRpc = async (from, rpc) => {
+    seen.received += rpc.messages.length
+    await receive(from, rpc)
+  }
+  internals.sendRpc = (id, rpc) => {
+    const sent = send(id, rpc)
+    if (!sent) seen.sendFailures++
+    return sent
+  }
+  traffic.set(pubsub, counts)
+  return counts
+}
+
 interface Run {
   /** deliveries to all nodes but the publisher */
   delivered: number
@@ -100,6 +167,19 @@ interface Run {
   latencies: number[]
   /** CPU µs per delivery: the event loop's thread, and the whole process (workers, libuv's pool) */
   cpu: { mainUs: number, processUs: number }
+  /** the event loop's, until the traffic settled (copiesSettled): the late duplicates' cost too */
+  cpuSettledMainUs: number
+  /** messages received per node but the publisher, per message published, duplicates included, by the run's end */
+  copies: number
+  /**
+   * The same once the nodes' traffic has stopped (no message received for half a second):
+   * a fast forwarder's duplicates queue behind the publisher's copies and arrive after the
+   * last delivery, outside the run's time and CPU.
+   */
+  copiesSettled: number
+  sendFailures: number
+  /** each node's mesh on the topic when the run began */
+  meshes: number[]
 }
 
 /** Publishes from node 0, `interval` ms apart (0: a burst), until every other node has every message or timeout. */
@@ -108,16 +188,16 @@ async function publishRun (net: Net, envelopes: Uint8Array[], interval: number, 
   const latencies: number[] = []
   let delivered = 0
   const expected = envelopes.length * (net.pubsubs.length - 1)
-  const listeners = net.pubsubs.slice(1).map(p => {
-    const listener = (evt: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
-      const at = sent.get(keyOf(evt.detail.data))
-      if (at == null) return
-      delivered++
-      latencies.push(performance.now() - at)
-    }
-    p.addEventListener('message', listener)
-    return () => { p.removeEventListener('message', listener) }
+  const remove = net.onDelivery((node, data) => {
+    if (node === 0) return
+    const at = sent.get(keyOf(data))
+    if (at == null) return
+    delivered++
+    latencies.push(performance.now() - at)
   })
+  const counts = net.pubsubs.map(trafficOf)
+  const before = counts.map(c => ({ ...c }))
+  const meshes = net.pubsubs.map(meshSize)
   const started = performance.now()
   const thread0 = process.threadCpuUsage()
   const process0 = process.cpuUsage()
@@ -135,22 +215,51 @@ async function publishRun (net: Net, envelopes: Uint8Array[], interval: number, 
     const thread = process.threadCpuUsage(thread0)
     const all = process.cpuUsage(process0)
     const per = (usage: NodeJS.CpuUsage): number => round((usage.user + usage.system) / Math.max(1, delivered), 0)
-    return { delivered, expected, seconds: (performance.now() - started) / 1000, latencies, cpu: { mainUs: per(thread), processUs: per(all) } }
+    const receivedSince = (): number => counts.reduce((n, c, i) => n + c.received - before[i].received, 0)
+    const received = receivedSince()
+    let last = -1
+    await pWaitFor(() => {
+      const now = receivedSince()
+      const quiet = now === last
+      last = now
+      return quiet
+    }, { interval: 500, timeout: 30_000 }).catch(() => {})
+    const threadSettled = process.threadCpuUsage(thread0)
+    const sendFailures = counts.reduce((n, c, i) => n + c.sendFailures - before[i].sendFailures, 0)
+    const perMessage = (messages: number): number => round(messages / (net.pubsubs.length - 1) / envelopes.length, 2)
+    return {
+      delivered,
+      expected,
+      seconds: (performance.now() - started) / 1000,
+      latencies,
+      cpu: { mainUs: per(thread), processUs: per(all) },
+      cpuSettledMainUs: per(threadSettled),
+      copies: perMessage(received),
+      copiesSettled: perMessage(last),
+      sendFailures,
+      meshes
+    }
   } finally {
-    for (const remove of listeners) remove()
+    remove()
   }
 }
 
 export interface GossipFigures {
   nodes: number
   envelopeBytes: number
-  bare: { burstRate: number, pacedP50: number, pacedP99: number, burstCpu: Run['cpu'] }
-  murmur: { burstRate: number, pacedP50: number, pacedP99: number, burstDelivery: number, pacedDelivery: number, burstCpu: Run['cpu'] }
+  bare: { burstRate: number, pacedP50: number, pacedP99: number, burstDelivery: number, pacedDelivery: number, burstCpu: Run['cpu'], burstTraffic: TrafficFigures }
+  murmur: { burstRate: number, pacedP50: number, pacedP99: number, burstDelivery: number, pacedDelivery: number, burstCpu: Run['cpu'], burstTraffic: TrafficFigures }
   /** messages per second published in the paced runs: half the bare burst rate */
   pacedRate: number
   ratio: number
   p50Ratio: number
   deliveryRatio: number
+}
+
+export type TrafficFigures = Pick<Run, 'copies' | 'copiesSettled' | 'cpuSettledMainUs' | 'sendFailures' | 'meshes'>
+
+function trafficFigures (run: Run): TrafficFigures {
+  return { copies: run.copies, copiesSettled: run.copiesSettled, cpuSettledMainUs: run.cpuSettledMainUs, sendFailures: run.sendFailures, meshes: run.meshes }
 }
 
 /** Roughly 300-byte envelopes on one tag. */
@@ -177,7 +286,7 @@ export async function benchGossip (options: { nodes: number, burst: number, pace
     await bare.stop()
   }
 
-  const murmur = await murmurNet(options.nodes, options.verifyThreads)
+  const murmur = await murmurNet(options.nodes, options.verifyThreads, [...burst, ...paced])
   let murmurBurst: Run, murmurPaced: Run
   try {
     murmurBurst = await publishRun(murmur, burst, 0, 120_000)
@@ -195,8 +304,8 @@ export async function benchGossip (options: { nodes: number, burst: number, pace
   return {
     nodes: options.nodes,
     envelopeBytes,
-    bare: { burstRate: round(bareRate, 0), pacedP50: round(bareP50, 1), pacedP99: round(percentile(barePaced.latencies, 99), 1), burstCpu: bareBurst.cpu },
-    murmur: { burstRate: round(murmurRate, 0), pacedP50: round(murmurP50, 1), pacedP99: round(percentile(murmurPaced.latencies, 99), 1), burstDelivery: round(burstDelivery, 4), pacedDelivery: round(pacedDelivery, 4), burstCpu: murmurBurst.cpu },
+    bare: { burstRate: round(bareRate, 0), pacedP50: round(bareP50, 1), pacedP99: round(percentile(barePaced.latencies, 99), 1), burstDelivery: round(bareBurst.delivered / bareBurst.expected, 4), pacedDelivery: round(barePaced.delivered / barePaced.expected, 4), burstCpu: bareBurst.cpu, burstTraffic: trafficFigures(bareBurst) },
+    murmur: { burstRate: round(murmurRate, 0), pacedP50: round(murmurP50, 1), pacedP99: round(percentile(murmurPaced.latencies, 99), 1), burstDelivery: round(burstDelivery, 4), pacedDelivery: round(pacedDelivery, 4), burstCpu: murmurBurst.cpu, burstTraffic: trafficFigures(murmurBurst) },
     pacedRate: round(pacedRate, 1),
     ratio: round(murmurRate / bareRate, 3),
     p50Ratio: round(murmurP50 / bareP50, 3),

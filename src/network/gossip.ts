@@ -1,6 +1,6 @@
-// Topic membership and the gossip data path: subscribe/unsubscribe with a validator per
-// joined topic that runs the ingest pipeline (within each peer's budget, through a bounded
-// validation queue), and publishing a message on all its topics.
+// Topic membership and the gossip data path: subscribe/unsubscribe, validation of every
+// message gossipsub receives on a joined topic by the ingest pipeline (within each peer's
+// budget, through a bounded validation queue), and publishing a message on all its topics.
 
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
@@ -15,7 +15,7 @@ import type { Message } from '../post/model.js'
 import type { PowPolicy } from '../post/index.js'
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { TopicScoreParams } from '@libp2p/gossipsub/score'
-import type { Message as GossipMessage } from '@libp2p/gossipsub'
+import type { Message as GossipMessage, GossipsubMessage } from '@libp2p/gossipsub'
 
 export { TOPIC_SCORE_PARAMS } from './score.js'
 
@@ -71,10 +71,11 @@ const PEER_SHARE_OF_QUEUE = 16
 /** Synchronous validation work between two turns of the event loop. */
 const VALIDATION_SLICE_MS = 10
 
-/** The score parameters live on the gossipsub instance, which its public type does not show. */
-interface ScoreInternals {
+/** Parts of the gossipsub instance that its public type does not show. */
+interface GossipsubInternals {
   score?: { params?: { topics?: Record<string, TopicScoreParams> } }
   seenCache?: { entries?: Map<string, unknown> }
+  reportMessageValidationResult: (msgId: string, propagationSource: string, acceptance: TopicValidatorResult) => void
 }
 
 /** Whether a message decodes and carries at least the floor's work for its kind: one hash, no signature. */
@@ -90,7 +91,7 @@ export function paidFor (data: Uint8Array, floor: PowPolicy): boolean {
 
 export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: GossipInit): Gossip {
   const pubsub = libp2p.services.pubsub
-  const internals = pubsub as unknown as ScoreInternals
+  const internals = pubsub as unknown as GossipsubInternals
   // API form → gossip name
   const joined = new Map<string, string>()
   const counters: GossipCounters = { accepted: 0, ignored: 0, rejected: 0, limited: 0, shed: 0 }
@@ -111,14 +112,15 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
   }
 
   /**
-   * Gossipsub marked the message seen before asking us; dropped for want of budget, it must not
-   * stay seen, or the same message from an honest peer would be discarded as a duplicate.
+   * Gossipsub marked the message seen before handing it to us; dropped for want of budget, it
+   * must not stay seen, or the same message from an honest peer would be discarded as a
+   * duplicate. (Its seen cache is filled before any validation, asynchronous or not.)
    */
   function forget (msg: GossipMessage): void {
     internals.seenCache?.entries?.delete(uint8ArrayToString(gossipMessageId(msg), 'base64'))
   }
 
-  const validator = async (peer: PeerId, msg: GossipMessage): Promise<TopicValidatorResult> => {
+  const validate = async (peer: PeerId, msg: GossipMessage): Promise<TopicValidatorResult> => {
     const from = peer.toString()
     if (!budgets.take(from)) {
       counters.limited++
@@ -184,6 +186,30 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
     }
   }
 
+  /**
+   * Gossipsub runs with asynchronous validation: it caches a message before we have judged it
+   * and forwards it once we report Accept. Copies of it that arrive from other peers in the
+   * meantime are noted in that cache entry, and the forward skips those peers; with a topic
+   * validator it cached the message only after the verdict, so it sent the message back to
+   * mesh peers that had already sent it (copies received per node per message in the gossip
+   * benchmark's burst: 4.7 then, 1.6 now; docs/performance.md). Reject and Ignore drop the
+   * entry, Reject penalising the sender and every peer that sent a copy. A message never
+   * reported leaves the cache with its history window (5 heartbeats); one on a topic left
+   * meanwhile is not handed to us at all. Gossipsub's own `message` event fires before the
+   * verdict: murmur announces posts once stored (the node's `post` event), never from it.
+   */
+  pubsub.addEventListener('gossipsub:message', (evt: CustomEvent<GossipsubMessage>) => {
+    const { propagationSource, msgId, msg } = evt.detail
+    const from = propagationSource.toString()
+    validate(propagationSource, msg)
+      .catch((err: unknown) => {
+        log.error('gossip validation failed - %e', err)
+        return TopicValidatorResult.Ignore
+      })
+      .then(acceptance => { internals.reportMessageValidationResult(msgId, from, acceptance) })
+      .catch((err: unknown) => { log.error('could not report a gossip verdict - %e', err) })
+  })
+
   return {
     join (topic) {
       const parsed = parseTopic(topic)
@@ -191,7 +217,6 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
       if (joined.has(key)) return
       const name = toGossipTopic(parsed)
       joined.set(key, name)
-      pubsub.topicValidators.set(name, validator)
       const scored = internals.score?.params?.topics
       if (scored != null) scored[name] = { ...TOPIC_SCORE_PARAMS }
       pubsub.subscribe(name)

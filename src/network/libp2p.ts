@@ -135,8 +135,9 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
         allowPublishToZeroTopicPeers: true,
         ignoreDuplicatePublishError: true,
         emitSelf: false,
-        // a post's validity is settled by the topic validator, which also stores it
-        asyncValidation: false,
+        // a post's validity is settled by gossip.ts, which also stores it and then reports the
+        // verdict: gossipsub forwards on Accept, to mesh peers that have not sent it a copy
+        asyncValidation: true,
         maxInboundDataLength: 64 * 1024,
         scoreParams: peerScoreParams(),
         scoreThresholds: { ...PEER_SCORE_THRESHOLDS }
