@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { neighbourhood } from '../../src/geo/index.js'
 import { uniformPolicy } from '../../src/post/index.js'
 import { createIngestor } from '../../src/node/ingest.js'
 import { createStore } from '../../src/store/index.js'
 import { dataset } from './dataset.js'
+import { feedQueries } from './store.js'
 import { median, round, tempDir, trustedMessage } from './common.js'
 import type { FeedQuery, PostStore, StoreOptions } from '../../src/store/index.js'
 import type { Ingestor } from '../../src/node/ingest.js'
@@ -130,12 +130,7 @@ if (wanted('feed')) {
     return performance.now() - started
   }
   const now = Date.now()
-  const queries: Record<string, FeedQuery> = {
-    hot: { topic: 'tag:lyon', sort: 'hot', limit: 50, now },
-    new: { topic: 'tag:lyon', sort: 'new', limit: 50, now },
-    near: { geohashPrefixes: neighbourhood('u05kq'), sort: 'near', origin: 'u05kq', limit: 50, now },
-    top: { topic: 'tag:lyon', sort: 'top', limit: 50, now }
-  }
+  const queries: Record<string, FeedQuery> = feedQueries(now)
   try {
     for (const [name, query] of Object.entries(queries)) {
       const ratios: Record<string, number[]> = { this: [], other: [] }

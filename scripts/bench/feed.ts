@@ -11,11 +11,10 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import { Level as ClassicLevel } from 'level'
-import { neighbourhood } from '../../src/geo/index.js'
 import { createStore as ownCreateStore } from '../../src/store/index.js'
 import type { FeedQuery } from '../../src/store/index.js'
 import { dataset } from './dataset.js'
-import { fillStore } from './store.js'
+import { feedQueries, fillStore } from './store.js'
 import { median, peakRssMb, round, tempDir } from './common.js'
 
 const arg = (name: string): string | undefined => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3)
@@ -55,12 +54,7 @@ for (const target of [Object.getPrototypeOf(probeIt) as Record<string, (...args:
 }
 
 const now = Date.now()
-const queries: Record<string, FeedQuery> = {
-  hot: { topic: 'tag:lyon', sort: 'hot', limit: 50, now },
-  new: { topic: 'tag:lyon', sort: 'new', limit: 50, now },
-  near: { geohashPrefixes: neighbourhood('u05kq'), sort: 'near', origin: 'u05kq', limit: 50, now },
-  top: { topic: 'tag:lyon', sort: 'top', limit: 50, now }
-}
+const queries: Record<string, FeedQuery> = feedQueries(now)
 
 async function rawPage (): Promise<number> {
   const started = performance.now()

@@ -6,7 +6,7 @@ import { createPublicKey, verify as cryptoVerify } from 'node:crypto'
 import { Level as ClassicLevel } from 'level'
 import { randomBytes } from 'node:crypto'
 import { decodeEnvelope, decodeBody, signedBytes, uniformPolicy } from '../../src/post/index.js'
-import { createStore, type PostStore } from '../../src/store/index.js'
+import { createStore, type FeedQuery, type PostStore } from '../../src/store/index.js'
 import { createIngestor } from '../../src/node/ingest.js'
 import { sharedVerifier } from '../../src/verify/index.js'
 import { neighbourhood } from '../../src/geo/index.js'
@@ -218,8 +218,15 @@ export interface FeedFigures {
   ratios: { hot: number, new: number, near: number }
 }
 
-const FEED_TOPIC = 'tag:lyon'
-const NEAR_ORIGIN = 'u05kq'
+/** The pages every feed benchmark reads: the busiest tag, and the cells around a Lyon geohash. */
+export function feedQueries (now: number): Record<'hot' | 'new' | 'near' | 'top', FeedQuery> {
+  return {
+    hot: { topic: 'tag:lyon', sort: 'hot', limit: 50, now },
+    new: { topic: 'tag:lyon', sort: 'new', limit: 50, now },
+    near: { geohashPrefixes: neighbourhood('u05kq'), sort: 'near', origin: 'u05kq', limit: 50, now },
+    top: { topic: 'tag:lyon', sort: 'top', limit: 50, now }
+  }
+}
 
 async function timeQuery (store: PostStore, runs: number, query: () => Promise<unknown>): Promise<number> {
   const times: number[] = []
@@ -239,9 +246,10 @@ export async function benchFeed (path: string, posts: number, runs = 7): Promise
   let hot: number, fresh: number, near: number
   try {
     const now = Date.now()
-    hot = await timeQuery(store, runs, async () => store.feed({ topic: FEED_TOPIC, sort: 'hot', limit: 50, now }))
-    fresh = await timeQuery(store, runs, async () => store.feed({ topic: FEED_TOPIC, sort: 'new', limit: 50, now }))
-    near = await timeQuery(store, runs, async () => store.feed({ geohashPrefixes: neighbourhood(NEAR_ORIGIN), sort: 'near', origin: NEAR_ORIGIN, limit: 50, now }))
+    const queries = feedQueries(now)
+    hot = await timeQuery(store, runs, async () => store.feed(queries.hot))
+    fresh = await timeQuery(store, runs, async () => store.feed(queries.new))
+    near = await timeQuery(store, runs, async () => store.feed(queries.near))
   } finally {
     await store.stop()
   }

@@ -3,14 +3,10 @@
 // still taken; unpaid ones over budget are rejected as they would be under it.
 
 import assert from 'node:assert/strict'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
 import { memory } from '@libp2p/memory'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p, type Libp2p } from 'libp2p'
-import { gossipMessageId } from '../../src/network/libp2p.js'
+import type { Libp2p } from 'libp2p'
+import { createBareGossipNode, type BareGossipNode } from '../helpers/raw-peer.js'
 import { createMessage, uniformPolicy } from '../../src/post/index.js'
 import { createMemoryNode, type TestNode } from '../helpers/memory-nodes.js'
 import { waitFor } from '../helpers/cli-node.js'
@@ -19,17 +15,8 @@ import type { Message } from '../../src/post/model.js'
 const TOPIC = 'murmur/1/tag/budget'
 let counter = 0
 
-async function rawPeer (): Promise<Libp2p<{ pubsub: GossipSub }>> {
-  const peer = await createLibp2p({
-    addresses: { listen: [`/memory/budget-${process.pid}-${++counter}`] },
-    transports: [memory()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: {
-      identify: identify(),
-      pubsub: gossipsub({ globalSignaturePolicy: 'StrictNoSign', msgIdFn: gossipMessageId, allowPublishToZeroTopicPeers: true, ignoreDuplicatePublishError: true, emitSelf: false })
-    }
-  })
+async function rawPeer (): Promise<BareGossipNode> {
+  const peer = await createBareGossipNode({ listen: [`/memory/budget-${process.pid}-${++counter}`], transports: [memory()] })
   peer.services.pubsub.subscribe(TOPIC)
   return peer
 }
@@ -37,14 +24,14 @@ async function rawPeer (): Promise<Libp2p<{ pubsub: GossipSub }>> {
 describe('integration: a peer\'s gossip budget', function () {
   this.timeout(60_000)
   let node: TestNode
-  const peers: Array<Libp2p<{ pubsub: GossipSub }>> = []
+  const peers: BareGossipNode[] = []
 
   afterEach(async () => {
     await Promise.all(peers.splice(0).map(async p => p.stop()))
     await node?.cleanup()
   })
 
-  async function connected (): Promise<Libp2p<{ pubsub: GossipSub }>> {
+  async function connected (): Promise<BareGossipNode> {
     const peer = await rawPeer()
     peers.push(peer)
     await peer.dial(multiaddr(node.addresses()[0]))

@@ -3,14 +3,10 @@
 // node's forward skips the peers that sent it one, as well as the first sender.
 
 import assert from 'node:assert/strict'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
+import type { GossipSub } from '@libp2p/gossipsub'
 import { memory } from '@libp2p/memory'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p, type Libp2p } from 'libp2p'
-import { gossipMessageId } from '../../src/network/libp2p.js'
+import { createBareGossipNode, type BareGossipNode } from '../helpers/raw-peer.js'
 import { bodyId, createMessage, decodeEnvelope, uniformPolicy } from '../../src/post/index.js'
 import { createMemoryNode, type TestNode } from '../helpers/memory-nodes.js'
 import { waitFor } from '../helpers/cli-node.js'
@@ -19,7 +15,7 @@ const TOPIC = 'murmur/1/tag/forward'
 let counter = 0
 
 interface Peer {
-  libp2p: Libp2p<{ pubsub: GossipSub }>
+  libp2p: BareGossipNode
   /** envelopes received by gossip, duplicates included, in order */
   received: Uint8Array[]
 }
@@ -37,16 +33,7 @@ function recordReceived (pubsub: GossipSub): Uint8Array[] {
 }
 
 async function rawPeer (): Promise<Peer> {
-  const libp2p = await createLibp2p({
-    addresses: { listen: [`/memory/forward-${process.pid}-${++counter}`] },
-    transports: [memory()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: {
-      identify: identify(),
-      pubsub: gossipsub({ globalSignaturePolicy: 'StrictNoSign', msgIdFn: gossipMessageId, allowPublishToZeroTopicPeers: true, ignoreDuplicatePublishError: true, emitSelf: false })
-    }
-  })
+  const libp2p = await createBareGossipNode({ listen: [`/memory/forward-${process.pid}-${++counter}`], transports: [memory()] })
   const received = recordReceived(libp2p.services.pubsub)
   libp2p.services.pubsub.subscribe(TOPIC)
   return { libp2p, received }
