@@ -88,6 +88,8 @@ interface PostRecord {
   id: string
   author: number
   at: number
+  /** when the author's API answered 201: the post is stored there and handed to gossip */
+  accepted: number
   topics: string[]
   bytes: number
 }
@@ -249,7 +251,7 @@ async function publish (): Promise<void> {
       log(`post on node ${author.index} failed: ${res.status} ${JSON.stringify(body)}`)
       return
     }
-    posts.set(body.id, { id: body.id, author: author.index, at, topics: [`tag:${tag}`, ...(withPlace ? [`geo:${author.cell}`] : [])], bytes: 0 })
+    posts.set(body.id, { id: body.id, author: author.index, at, accepted: Date.now(), topics: [`tag:${tag}`, ...(withPlace ? [`geo:${author.cell}`] : [])], bytes: 0 })
   } catch (err: any) {
     log(`post on node ${author.index} failed: ${String(err.message)}`)
   }
@@ -370,6 +372,9 @@ try {
 
   // ---------------------------------------------------------------- report
   const latencies: number[] = []
+  // the same deliveries from the author's 201 on: the network's part, without the author's API
+  const network: number[] = []
+  const api = [...posts.values()].map(p => p.accepted - p.at)
   const perTopic = new Map<string, { expected: number, delivered: number }>()
   const buckets = new Map<number, { latencies: number[], expected: number, delivered: number }>()
   let deliveries = 0
@@ -392,6 +397,7 @@ try {
         b.delivered++
         b.latencies.push(at - post.at)
         latencies.push(at - post.at)
+        network.push(at - post.accepted)
       }
     }
   }
@@ -418,6 +424,8 @@ try {
     gossipCounters,
     stable: { expected, delivered, deliveryRatio: round(delivered / Math.max(1, expected), 4) },
     latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: percentile(latencies, 100) },
+    afterAcceptedMs: { p50: percentile(network, 50), p90: percentile(network, 90), p99: percentile(network, 99) },
+    authorApiMs: { p50: percentile(api, 50), p90: percentile(api, 90), p99: percentile(api, 99) },
     perTopic: Object.fromEntries([...perTopic].sort().map(([t, v]) => [t, { ...v, ratio: round(v.delivered / v.expected, 4) }])),
     traffic: { bytesSent, deliveries, bytesPerDelivery: round(bytesSent / Math.max(1, deliveries), 0) },
     perNodeSummary: {
@@ -436,6 +444,7 @@ try {
   await writeFile(`${file}.svg`, plot(report.timeline, `${NODES} nodes, ${TOPICS} tags, ${RATE} posts/s, ${churners} churning`))
   console.log(`posts ${report.posts}; stable deliveries ${delivered}/${expected} = ${report.stable.deliveryRatio}`)
   console.log(`latency ms p50 ${report.latencyMs.p50} p90 ${report.latencyMs.p90} p99 ${report.latencyMs.p99} max ${report.latencyMs.max}`)
+  console.log(`  of which the author's API (request to 201) p50 ${report.authorApiMs.p50} p90 ${report.authorApiMs.p90} p99 ${report.authorApiMs.p99}; from the 201 on p50 ${report.afterAcceptedMs.p50} p90 ${report.afterAcceptedMs.p90} p99 ${report.afterAcceptedMs.p99}`)
   for (const [topic, v] of Object.entries(report.perTopic)) console.log(`  ${topic.padEnd(16)} ${v.delivered}/${v.expected} = ${v.ratio}`)
   console.log(`bytes sent per delivery ${report.traffic.bytesPerDelivery} (${bytesSent} B over ${deliveries} deliveries, all nodes)`)
   console.log(`per node: CPU median ${report.perNodeSummary.cpuPercent.median} % of a core (max ${report.perNodeSummary.cpuPercent.max}), peak RSS median ${report.perNodeSummary.peakRssMb.median} MB (max ${report.perNodeSummary.peakRssMb.max})`)
