@@ -16,6 +16,7 @@ import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { peerScoreParams, PEER_SCORE_THRESHOLDS } from './score.js'
+import { renewYamuxWindowsAtHalf } from './yamux-window.js'
 import type { GossipSub, Message as GossipMessage } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -80,6 +81,7 @@ export function isLoopback (addr: Multiaddr): boolean {
 }
 
 export async function createNetwork (options: NetworkOptions): Promise<MurmurLibp2p> {
+  renewYamuxWindowsAtHalf()
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   if (options.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: options.bootstrap, timeout: 0 }))
   if (options.mdns) peerDiscovery.push(mdns({ serviceTag: 'murmur.local' }))
