@@ -112,11 +112,15 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
    * of the nodes without any peer on one of their topics without this. The wait doubles:
    * a topic nobody else has joined (a quiet cell) cost two DHT walks every 15 s for ever,
    * and at 30 nodes on one machine those walks, served by every peer, were the largest
-   * share of an idle node's CPU.
+   * share of an idle node's CPU. A node with fewer connections than one lookup dials keeps
+   * the first wait: its lookups ask few peers, and finding more is all it needs (a 50-node
+   * run left a restarted node with one connection, lonely, waiting ever longer).
    */
   function retryLonely (): void {
     const now = Date.now()
-    const connected = new Set(libp2p.getConnections().map(c => c.remotePeer.toString()))
+    const connections = libp2p.getConnections()
+    const sparse = connections.length < dialsPerLookup
+    const connected = new Set(connections.map(c => c.remotePeer.toString()))
     for (const topic of topics) {
       if (refreshing.has(topic)) continue
       const subscribers = libp2p.services.pubsub.getSubscribers(toGossipTopic(parseTopic(topic)))
@@ -126,6 +130,7 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
       }
       const state = lonely.get(topic) ?? { retries: 0, due: now }
       if (state.due > now) continue
+      if (sparse) state.retries = 0
       state.due = now + Math.min(interval, lonelyInterval * 2 ** state.retries)
       state.retries++
       lonely.set(topic, state)
