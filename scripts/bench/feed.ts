@@ -9,12 +9,11 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { randomBytes } from 'node:crypto'
 import { Level as ClassicLevel } from 'level'
 import { createStore as ownCreateStore } from '../../src/store/index.js'
 import type { FeedQuery } from '../../src/store/index.js'
 import { dataset } from './dataset.js'
-import { feedQueries, fillStore } from './store.js'
+import { feedQueries, fillStore, rawPage } from './store.js'
 import { median, peakRssMb, round, tempDir } from './common.js'
 
 const arg = (name: string): string | undefined => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3)
@@ -56,20 +55,6 @@ for (const target of [Object.getPrototypeOf(probeIt) as Record<string, (...args:
 const now = Date.now()
 const queries: Record<string, FeedQuery> = feedQueries(now)
 
-async function rawPage (): Promise<number> {
-  const started = performance.now()
-  const prefix = Buffer.from('!e!')
-  let it = probe.iterator({ gte: Buffer.concat([prefix, randomBytes(32)]), lt: Buffer.from('!e"') })
-  let page = await it.nextv(50)
-  if (page.length < 50) {
-    await it.close()
-    it = probe.iterator({ gte: prefix, lt: Buffer.from('!e"') })
-    page = await it.nextv(50)
-  }
-  await it.close()
-  return performance.now() - started
-}
-
 try {
   if (loop !== undefined) {
     const query = queries[loop]
@@ -98,7 +83,7 @@ try {
     }
     for (let i = 0; i < runs; i++) {
       let since = process.cpuUsage()
-      const raw = await rawPage()
+      const raw = await rawPage(probe)
       cpu.raw += cpuOf(since)
       times.raw.push(raw)
       for (const [name, query] of Object.entries(queries)) {
