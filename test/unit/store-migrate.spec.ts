@@ -53,6 +53,14 @@ describe('store: schema migration', () => {
     await db.close()
   }
 
+  /** A store over the fixture's schema-1 database at `path`, not yet started; stopped after the test. */
+  async function oldStoreOpened (path: string, onUpgrade?: (p: UpgradeProgress) => void): Promise<PostStore> {
+    await oldStore(path)
+    const store = createStore({ path, topicQuota: FIXTURE.topicQuota, ...(onUpgrade != null ? { onUpgrade } : {}) })
+    stores.push(store)
+    return store
+  }
+
   /** The same history through today's code. */
   async function freshStore (path: string): Promise<void> {
     const store = createStore({ path, topicQuota: FIXTURE.topicQuota })
@@ -69,13 +77,11 @@ describe('store: schema migration', () => {
   it('rewrites a schema-1 store on open into exactly what today\'s code writes for the same messages', async () => {
     const old = join(dir, 'old')
     const fresh = join(dir, 'fresh')
-    await oldStore(old)
+    const progress: UpgradeProgress[] = []
+    const store = await oldStoreOpened(old, p => { progress.push(p) })
     await freshStore(fresh)
     assert.ok((await dump(old)).some(line => line.startsWith('!m!')), 'the fixture holds JSON records')
 
-    const progress: UpgradeProgress[] = []
-    const store = createStore({ path: old, topicQuota: FIXTURE.topicQuota, onUpgrade: p => { progress.push(p) } })
-    stores.push(store)
     await store.start()
     await store.stop()
     assert.deepEqual(await dump(old), await dump(fresh))
@@ -97,9 +103,7 @@ describe('store: schema migration', () => {
 
   it('can run again over a store it already migrated, as after a crash before the version was written', async () => {
     const path = join(dir, 'db')
-    await oldStore(path)
-    const store = createStore({ path, topicQuota: FIXTURE.topicQuota })
-    stores.push(store)
+    const store = await oldStoreOpened(path)
     await store.start()
     await store.stop()
     const migrated = await dump(path)
@@ -114,9 +118,7 @@ describe('store: schema migration', () => {
 
   it('serves what the old store held: posts, threads, feeds, sync entries, counts', async () => {
     const path = join(dir, 'db')
-    await oldStore(path)
-    const store = createStore({ path, topicQuota: FIXTURE.topicQuota })
-    stores.push(store)
+    const store = await oldStoreOpened(path)
     await store.start()
     const [six, five, four, noGeo] = (FIXTURE.batches[0] ?? []).map(m => m.id)
     assert.deepEqual(await store.stats(), { posts: 6, replies: 2, reactions: 2, deletes: 2, tombstones: 1, pendingTombstones: 1, labels: 1, reports: 1 })
