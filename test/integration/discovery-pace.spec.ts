@@ -1,0 +1,107 @@
+// How often and how much a node looks up its topics in the DHT. A topic that no connected
+// peer shares is looked up again, each time after twice the wait of the time before: a node
+// alone in its topic must not walk the DHT every few seconds for ever; a node with too few
+// connections keeps looking at the first pace. A topic with enough connected peers is not
+// looked up at all: each lookup is a DHT walk that leaves connections behind.
+
+import assert from 'node:assert/strict'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { memory } from '@libp2p/memory'
+import { createNetwork, type MurmurLibp2p } from '../../src/network/libp2p.js'
+import { createTopicDiscovery, type TopicDiscovery, type TopicDiscoveryInit } from '../../src/network/discovery.js'
+import { parseTopic, toGossipTopic } from '../../src/geo/index.js'
+import { waitFor } from '../helpers/cli-node.js'
+import { createBareGossipNode, type BareGossipNode } from '../helpers/raw-peer.js'
+
+describe('integration: the pace of topic discovery', function () {
+  this.timeout(60_000)
+  const BASE = 400
+  let libp2p: MurmurLibp2p
+  let discovery: TopicDiscovery
+  const others: BareGossipNode[] = []
+  afterEach(async () => {
+    await discovery?.stop()
+    await libp2p?.stop()
+    await Promise.all(others.splice(0).map(async p => p.stop()))
+  })
+
+  /**
+   * A node with `peers` bare peers connected, `subscribed` of them in `topic`, and a
+   * discovery that has not joined anything yet; every lookup's time is recorded.
+   */
+  async function discoveringNode (topic: string, peers: number, subscribed: number, init: Partial<TopicDiscoveryInit> = {}): Promise<number[]> {
+    libp2p = await createNetwork({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: [`/memory/pace-${process.pid}-${Date.now()}`],
+      announce: [],
+      bootstrap: [],
+      mdns: false,
+      loopbackOnly: true,
+      transports: [memory()]
+    })
+    await libp2p.start()
+    const gossipName = toGossipTopic(parseTopic(topic))
+    for (let i = 0; i < peers; i++) {
+      const peer = await createBareGossipNode({ listen: [`/memory/pace-peer-${process.pid}-${Date.now()}-${i}`], transports: [memory()] })
+      others.push(peer)
+      if (i < subscribed) peer.services.pubsub.subscribe(gossipName)
+      await libp2p.dial(peer.getMultiaddrs()[0])
+    }
+    await waitFor(`${subscribed} subscribers known`, () => libp2p.services.pubsub.getSubscribers(gossipName).length === subscribed)
+    const lookups: number[] = []
+    const findProviders = libp2p.contentRouting.findProviders.bind(libp2p.contentRouting)
+    libp2p.contentRouting.findProviders = (...args) => {
+      lookups.push(Date.now())
+      return findProviders(...args)
+    }
+    discovery = createTopicDiscovery({
+      libp2p,
+      log: libp2p.logger.forComponent('test:discovery'),
+      lonelyIntervalMs: BASE,
+      lookupIntervalMs: 60_000,
+      dialsPerLookup: 1,
+      // a provide with no peer to send to waits for this; shorter than the first retry
+      lookupTimeoutMs: 200,
+      ...init
+    })
+    discovery.start()
+    return lookups
+  }
+
+  /** Gap i is from lookup i to lookup i + 1: the join's own lookup, then the retries. */
+  async function lonelyGaps (peers: number, retries: number): Promise<number[]> {
+    const lookups = await discoveringNode('tag:alone', peers, 0)
+    discovery.join('tag:alone')
+    await waitFor(`${retries} retries`, () => lookups.length > retries, 30_000)
+    return lookups.slice(1, retries + 1).map((at, i) => at - lookups[i])
+  }
+
+  it('doubles the wait between lookups while the topic stays lonely', async () => {
+    const gaps = await lonelyGaps(1, 4)
+    // retry k (k ≥ 1) waits at least BASE · 2^(k-1) after retry k-1; a late timer only adds
+    for (let k = 2; k < gaps.length; k++) {
+      assert.ok(gaps[k] >= BASE * 2 ** (k - 1) - 20, `gap ${k} was ${gaps[k]} ms: ${gaps.join(', ')}`)
+    }
+  })
+
+  it('keeps the first wait while the node has fewer connections than a lookup dials', async () => {
+    const gaps = await lonelyGaps(0, 5)
+    // doubling would make the last two gaps 4 and 8 × BASE; the slack is for late timers
+    for (let k = 1; k < gaps.length; k++) {
+      assert.ok(gaps[k] < 3.5 * BASE, `gap ${k} was ${gaps[k]} ms: ${gaps.join(', ')}`)
+    }
+  })
+
+  it('does not look up a topic that has the peers it wants, and looks up one short of them', async () => {
+    const lookups = await discoveringNode('tag:busy', 4, 3, { topicPeers: 3 })
+    assert.equal(await discovery.refresh('tag:busy'), 0)
+    assert.equal(lookups.length, 0, 'a topic with three connected subscribers of the three wanted was looked up')
+    // one more wanted than connected: the same topic is looked up (the bare peers run no DHT,
+    // so the walk times out)
+    await discovery.stop()
+    discovery = createTopicDiscovery({ libp2p, log: libp2p.logger.forComponent('test:discovery'), lookupTimeoutMs: 200, topicPeers: 4 })
+    discovery.start()
+    await discovery.refresh('tag:busy').catch(() => {})
+    assert.equal(lookups.length, 1, 'a topic short of one wanted peer was not looked up')
+  })
+})
