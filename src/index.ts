@@ -412,7 +412,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
       const name = formatTopic(parseTopic(topic))
       // post() joins its topics every time: sync only what is newly joined
       const isNew = !gossip.joined().includes(name)
-      await store.joinTopic(name)
+      if (isNew) await store.joinTopic(name)
       gossip.join(name)
       discovery.join(name)
       if (isNew) void sync.syncTopic(name).catch(err => { log('sync of %s failed - %e', name, err) })

@@ -2,6 +2,7 @@
 // counters, feeds, purge and quotas. Every ingest is one atomic batch; writes run one at a time.
 
 import { Level } from 'level'
+import PQueue from 'p-queue'
 import { BadRequestError, MurmurError } from '../errors.js'
 import { cellSizeMetres, formatTopic, isValidGeohash, minCellDistance, parseTopic } from '../geo/index.js'
 import { GEO_CELL_CHARS } from '../post/constants.js'
@@ -282,6 +283,10 @@ const duplicate = (id: string, code = 'DUPLICATE'): IngestResult => ({ id, statu
 const deleted = (id: string, code: string): IngestResult => ({ id, status: 'deleted', code })
 const rejected = (id: string, code: string): IngestResult => ({ id, status: 'rejected', code })
 
+/** Write priorities (higher first): the local user's own writes, and everything else. */
+const USER = 1
+const BACKGROUND = 0
+
 export class LevelPostStore implements PostStore {
   private readonly path: string
   private readonly topicQuota: number
@@ -290,7 +295,13 @@ export class LevelPostStore implements PostStore {
   private db?: RootDb
   private t?: Tables
   private opening?: Promise<void>
-  private queue: Promise<unknown> = Promise.resolve()
+  /**
+   * Write tasks, one at a time so each task's read-check-write is atomic. The local user's
+   * own writes (their posts, marks, topics, settings: `USER`) go before queued background
+   * batches of gossip and sync, which come one after another under load: a post waited for
+   * every batch queued ahead of each of its writes. Each class keeps its own order.
+   */
+  private readonly writes = new PQueue({ concurrency: 1 })
   /**
    * Every id the mine table may hold: read at start, added to by markMine, never shrunk (a
    * removal leaves a stale id, which only costs a lookup). A page looks up the marks of these
@@ -354,11 +365,7 @@ export class LevelPostStore implements PostStore {
     if (this.opening !== undefined) await this.opening.catch(() => {})
     const db = this.db
     if (db === undefined) return
-    let drained: Promise<unknown>
-    do {
-      drained = this.queue
-      await drained
-    } while (drained !== this.queue)
+    await this.writes.onIdle()
     this.db = undefined
     this.t = undefined
     await db.close()
@@ -371,11 +378,8 @@ export class LevelPostStore implements PostStore {
     return { db: this.db, t: this.t }
   }
 
-  /** Runs write tasks one at a time, so each task's read-check-write is atomic. */
-  private async serialise<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task)
-    this.queue = run.catch(() => {})
-    return await run
+  private async serialise<T>(task: () => Promise<T>, priority = BACKGROUND): Promise<T> {
+    return await this.writes.add(task, { priority })
   }
 
   // ---------------------------------------------------------------- ingest
@@ -393,7 +397,7 @@ export class LevelPostStore implements PostStore {
       await this.enforceQuota(tx, t, touched)
       await tx.commit(options)
       return results
-    })
+    }, options.sync === true ? USER : BACKGROUND)
   }
 
   /** Reads in a few round trips what ingestOne will look up for these messages. */
@@ -1438,7 +1442,7 @@ export class LevelPostStore implements PostStore {
     await this.serialise(async () => {
       this.maybeMine.add(id)
       await this.tables().t.mine.sub.put(idBytes(id), nonceHex)
-    })
+    }, USER)
   }
 
   async mineNonce (id: string): Promise<string | undefined> {
@@ -1453,12 +1457,12 @@ export class LevelPostStore implements PostStore {
 
   async joinTopic (topic: string): Promise<void> {
     const name = canonicalTopic(topic)
-    await this.serialise(async () => { await this.tables().t.joined.sub.put(utf8(name), EMPTY) })
+    await this.serialise(async () => { await this.tables().t.joined.sub.put(utf8(name), EMPTY) }, USER)
   }
 
   async leaveTopic (topic: string): Promise<void> {
     const name = canonicalTopic(topic)
-    await this.serialise(async () => { await this.tables().t.joined.sub.del(utf8(name)) })
+    await this.serialise(async () => { await this.tables().t.joined.sub.del(utf8(name)) }, USER)
   }
 
   async topics (): Promise<string[]> {
@@ -1473,7 +1477,7 @@ export class LevelPostStore implements PostStore {
 
   async setSetting (key: string, value: unknown): Promise<void> {
     if (value === undefined) throw new BadRequestError('a setting value cannot be undefined', 'BAD_REQUEST')
-    await this.serialise(async () => { await this.tables().t.settings.sub.put(utf8(key), value) })
+    await this.serialise(async () => { await this.tables().t.settings.sub.put(utf8(key), value) }, USER)
   }
 }
 

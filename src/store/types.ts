@@ -35,7 +35,7 @@ export interface IngestResult {
 }
 
 export interface IngestOptions {
-  /** flush the write to disk before answering (the local user's own messages) */
+  /** flush the write to disk before answering, ahead of queued background writes: the local user's own messages */
   sync?: boolean
 }
 

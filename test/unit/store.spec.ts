@@ -91,6 +91,24 @@ describe('store: ingest and state', () => {
       assert.deepEqual(results.map(r => r[0]?.status).sort(), ['duplicate', 'stored', 'stored'])
       assert.equal((await store.get(post.id))?.replies, 1)
     })
+
+    it("writes the user's own messages before background batches queued ahead of them, each kind in its order", async () => {
+      const order: string[] = []
+      const track = async (name: string, write: Promise<unknown>): Promise<void> => { await write; order.push(name) }
+      const batch = (n: number): ReturnType<typeof makePost>[] => Array.from({ length: n }, () => makePost())
+      const own = makePost()
+      await Promise.all([
+        // the first batch is under way when the rest are queued
+        track('gossip 1', store.ingest(batch(200))),
+        track('gossip 2', store.ingest(batch(200))),
+        track('gossip 3', store.ingest(batch(200))),
+        track('mark', store.markMine(own.id, '00')),
+        track('own post', store.ingest([own], { sync: true })),
+        track('topic', store.joinTopic('tag:mine'))
+      ])
+      assert.deepEqual(order, ['gossip 1', 'mark', 'own post', 'topic', 'gossip 2', 'gossip 3'])
+      assert.equal((await store.get(own.id))?.id, own.id)
+    })
   })
 
   describe('replies', () => {
