@@ -1,4 +1,4 @@
-// `npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0] [--warmup 60]`
+// `npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0] [--warmup 60] [--cpu-prof 0,7]`
 //
 // N real nodes, each `murmur start` in its own process (the code users run, with its own event
 // loop, so CPU and memory per node are the OS's figures for that process), on 127.0.0.1 TCP.
@@ -8,6 +8,7 @@
 // Reports delivery per topic (for nodes online the whole run), latency percentiles, bytes
 // sent per delivery (TCP bytes_sent of every node socket, from `ss`), CPU and memory per
 // node; writes scripts/results/simulate-<date>.json and an SVG of latency and delivery over time.
+// `--cpu-prof` runs the listed nodes under `node --cpu-prof`, a profile per process lifetime.
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -43,6 +44,11 @@ const WARMUP_S = flag('warmup', 60)
 const BOOTSTRAPS = 2
 const BUCKET_S = 10
 const NODE_NICENESS = 10
+/** nodes run under `--cpu-prof`, and where their profiles go */
+const PROFILED = new Set((process.argv[process.argv.indexOf('--cpu-prof') + 1] ?? '').split(',').filter(() => process.argv.includes('--cpu-prof')).map(Number))
+const PROFILES = join(tmpdir(), `murmur-sim-profiles-${process.pid}`)
+/** a node too starved to answer its API for this long is counted as unanswered */
+const API_TIMEOUT_MS = 30_000
 
 const started = Date.now()
 const log = (what: string): void => { console.error(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${what}`) }
@@ -110,7 +116,8 @@ async function startNode (node: SimNode, bootstrap: string[]): Promise<void> {
     ...bootstrap.flatMap(b => ['--bootstrap', b]),
     ...node.topics.flatMap(t => ['--join', t])
   ]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const profile = PROFILED.has(node.index) ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILES, `node-${node.index}`)}`] : []
+  const child = spawn(process.execPath, [...profile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   // The nodes yield to this process, which times them: when 50 nodes saturate the cores, an
   // orchestrator with an equal share read its 201s and live events seconds late, and counted
   // that as latency. Among themselves the nodes still compete as equals.
@@ -276,7 +283,7 @@ async function survey (): Promise<Connectivity> {
   let covered = 0
   for (const node of nodes.filter(n => n.online)) {
     try {
-      const { peers } = await (await fetch(`${node.url as string}/api/peers`)).json() as { peers: Array<{ topics: string[] }> }
+      const { peers } = await (await fetch(`${node.url as string}/api/peers`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { peers: Array<{ topics: string[] }> }
       counts.push(peers.length)
       if (node.topics.every(t => peers.some(p => p.topics.includes(t)) || nodes.filter(n => n.topics.includes(t)).length === 1)) covered++
     } catch {}
@@ -373,11 +380,15 @@ try {
   const gossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
   for (const node of nodes.filter(n => n.online)) {
     try {
-      const status = await (await fetch(`${node.url as string}/api/status`)).json() as { gossip: typeof gossipCounters }
+      const status = await (await fetch(`${node.url as string}/api/status`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { gossip: typeof gossipCounters }
       for (const key of Object.keys(gossipCounters) as Array<keyof typeof gossipCounters>) gossipCounters[key] += status.gossip[key]
     } catch {}
   }
   log(`gossip validator outcomes on the nodes online at the end: ${JSON.stringify(gossipCounters)}`)
+  // discovery's lookups and other nodes' DHT walks add connections as the run goes on
+  const connectivityAtEnd = await survey()
+  log(`at the end, connections per node: median ${connectivityAtEnd.connections.median}, min ${connectivityAtEnd.connections.min}`)
+  if (PROFILED.size > 0) log(`CPU profiles of nodes ${[...PROFILED].join(', ')} are in ${PROFILES}`)
 
   // ---------------------------------------------------------------- report
   const latencies: number[] = []
@@ -429,6 +440,7 @@ try {
     params: { nodes: NODES, topics: TOPICS, rate: RATE, minutes: MINUTES, churners, powBits: POW_BITS },
     posts: posts.size,
     connectivity,
+    connectivityAtEnd,
     warmUpSeconds,
     gossipCounters,
     stable: { expected, delivered, deliveryRatio: round(delivered / Math.max(1, expected), 4) },
