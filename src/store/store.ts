@@ -1011,6 +1011,14 @@ export class LevelPostStore implements PostStore {
     return await t.tombstones.sub.has(idBytes(id))
   }
 
+  async lacking (ids: string[]): Promise<string[]> {
+    const { t } = this.tables()
+    const wanted = ids.filter(isHexId)
+    const keys = wanted.map(idBytes)
+    const [held, deleted] = await Promise.all([t.envelopes.sub.hasMany(keys), t.tombstones.sub.hasMany(keys)])
+    return wanted.filter((_, i) => !held[i] && !deleted[i])
+  }
+
   async thread (rootId: string, options: ThreadOptions = {}): Promise<Thread> {
     const { t } = this.tables()
     if (!isHexId(rootId)) return { replies: [] }

@@ -70,7 +70,7 @@ export interface SessionProgress {
 }
 
 export interface SessionContext {
-  store: Pick<PostStore, 'topicEntries' | 'getEnvelopes' | 'has' | 'isTombstoned'>
+  store: Pick<PostStore, 'topicEntries' | 'getEnvelopes' | 'lacking'>
   ingestor: Pick<Ingestor, 'submitMany'>
   limits: SyncLimits
   progress: SessionProgress
@@ -288,12 +288,8 @@ function envelopeId (bytes: Uint8Array): string | undefined {
 
 /** The ids we neither hold nor have seen deleted. */
 async function lacking (ctx: SessionContext, ids: Array<Uint8Array<ArrayBuffer>>): Promise<Array<Uint8Array<ArrayBuffer>>> {
-  const out: Array<Uint8Array<ArrayBuffer>> = []
-  for (const id of ids) {
-    const key = hex(id)
-    if (!await ctx.store.has(key) && !await ctx.store.isTombstoned(key)) out.push(id)
-  }
-  return out
+  const missing = new Set(await ctx.store.lacking(ids.map(hex)))
+  return ids.filter(id => missing.has(hex(id)))
 }
 
 function reconcileOrThrow (neg: Negentropy, message: Uint8Array): ReturnType<Negentropy['reconcile']> {

@@ -270,8 +270,8 @@ export function powProperty (): fc.IPropertyWithHooks<[number, number]> {
 
 const SYNC_ERRORS = [SyncProtocolError, SyncRemoteError, SyncTimeoutError, SyncClosedError, SyncLimitError]
 
-/** An in-memory store for a responder: ingest runs the real pipeline, so only valid messages get in. */
-class FuzzStore {
+/** An in-memory store for either side of a session: ingest runs the real validation, so only valid messages get in. */
+export class FuzzStore {
   readonly messages = new Map<string, Message>()
   constructor (seeds: Message[]) { for (const m of seeds) this.messages.set(m.id, m) }
   async * topicEntries (): AsyncGenerator<{ createdAt: number, id: string }> {
@@ -279,8 +279,7 @@ class FuzzStore {
   }
 
   async getEnvelopes (ids: string[]): Promise<Array<Uint8Array | undefined>> { return ids.map(id => this.messages.get(id)?.envelope) }
-  async has (id: string): Promise<boolean> { return this.messages.has(id) }
-  async isTombstoned (): Promise<boolean> { return false }
+  async lacking (ids: string[]): Promise<string[]> { return ids.filter(id => !this.messages.has(id)) }
   async submitMany (envelopes: Uint8Array[], options: { topic?: string } = {}): Promise<IngestOutcome[]> {
     return envelopes.map((envelope): IngestOutcome => {
       const verdict = validateEnvelope(envelope, { now: Date.now(), pow: FREE, ...(options.topic != null ? { topic: options.topic } : {}) })

@@ -205,6 +205,9 @@ describe('store: feeds, purge, quotas', () => {
       const early = makeDelete(unknown, { expiresAt: T0 + 4 * DAY })
       await store.ingest([post, reply, del, early])
       assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 2, tombstones: 2, pendingTombstones: 1, labels: 0, reports: 0 })
+      // what sync would fetch: neither the deleted post and reply nor the held delete; the
+      // unknown post (its early delete is only pending), in the order asked; no malformed id
+      assert.deepEqual(await store.lacking([unknown.id, post.id, 'not an id', del.id, reply.id]), [unknown.id])
 
       assert.equal(await store.purge(T0 + DAY), 1) // the post's tombstone
       assert.equal(await store.isTombstoned(post.id), false)
