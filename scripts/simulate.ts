@@ -378,13 +378,16 @@ try {
   await sampleSockets()
   for (const node of nodes) if (node.online) await sampleProcess(node)
   const gossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
+  // history sync besides gossip: sessions as initiator or responder, over each node's lifetime
+  const syncCounters = { completed: 0, failed: 0, bytesIn: 0 }
   for (const node of nodes.filter(n => n.online)) {
     try {
-      const status = await (await fetch(`${node.url as string}/api/status`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { gossip: typeof gossipCounters }
+      const status = await (await fetch(`${node.url as string}/api/status`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { gossip: typeof gossipCounters, sync: typeof syncCounters }
       for (const key of Object.keys(gossipCounters) as Array<keyof typeof gossipCounters>) gossipCounters[key] += status.gossip[key]
+      for (const key of Object.keys(syncCounters) as Array<keyof typeof syncCounters>) syncCounters[key] += status.sync[key]
     } catch {}
   }
-  log(`gossip validator outcomes on the nodes online at the end: ${JSON.stringify(gossipCounters)}`)
+  log(`gossip validator outcomes on the nodes online at the end: ${JSON.stringify(gossipCounters)}; sync sessions: ${JSON.stringify(syncCounters)}`)
   // discovery's lookups and other nodes' DHT walks add connections as the run goes on
   const connectivityAtEnd = await survey()
   log(`at the end, connections per node: median ${connectivityAtEnd.connections.median}, min ${connectivityAtEnd.connections.min}`)
@@ -443,6 +446,7 @@ try {
     connectivityAtEnd,
     warmUpSeconds,
     gossipCounters,
+    syncCounters,
     stable: { expected, delivered, deliveryRatio: round(delivered / Math.max(1, expected), 4) },
     latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: percentile(latencies, 100) },
     afterAcceptedMs: { p50: percentile(network, 50), p90: percentile(network, 90), p99: percentile(network, 99) },

@@ -58,7 +58,6 @@ export interface SyncInit {
   options?: Partial<SyncOptions>
 }
 
-/** A finished session, as syncWithPeer reports it. */
 /** A finished session: its progress counters, and how long it took. */
 export type SyncResult = Omit<SessionProgress, 'role' | 'phase' | 'startedAt'> & { durationMs: number }
 
@@ -84,6 +83,8 @@ export interface SyncStatus {
   bytesOut: number
   /** peers currently refused for breaking the protocol */
   denied: number
+  /** sessions this node started by itself, by what started them (the API's are not counted) */
+  triggered: Record<Trigger, number>
 }
 
 export interface Sync extends Startable {
@@ -96,7 +97,7 @@ export interface Sync extends Startable {
   deniedPeers(): Map<string, number>
 }
 
-type Trigger = 'subscription' | 'propagate' | 'periodic'
+export type Trigger = 'subscription' | 'propagate' | 'periodic'
 
 export function createSync (init: SyncInit): Sync {
   return new SyncService(init)
@@ -121,6 +122,7 @@ class SyncService implements Sync {
   private readonly sessionBudget: PeerLimiter
   private readonly byteBudget: PeerLimiter
   private totals = { completed: 0, failed: 0, bytesIn: 0, bytesOut: 0 }
+  private readonly triggered: Record<Trigger, number> = { subscription: 0, propagate: 0, periodic: 0 }
 
   constructor (init: SyncInit) {
     this.init = init
@@ -204,7 +206,8 @@ class SyncService implements Sync {
       failed: this.totals.failed,
       bytesIn: this.totals.bytesIn + sessions.reduce((n, s) => n + s.bytesIn, 0),
       bytesOut: this.totals.bytesOut + sessions.reduce((n, s) => n + s.bytesOut, 0),
-      denied: this.deniedPeers().size
+      denied: this.deniedPeers().size,
+      triggered: { ...this.triggered }
     }
   }
 
@@ -378,6 +381,7 @@ class SyncService implements Sync {
         if (trigger !== 'subscription') this.schedule(peer, topic, trigger)
         return
       }
+      this.triggered[trigger]++
       this.syncWithPeer(peer, topic).catch(err => { this.log('%s sync of %s with %p failed - %e', trigger, topic, peer, err) })
     }, delay)
     timer.unref()

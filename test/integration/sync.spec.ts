@@ -184,6 +184,11 @@ describe('integration: history sync', function () {
       return true
     }, 60_000)
     for (const { node } of [a1, a2, b1, b2]) assert.deepEqual(await idsOf(node, topic), union)
+    // the link's sessions started on subscription; a1 and b2, one hop away, got the rest passed on
+    const triggered = [a1, a2, b1, b2].map(n => n.sync.progress().triggered)
+    assert.ok(triggered[1].subscription + triggered[2].subscription > 0, JSON.stringify(triggered))
+    assert.ok(triggered[1].propagate + triggered[2].propagate > 0, JSON.stringify(triggered))
+    assert.equal(triggered.reduce((n, t) => n + t.periodic, 0), 0)
     const thread = await b2.node.thread(aPost.id)
     assert.equal(thread.replies.length, 1)
     assert.equal((await a1.node.thread(bPost.id)).post.up, 1)
