@@ -380,14 +380,19 @@ try {
   const gossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
   // history sync besides gossip: sessions as initiator or responder, over each node's lifetime
   const syncCounters = { completed: 0, failed: 0, bytesIn: 0 }
+  const syncTriggers: Record<string, number> = {}
+  const syncFailures: Record<string, number> = {}
+  const add = (into: Record<string, number>, from: Record<string, number>): void => { for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n }
   for (const node of nodes.filter(n => n.online)) {
     try {
-      const status = await (await fetch(`${node.url as string}/api/status`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { gossip: typeof gossipCounters, sync: typeof syncCounters }
+      const status = await (await fetch(`${node.url as string}/api/status`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { gossip: typeof gossipCounters, sync: typeof syncCounters & { triggered: Record<string, number>, failures: Record<string, number> } }
       for (const key of Object.keys(gossipCounters) as Array<keyof typeof gossipCounters>) gossipCounters[key] += status.gossip[key]
       for (const key of Object.keys(syncCounters) as Array<keyof typeof syncCounters>) syncCounters[key] += status.sync[key]
+      add(syncTriggers, status.sync.triggered)
+      add(syncFailures, status.sync.failures)
     } catch {}
   }
-  log(`gossip validator outcomes on the nodes online at the end: ${JSON.stringify(gossipCounters)}; sync sessions: ${JSON.stringify(syncCounters)}`)
+  log(`gossip validator outcomes on the nodes online at the end: ${JSON.stringify(gossipCounters)}; sync sessions: ${JSON.stringify(syncCounters)}, started on ${JSON.stringify(syncTriggers)}, failed with ${JSON.stringify(syncFailures)}`)
   // discovery's lookups and other nodes' DHT walks add connections as the run goes on
   const connectivityAtEnd = await survey()
   log(`at the end, connections per node: median ${connectivityAtEnd.connections.median}, min ${connectivityAtEnd.connections.min}`)
@@ -446,7 +451,7 @@ try {
     connectivityAtEnd,
     warmUpSeconds,
     gossipCounters,
-    syncCounters,
+    sync: { ...syncCounters, triggered: syncTriggers, failures: syncFailures },
     stable: { expected, delivered, deliveryRatio: round(delivered / Math.max(1, expected), 4) },
     latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: percentile(latencies, 100) },
     afterAcceptedMs: { p50: percentile(network, 50), p90: percentile(network, 90), p99: percentile(network, 99) },

@@ -7,7 +7,7 @@ import { pbStream } from '@libp2p/utils'
 import { parseTopic, formatTopic, toGossipTopic, fromGossipTopic } from '../geo/index.js'
 import { SYNC_PROTOCOL, DEFAULT_LIMITS, initiateSession, respondSession, newProgress } from './session.js'
 import { SyncFrame } from './sync.js'
-import { SyncProtocolError, SyncDeniedError } from './errors.js'
+import { SyncProtocolError, SyncDeniedError, SyncRemoteError } from './errors.js'
 import { PeerLimiter } from '../network/limits.js'
 import type { SyncLimits, SessionProgress, SessionContext } from './session.js'
 import type { MurmurLibp2p } from '../network/libp2p.js'
@@ -85,6 +85,8 @@ export interface SyncStatus {
   denied: number
   /** sessions this node started by itself, by what started them (the API's are not counted) */
   triggered: Record<Trigger, number>
+  /** failed sessions, either role, by the code a peer refused with (BUSY, NOT_JOINED…) or the error's name */
+  failures: Record<string, number>
 }
 
 export interface Sync extends Startable {
@@ -98,6 +100,8 @@ export interface Sync extends Startable {
 }
 
 export type Trigger = 'subscription' | 'propagate' | 'periodic'
+
+const MAX_FAILURE_REASONS = 32
 
 export function createSync (init: SyncInit): Sync {
   return new SyncService(init)
@@ -123,6 +127,7 @@ class SyncService implements Sync {
   private readonly byteBudget: PeerLimiter
   private totals = { completed: 0, failed: 0, bytesIn: 0, bytesOut: 0 }
   private readonly triggered: Record<Trigger, number> = { subscription: 0, propagate: 0, periodic: 0 }
+  private readonly failures = new Map<string, number>()
 
   constructor (init: SyncInit) {
     this.init = init
@@ -207,7 +212,8 @@ class SyncService implements Sync {
       bytesIn: this.totals.bytesIn + sessions.reduce((n, s) => n + s.bytesIn, 0),
       bytesOut: this.totals.bytesOut + sessions.reduce((n, s) => n + s.bytesOut, 0),
       denied: this.deniedPeers().size,
-      triggered: { ...this.triggered }
+      triggered: { ...this.triggered },
+      failures: Object.fromEntries(this.failures)
     }
   }
 
@@ -309,6 +315,9 @@ class SyncService implements Sync {
 
   private failedWith (err: any, progress: SessionProgress, stream: Stream | undefined): void {
     this.totals.failed++
+    const reason = err instanceof SyncRemoteError ? err.code : String(err?.name ?? 'Error')
+    // a peer names its refusal codes: only so many distinct ones are kept
+    if (this.failures.has(reason) || this.failures.size < MAX_FAILURE_REASONS) this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1)
     stream?.abort(err)
     this.log('%s sync of %s with %s failed - %s: %s', progress.role, progress.topic, progress.peer, err?.name, err?.message)
     if (err instanceof SyncProtocolError) this.penalise(progress.peer, err)

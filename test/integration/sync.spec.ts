@@ -303,12 +303,13 @@ describe('integration: a malicious sync peer', function () {
 
   it('drops and penalises a peer sending garbage bytes', async () => {
     const atk = await attacker()
-    const failed = victim.sync.progress().failed
+    const { failed, failures } = victim.sync.progress()
     const stream = await open(atk)
     // a 5-byte frame of garbage: not a protobuf SyncFrame
     stream.send(Uint8Array.of(5, 0xde, 0xad, 0xbe, 0xef, 0x07, ...randomBytes(64)))
     await penalised(atk)
     assert.equal(victim.sync.progress().failed, failed + 1)
+    assert.equal(victim.sync.progress().failures.SyncProtocolError, (failures.SyncProtocolError ?? 0) + 1)
     // it is refused for a while, however politely it comes back
     await atk.dial(multiaddr(victim.node.addresses()[0]))
     const again = frames(await open(atk))
