@@ -1,7 +1,7 @@
 // A write transaction over several sublevels: reads see the transaction's own pending writes,
 // and everything commits as ONE atomic LevelDB batch (or not at all).
 
-import { compareBytes, prefixRange } from './keys.js'
+import { compareBytes, prefixRange, utf8 } from './keys.js'
 import type { AbstractBatchOptions, AbstractLevel, AbstractSublevel } from 'abstract-level'
 
 export type RootDb = AbstractLevel<string | Buffer | Uint8Array, Uint8Array, Uint8Array>
@@ -19,10 +19,53 @@ export interface Table<V> {
 
 const DELETED: unique symbol = Symbol('deleted')
 
-/** A byte string as a Map key: one char per byte (faster than hex, and a prefix stays a prefix). */
+const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string
+
+/**
+ * A byte string as a Map key: one char per byte (faster than hex, and a prefix stays a prefix).
+ * Buffer's own latin1 reader called on the array itself: Buffer.from(…) first would allocate a
+ * Buffer object per key, and a gossip burst builds dozens of keys per message.
+ */
 function mapKey (bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+  return latin1Slice.call(bytes, 0, bytes.byteLength)
 }
+
+/** What a table's values are written and read as on the root database, its key prefix bytes: worked out once per table. */
+interface Raw {
+  prefix: Uint8Array
+  format: 'utf8' | 'view' | 'buffer'
+  encode: (value: unknown) => string | Uint8Array
+  decode: (data: unknown) => unknown
+}
+const raws = new WeakMap<Table<any>, Raw>()
+const utf8Decoder = new TextDecoder()
+
+function rawOf (table: Table<any>): Raw {
+  let raw = raws.get(table)
+  if (raw === undefined) {
+    const encoding = table.sub.valueEncoding() as unknown as Raw
+    raw = { prefix: utf8(table.sub.prefix), format: encoding.format, encode: v => encoding.encode(v), decode: d => encoding.decode(d) }
+    raws.set(table, raw)
+  }
+  return raw
+}
+
+/** The stored bytes of a value read from the root database as a view, decoded by its table's encoding. */
+function decodeRaw (raw: Raw, bytes: Uint8Array | undefined): unknown {
+  if (bytes === undefined) return undefined
+  switch (raw.format) {
+    case 'utf8': return raw.decode(utf8Decoder.decode(bytes))
+    case 'buffer': return raw.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    default: return raw.decode(bytes)
+  }
+}
+
+/**
+ * Arrays this small live inside V8's heap, and LevelDB's binding asks for each one's backing
+ * store: V8 then moves it out, an allocation and a copy per key. Keys and small values are
+ * therefore written into one larger buffer first, whose views cost nothing to hand over.
+ */
+const IN_HEAP_BYTES = 64
 
 interface Slot {
   key: Uint8Array
@@ -85,21 +128,51 @@ export class Tx {
 
   /** Reads many keys in one round trip ahead of the get() calls that will need them. */
   async prefetch<V>(table: Table<V>, keys: Iterable<Uint8Array>): Promise<void> {
-    let cache = this.cache.get(table)
-    if (cache === undefined) {
-      cache = new Map()
-      this.cache.set(table, cache)
+    await this.prefetchMany([[table, keys]])
+  }
+
+  /**
+   * prefetch for several tables at once: one read of the root database (one trip through
+   * libuv's thread pool, one LevelDB snapshot) however many tables, with the keys built in one buffer.
+   */
+  async prefetchMany (requests: Array<[Table<any>, Iterable<Uint8Array>]>): Promise<void> {
+    const wanted: Array<{ cache: Map<string, unknown>, raw: Raw, mk: string, key: Uint8Array }> = []
+    const askedFor = new Map<Table<any>, Set<string>>()
+    let size = 0
+    for (const [table, keys] of requests) {
+      let cache = this.cache.get(table)
+      if (cache === undefined) {
+        cache = new Map()
+        this.cache.set(table, cache)
+      }
+      const slots = this.overlays.get(table)?.slots
+      const raw = rawOf(table)
+      let asked = askedFor.get(table)
+      if (asked === undefined) {
+        asked = new Set()
+        askedFor.set(table, asked)
+      }
+      for (const key of keys) {
+        const mk = mapKey(key)
+        if (cache.has(mk) || slots?.has(mk) === true || asked.has(mk)) continue
+        asked.add(mk)
+        wanted.push({ cache, raw, mk, key })
+        size += raw.prefix.length + key.length
+      }
     }
-    const overlay = this.overlays.get(table)
-    const wanted = new Map<string, Uint8Array>()
-    for (const key of keys) {
-      const mk = mapKey(key)
-      if (!cache.has(mk) && overlay?.slots.has(mk) !== true) wanted.set(mk, key)
+    if (wanted.length === 0) return
+    const buf = Buffer.allocUnsafe(Math.max(size, IN_HEAP_BYTES + 1))
+    const rootKeys: Uint8Array[] = []
+    let at = 0
+    for (const { raw, key } of wanted) {
+      const start = at
+      buf.set(raw.prefix, at)
+      buf.set(key, at += raw.prefix.length)
+      at += key.length
+      rootKeys.push(new Uint8Array(buf.buffer, buf.byteOffset + start, at - start))
     }
-    if (wanted.size === 0) return
-    const values = await table.sub.getMany([...wanted.values()])
-    let i = 0
-    for (const mk of wanted.keys()) cache.set(mk, values[i++])
+    const values = await this.db.getMany(rootKeys, { keyEncoding: 'view', valueEncoding: 'view' })
+    wanted.forEach(({ cache, raw, mk }, i) => { cache.set(mk, decodeRaw(raw, values[i])) })
   }
 
   /**
@@ -148,16 +221,44 @@ export class Tx {
 
   /** `sync` waits for the OS to put the write on disk (the local user's own posts). */
   async commit (options: { sync?: boolean } = {}): Promise<void> {
-    const ops: any[] = []
+    // Written to the root database with each table's prefix and encoding applied here: keys
+    // (and small values) in one buffer, and no sublevel to prefix each key into a new array.
+    const ops: Array<{ type: 'put' | 'del', key: Uint8Array, value?: string | Uint8Array, valueEncoding?: string }> = []
+    const encoded: Array<string | Uint8Array | undefined> = []
+    let size = 0
     for (const [table, overlay] of this.overlays) {
+      const raw = rawOf(table)
       for (const { key, value } of overlay.slots.values()) {
-        ops.push(value === DELETED
-          ? { type: 'del', sublevel: table.sub, key }
-          : { type: 'put', sublevel: table.sub, key, value })
+        size += raw.prefix.length + key.length
+        const data = value === DELETED ? undefined : raw.encode(value)
+        if (data instanceof Uint8Array && data.byteLength <= IN_HEAP_BYTES) size += data.byteLength
+        encoded.push(data)
+      }
+    }
+    if (encoded.length === 0) return
+    const buf = Buffer.allocUnsafe(Math.max(size, IN_HEAP_BYTES + 1))
+    let at = 0
+    const view = (bytes: Uint8Array[]): Uint8Array => {
+      const start = at
+      for (const b of bytes) {
+        buf.set(b, at)
+        at += b.byteLength
+      }
+      return new Uint8Array(buf.buffer, buf.byteOffset + start, at - start)
+    }
+    let i = 0
+    for (const [table, overlay] of this.overlays) {
+      const raw = rawOf(table)
+      for (const { key } of overlay.slots.values()) {
+        const data = encoded[i++]
+        const rootKey = view([raw.prefix, key])
+        if (data === undefined) ops.push({ type: 'del', key: rootKey })
+        else if (typeof data === 'string') ops.push({ type: 'put', key: rootKey, value: data, valueEncoding: 'utf8' })
+        else ops.push({ type: 'put', key: rootKey, value: data.byteLength <= IN_HEAP_BYTES ? view([data]) : data })
       }
     }
     // `sync` is classic-level's (LevelDB's) option, beyond abstract-level's generic type
-    const batchOptions = { sync: options.sync === true } as unknown as AbstractBatchOptions<Uint8Array, Uint8Array>
-    if (ops.length > 0) await this.db.batch(ops, batchOptions)
+    const batchOptions = { sync: options.sync === true, keyEncoding: 'view', valueEncoding: 'view' } as unknown as AbstractBatchOptions<Uint8Array, Uint8Array>
+    await this.db.batch(ops as any, batchOptions)
   }
 }
