@@ -97,7 +97,7 @@ interface Tables {
   hotByTopic: Table<Uint8Array>
   hotByGeo: Table<Uint8Array>
   /** root-database key prefixes of what a card is read from (see load) */
-  cards: { envelope: Uint8Array, counters: Uint8Array, mine: Uint8Array }
+  cards: { envelope: Uint8Array, counters: Uint8Array, mine: Uint8Array, tombstone: Uint8Array }
 }
 
 const byId = (): number => ID_LEN
@@ -121,6 +121,7 @@ function openTables (db: RootDb): Tables {
   const envelopes = view('e')
   const counters = json<Counters>('c')
   const mine = json<string>('o')
+  const tombstones = json<Tombstone>('d')
   return {
     // the same sublevel twice: raw bytes for peers, decoded records for everything else
     envelopes,
@@ -134,7 +135,7 @@ function openTables (db: RootDb): Tables {
     reactions: json('r', byId),
     counters,
     expiry: view('x'),
-    tombstones: json('d'),
+    tombstones,
     pending: json('q', byId),
     awaited: json('w'),
     mine,
@@ -145,7 +146,7 @@ function openTables (db: RootDb): Tables {
     labels: json('l', byId),
     hotByTopic: view('h'),
     hotByGeo: view('i'),
-    cards: { envelope: utf8(envelopes.sub.prefix), counters: utf8(counters.sub.prefix), mine: utf8(mine.sub.prefix) }
+    cards: { envelope: utf8(envelopes.sub.prefix), counters: utf8(counters.sub.prefix), mine: utf8(mine.sub.prefix), tombstone: utf8(tombstones.sub.prefix) }
   }
 }
 
@@ -1011,6 +1012,15 @@ export class LevelPostStore implements PostStore {
     const { t } = this.tables()
     if (!isHexId(id)) return false
     return await t.tombstones.sub.has(idBytes(id))
+  }
+
+  async lacks (ids: string[]): Promise<boolean[]> {
+    const { db, t } = this.tables()
+    const valid = ids.filter(isHexId)
+    const n = valid.length
+    const found = n === 0 ? [] : await db.hasMany(keysOf([t.cards.envelope, t.cards.tombstone], valid), { keyEncoding: 'view' })
+    const known = new Set(valid.filter((_, i) => found[i] === true || found[n + i] === true))
+    return ids.map(id => !known.has(id))
   }
 
   async thread (rootId: string, options: ThreadOptions = {}): Promise<Thread> {

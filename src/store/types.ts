@@ -152,6 +152,8 @@ export interface PostStore {
   getEnvelopes(ids: string[]): Promise<Array<Uint8Array | undefined>>
   has(id: string): Promise<boolean>
   isTombstoned(id: string): Promise<boolean>
+  /** for each id, whether it is neither held nor tombstoned (what sync may fetch): one read for many */
+  lacks(ids: string[]): Promise<boolean[]>
   thread(rootId: string, options?: ThreadOptions): Promise<Thread>
   myReaction(targetId: string, authorHex: string): Promise<number | undefined>
   feed(query: FeedQuery): Promise<StoredPost[]>

@@ -279,8 +279,7 @@ class FuzzStore {
   }
 
   async getEnvelopes (ids: string[]): Promise<Array<Uint8Array | undefined>> { return ids.map(id => this.messages.get(id)?.envelope) }
-  async has (id: string): Promise<boolean> { return this.messages.has(id) }
-  async isTombstoned (): Promise<boolean> { return false }
+  async lacks (ids: string[]): Promise<boolean[]> { return ids.map(id => !this.messages.has(id)) }
   async submitMany (envelopes: Uint8Array[], options: { topic?: string } = {}): Promise<IngestOutcome[]> {
     return envelopes.map((envelope): IngestOutcome => {
       const verdict = validateEnvelope(envelope, { now: Date.now(), pow: FREE, ...(options.topic != null ? { topic: options.topic } : {}) })

@@ -29,8 +29,7 @@ describe('fuzz: sync frames at a session responder', function () {
     const store = {
       async * topicEntries () { for (const m of held.values()) yield { createdAt: m.createdAt, id: m.id } },
       getEnvelopes: async (ids: string[]) => ids.map(id => held.get(id)?.envelope),
-      has: async (id: string) => held.has(id),
-      isTombstoned: async () => false,
+      lacks: async (ids: string[]) => ids.map(id => !held.has(id)),
       submitMany: async (envelopes: Uint8Array[]) => envelopes.map((e): IngestOutcome => {
         const v = validateEnvelope(e, { now: Date.now(), pow: uniformPolicy(0) })
         if (!v.ok) return { status: 'refused', severity: v.severity, code: v.code, reason: v.reason }
@@ -39,7 +38,7 @@ describe('fuzz: sync frames at a session responder', function () {
       })
     }
     const theirs = new Map(seeds.slice(4).map(m => [m.id, m]))
-    const other = { ...store, async * topicEntries () { for (const m of theirs.values()) yield { createdAt: m.createdAt, id: m.id } }, getEnvelopes: async (ids: string[]) => ids.map(id => theirs.get(id)?.envelope), has: async (id: string) => theirs.has(id), submitMany: async (envelopes: Uint8Array[]) => envelopes.map((e): IngestOutcome => { const v = validateEnvelope(e, { now: Date.now(), pow: uniformPolicy(0) }); if (!v.ok) return { status: 'refused', severity: v.severity, code: v.code, reason: v.reason }; theirs.set(v.message.id, v.message); return { status: 'stored', message: v.message } }) }
+    const other = { ...store, async * topicEntries () { for (const m of theirs.values()) yield { createdAt: m.createdAt, id: m.id } }, getEnvelopes: async (ids: string[]) => ids.map(id => theirs.get(id)?.envelope), lacks: async (ids: string[]) => ids.map(id => !theirs.has(id)), submitMany: async (envelopes: Uint8Array[]) => envelopes.map((e): IngestOutcome => { const v = validateEnvelope(e, { now: Date.now(), pow: uniformPolicy(0) }); if (!v.ok) return { status: 'refused', severity: v.severity, code: v.code, reason: v.reason }; theirs.set(v.message.id, v.message); return { status: 'stored', message: v.message } }) }
     const ctx = (s: any, role: 'initiator' | 'responder'): SessionContext => ({ store: s, ingestor: s, limits: DEFAULT_LIMITS, progress: newProgress('peer', 'tag:fuzz', role), signal: AbortSignal.timeout(10_000) })
     const [a, b] = await streamPair()
     await Promise.all([respondSession(b, ctx(store, 'responder'), t => t === 'tag:fuzz'), initiateSession(a, 'tag:fuzz', ctx(other, 'initiator'))])

@@ -27,8 +27,7 @@ class StubStore {
   }
 
   async getEnvelopes (ids: string[]): Promise<Array<Uint8Array | undefined>> { return ids.map(id => this.messages.get(id)?.envelope) }
-  async has (id: string): Promise<boolean> { return this.messages.has(id) }
-  async isTombstoned (): Promise<boolean> { return false }
+  async lacks (ids: string[]): Promise<boolean[]> { return ids.map(id => !this.messages.has(id)) }
 
   readonly ingestor: Pick<Ingestor, 'submitMany'> = {
     submitMany: async (envelopes, options = {}) => envelopes.map((envelope): IngestOutcome => {
@@ -45,7 +44,7 @@ class StubStore {
 
 function context (store: StubStore, role: 'initiator' | 'responder'): SessionContext {
   return {
-    store: store as unknown as Pick<PostStore, 'topicEntries' | 'getEnvelopes' | 'has' | 'isTombstoned'>,
+    store: store as unknown as Pick<PostStore, 'topicEntries' | 'getEnvelopes' | 'lacks'>,
     ingestor: store.ingestor,
     limits: { ...DEFAULT_LIMITS, frameTimeoutMs: 2_000, negFrameBytes: 4_096 },
     progress: newProgress('peer', 'tag:unit', role),
