@@ -2,7 +2,7 @@
 // and everything commits as ONE atomic LevelDB batch (or not at all).
 
 import { compareBytes, prefixRange, utf8 } from './keys.js'
-import type { AbstractBatchOptions, AbstractLevel, AbstractSublevel } from 'abstract-level'
+import type { AbstractChainedBatchWriteOptions, AbstractLevel, AbstractSublevel } from 'abstract-level'
 
 export type RootDb = AbstractLevel<string | Buffer | Uint8Array, Uint8Array, Uint8Array>
 
@@ -66,6 +66,11 @@ function decodeRaw (raw: Raw, bytes: Uint8Array | undefined): unknown {
  * therefore written into one larger buffer first, whose views cost nothing to hand over.
  */
 const IN_HEAP_BYTES = 64
+
+// keys and values already encoded as the root database stores them
+const PUT_VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const
+const PUT_UTF8 = { keyEncoding: 'view', valueEncoding: 'utf8' } as const
+const DEL_OPTIONS = { keyEncoding: 'view' } as const
 
 interface Slot {
   key: Uint8Array
@@ -223,7 +228,6 @@ export class Tx {
   async commit (options: { sync?: boolean } = {}): Promise<void> {
     // Written to the root database with each table's prefix and encoding applied here: keys
     // (and small values) in one buffer, and no sublevel to prefix each key into a new array.
-    const ops: Array<{ type: 'put' | 'del', key: Uint8Array, value?: string | Uint8Array, valueEncoding?: string }> = []
     const encoded: Array<string | Uint8Array | undefined> = []
     let size = 0
     for (const [table, overlay] of this.overlays) {
@@ -246,19 +250,27 @@ export class Tx {
       }
       return new Uint8Array(buf.buffer, buf.byteOffset + start, at - start)
     }
-    let i = 0
-    for (const [table, overlay] of this.overlays) {
-      const raw = rawOf(table)
-      for (const { key } of overlay.slots.values()) {
-        const data = encoded[i++]
-        const rootKey = view([raw.prefix, key])
-        if (data === undefined) ops.push({ type: 'del', key: rootKey })
-        else if (typeof data === 'string') ops.push({ type: 'put', key: rootKey, value: data, valueEncoding: 'utf8' })
-        else ops.push({ type: 'put', key: rootKey, value: data.byteLength <= IN_HEAP_BYTES ? view([data]) : data })
+    // A chained batch, still one atomic write: classic-level reads an array batch's operations
+    // back property by property through Node-API, twice the main thread's time per operation
+    // of one call per operation (about 4 µs against 2 here).
+    const batch = this.db.batch()
+    try {
+      let i = 0
+      for (const [table, overlay] of this.overlays) {
+        const raw = rawOf(table)
+        for (const { key } of overlay.slots.values()) {
+          const data = encoded[i++]
+          const rootKey = view([raw.prefix, key])
+          if (data === undefined) batch.del(rootKey, DEL_OPTIONS)
+          else if (typeof data === 'string') batch.put(rootKey, data as any, PUT_UTF8)
+          else batch.put(rootKey, data.byteLength <= IN_HEAP_BYTES ? view([data]) : data, PUT_VIEW)
+        }
       }
+    } catch (err) {
+      await batch.close()
+      throw err
     }
     // `sync` is classic-level's (LevelDB's) option, beyond abstract-level's generic type
-    const batchOptions = { sync: options.sync === true, keyEncoding: 'view', valueEncoding: 'view' } as unknown as AbstractBatchOptions<Uint8Array, Uint8Array>
-    await this.db.batch(ops as any, batchOptions)
+    await batch.write({ sync: options.sync === true } as unknown as AbstractChainedBatchWriteOptions)
   }
 }
