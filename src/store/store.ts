@@ -98,7 +98,7 @@ interface Tables {
   hotByTopic: Table<Uint8Array>
   hotByGeo: Table<Uint8Array>
   /** root-database key prefixes of what a card is read from (see load) */
-  cards: { envelope: Uint8Array, counters: Uint8Array, mine: Uint8Array }
+  cards: { envelope: Uint8Array, counters: Uint8Array, mine: Uint8Array, tombstone: Uint8Array }
 }
 
 const byId = (): number => ID_LEN
@@ -122,6 +122,7 @@ function openTables (db: RootDb): Tables {
   const envelopes = view('e')
   const counters = json<Counters>('c')
   const mine = json<string>('o')
+  const tombstones = json<Tombstone>('d')
   return {
     // the same sublevel twice: raw bytes for peers, decoded records for everything else
     envelopes,
@@ -135,7 +136,7 @@ function openTables (db: RootDb): Tables {
     reactions: json('r', byId),
     counters,
     expiry: view('x'),
-    tombstones: json('d'),
+    tombstones,
     pending: json('q', byId),
     awaited: json('w'),
     mine,
@@ -146,7 +147,7 @@ function openTables (db: RootDb): Tables {
     labels: json('l', byId),
     hotByTopic: view('h'),
     hotByGeo: view('i'),
-    cards: { envelope: utf8(envelopes.sub.prefix), counters: utf8(counters.sub.prefix), mine: utf8(mine.sub.prefix) }
+    cards: { envelope: utf8(envelopes.sub.prefix), counters: utf8(counters.sub.prefix), mine: utf8(mine.sub.prefix), tombstone: utf8(tombstones.sub.prefix) }
   }
 }
 
@@ -278,6 +279,9 @@ function expiryKey (expiresAt: number, type: number, id: Uint8Array, author?: Ui
     : concat(u64(expiresAt), Uint8Array.of(type), id, author)
 }
 
+/** A message handed to ingest: its id's bytes once its shape is sound, else what is wrong with it. */
+type Arrival = { m: Message, idb: Uint8Array, shape?: undefined } | { m: Message, idb?: undefined, shape: string }
+
 const stored = (id: string): IngestResult => ({ id, status: 'stored' })
 const duplicate = (id: string, code = 'DUPLICATE'): IngestResult => ({ id, status: 'duplicate', code })
 const deleted = (id: string, code: string): IngestResult => ({ id, status: 'deleted', code })
@@ -390,10 +394,15 @@ export class LevelPostStore implements PostStore {
     return await this.serialise(async () => {
       const { db, t } = this.tables()
       const tx = new Tx(db)
-      await this.prefetchFor(tx, t, messages)
+      // each message's shape checked and id parsed once: prefetchFor, ingestOne and putMessage need them
+      const arrivals = messages.map((m): Arrival => {
+        const shape = shapeError(m)
+        return shape === undefined ? { m, idb: idBytes(m.id) } : { m, shape }
+      })
+      await this.prefetchFor(tx, t, arrivals)
       const touched = new Set<string>()
       const results: IngestResult[] = []
-      for (const m of messages) results.push(await this.ingestOne(tx, t, m, touched))
+      for (const arrival of arrivals) results.push(await this.ingestOne(tx, t, arrival, touched))
       await this.enforceQuota(tx, t, touched)
       await tx.commit(options)
       return results
@@ -401,7 +410,7 @@ export class LevelPostStore implements PostStore {
   }
 
   /** Reads in a few round trips what ingestOne will look up for these messages. */
-  private async prefetchFor (tx: Tx, t: Tables, messages: Message[]): Promise<void> {
+  private async prefetchFor (tx: Tx, t: Tables, arrivals: Arrival[]): Promise<void> {
     const ids: Uint8Array[] = []
     const authors: Uint8Array[] = []
     const refs: Uint8Array[] = []
@@ -409,9 +418,8 @@ export class LevelPostStore implements PostStore {
     const reactions: Uint8Array[] = []
     const topics: Uint8Array[] = []
     const labels: Uint8Array[] = []
-    for (const m of messages) {
-      if (shapeError(m) !== undefined) continue
-      const idb = idBytes(m.id)
+    for (const { m, idb } of arrivals) {
+      if (idb === undefined) continue
       ids.push(idb)
       authors.push(idBytes(m.author))
       if (m.kind === 'post') {
@@ -425,16 +433,17 @@ export class LevelPostStore implements PostStore {
         if (m.kind === 'delete') pending.push(concat(idBytes(m.parent), idBytes(m.author)))
       }
     }
-    await Promise.all([
-      tx.prefetch(t.records, [...ids, ...refs]),
-      tx.prefetch(t.tombstones, [...ids, ...refs]),
-      tx.prefetch(t.pending, pending),
-      tx.prefetch(t.awaited, [...ids, ...refs]),
-      tx.prefetch(t.reactions, reactions),
-      tx.prefetch(t.counters, refs),
-      tx.prefetch(t.topicCounts, topics),
-      tx.prefetch(t.labels, labels),
-      tx.prefetch(t.meta, [COUNTS_KEY])
+    const idsAndRefs = ids.concat(refs)
+    await tx.prefetchMany([
+      [t.records, idsAndRefs],
+      [t.tombstones, idsAndRefs],
+      [t.pending, pending],
+      [t.awaited, idsAndRefs],
+      [t.reactions, reactions],
+      [t.counters, refs],
+      [t.topicCounts, topics],
+      [t.labels, labels],
+      [t.meta, [COUNTS_KEY]]
     ])
     // A delete that comes before its target marks the target awaited, and the mark outlives the
     // claim: only an awaited id can have a pending delete, so most messages need no claim lookup.
@@ -445,11 +454,9 @@ export class LevelPostStore implements PostStore {
     await tx.prefetch(t.pending, claims)
   }
 
-  private async ingestOne (tx: Tx, t: Tables, m: Message, touched: Set<string>): Promise<IngestResult> {
+  private async ingestOne (tx: Tx, t: Tables, { m, idb, shape }: Arrival, touched: Set<string>): Promise<IngestResult> {
     const id = typeof m?.id === 'string' ? m.id : ''
-    const shape = shapeError(m)
-    if (shape !== undefined) return rejected(id, shape)
-    const idb = idBytes(id)
+    if (idb === undefined) return rejected(id, shape ?? 'MALFORMED')
     if (await tx.get(t.records, idb) !== undefined) return duplicate(id)
     if (await tx.get(t.tombstones, idb) !== undefined) return deleted(id, 'TOMBSTONED')
     const dead = await this.deadCode(tx, t, m)
@@ -470,12 +477,13 @@ export class LevelPostStore implements PostStore {
     const verdict = await this.check(tx, t, m)
     if (verdict !== undefined) return verdict
 
-    await this.putMessage(tx, t, m)
+    const topics = topicsOf(m)
+    await this.putMessage(tx, t, m, idb, topics)
     if (await tx.get(t.awaited, idb) !== undefined) {
       tx.del(t.awaited, idb)
       await this.settleEarlyArrivals(tx, t, m)
     }
-    if (m.kind === 'post') for (const topic of topicsOf(m)) touched.add(topic)
+    if (m.kind === 'post') for (const topic of topics) touched.add(topic)
     return stored(id)
   }
 
@@ -614,19 +622,18 @@ export class LevelPostStore implements PostStore {
     return parentGone && m.kind === 'reaction' ? 'PARENT_DELETED' : 'ROOT_DELETED'
   }
 
-  /** Writes a message and every index entry and counter it implies. */
-  private async putMessage (tx: Tx, t: Tables, m: Message): Promise<void> {
-    const idb = idBytes(m.id)
+  /** Writes a message (`idb`: its id's bytes, `topics`: topicsOf(m)) and every index entry and counter it implies. */
+  private async putMessage (tx: Tx, t: Tables, m: Message, idb: Uint8Array, topics: string[]): Promise<void> {
     const ts = u64(m.createdAt)
     tx.put(t.records, idb, m)
     tx.put(t.expiry, expiryKey(m.expiresAt, EXP_MESSAGE, idb), EMPTY)
     const exp = u64(m.expiresAt)
     // a root post's by-topic entry carries its expiry and serves sync too (topicEntries)
-    if (m.kind !== 'post') for (const topic of topicsOf(m)) tx.put(t.byTopicAll, concat(lstr(topic), ts, idb), exp)
+    if (m.kind !== 'post') for (const topic of topics) tx.put(t.byTopicAll, concat(lstr(topic), ts, idb), exp)
     switch (m.kind) {
       case 'post':
         tx.put(t.byTime, concat(ts, idb), EMPTY)
-        for (const topic of topicsOf(m)) {
+        for (const topic of topics) {
           tx.put(t.byTopic, concat(lstr(topic), ts, idb), exp)
           await this.bumpTopic(tx, t, topic, 1)
         }
@@ -1012,11 +1019,12 @@ export class LevelPostStore implements PostStore {
   }
 
   async lacking (ids: string[]): Promise<string[]> {
-    const { t } = this.tables()
+    const { db, t } = this.tables()
     const wanted = ids.filter(isHexId)
-    const keys = wanted.map(idBytes)
-    const [held, deleted] = await Promise.all([t.envelopes.sub.hasMany(keys), t.tombstones.sub.hasMany(keys)])
-    return wanted.filter((_, i) => !held[i] && !deleted[i])
+    if (wanted.length === 0) return []
+    // one read for both tables: envelopes' keys, then tombstones'
+    const found = await db.hasMany(keysOf([t.cards.envelope, t.cards.tombstone], wanted), { keyEncoding: 'view' })
+    return wanted.filter((_, i) => found[i] !== true && found[wanted.length + i] !== true)
   }
 
   async thread (rootId: string, options: ThreadOptions = {}): Promise<Thread> {
@@ -1294,12 +1302,12 @@ export class LevelPostStore implements PostStore {
     const tx = new Tx(db)
     const byType = (type: number): Uint8Array[] => keys.filter(k => k[TS_LEN] === type).map(k => k.subarray(TS_LEN + 1, TS_LEN + 1 + ID_LEN))
     const messageIds = byType(EXP_MESSAGE)
-    await Promise.all([
-      tx.prefetch(t.records, messageIds),
-      tx.prefetch(t.tombstones, byType(EXP_TOMBSTONE)),
-      tx.prefetch(t.awaited, byType(EXP_AWAITED)),
-      tx.prefetch(t.pending, keys.filter(k => k[TS_LEN] === EXP_PENDING).map(k => k.subarray(TS_LEN + 1))),
-      tx.prefetch(t.meta, [COUNTS_KEY])
+    await tx.prefetchMany([
+      [t.records, messageIds],
+      [t.tombstones, byType(EXP_TOMBSTONE)],
+      [t.awaited, byType(EXP_AWAITED)],
+      [t.pending, keys.filter(k => k[TS_LEN] === EXP_PENDING).map(k => k.subarray(TS_LEN + 1))],
+      [t.meta, [COUNTS_KEY]]
     ])
     // second round: what removing those messages will update
     const counters: Uint8Array[] = []
@@ -1318,10 +1326,10 @@ export class LevelPostStore implements PostStore {
         reactions.push(concat(idBytes(rec.parent), idBytes(rec.author)))
       }
     }
-    await Promise.all([
-      tx.prefetch(t.counters, counters),
-      tx.prefetch(t.reactions, reactions),
-      tx.prefetch(t.topicCounts, topics)
+    await tx.prefetchMany([
+      [t.counters, counters],
+      [t.reactions, reactions],
+      [t.topicCounts, topics]
     ])
     for (const key of keys) {
       const expiresAt = readU64(key, 0)

@@ -1,8 +1,8 @@
 // A write transaction over several sublevels: reads see the transaction's own pending writes,
 // and everything commits as ONE atomic LevelDB batch (or not at all).
 
-import { compareBytes, prefixRange } from './keys.js'
-import type { AbstractBatchOptions, AbstractLevel, AbstractSublevel } from 'abstract-level'
+import { compareBytes, prefixRange, utf8 } from './keys.js'
+import type { AbstractChainedBatchWriteOptions, AbstractLevel, AbstractSublevel } from 'abstract-level'
 
 export type RootDb = AbstractLevel<string | Buffer | Uint8Array, Uint8Array, Uint8Array>
 
@@ -23,6 +23,48 @@ const DELETED: unique symbol = Symbol('deleted')
 function mapKey (bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
 }
+
+/** What a table's values are written and read as on the root database, its key prefix bytes: worked out once per table. */
+interface Raw {
+  prefix: Uint8Array
+  format: 'utf8' | 'view' | 'buffer'
+  encode: (value: unknown) => string | Uint8Array
+  decode: (data: unknown) => unknown
+}
+const raws = new WeakMap<Table<any>, Raw>()
+const utf8Decoder = new TextDecoder()
+
+function rawOf (table: Table<any>): Raw {
+  let raw = raws.get(table)
+  if (raw === undefined) {
+    const encoding = table.sub.valueEncoding() as unknown as Raw
+    raw = { prefix: utf8(table.sub.prefix), format: encoding.format, encode: v => encoding.encode(v), decode: d => encoding.decode(d) }
+    raws.set(table, raw)
+  }
+  return raw
+}
+
+/** The stored bytes of a value read from the root database as a view, decoded by its table's encoding. */
+function decodeRaw (raw: Raw, bytes: Uint8Array | undefined): unknown {
+  if (bytes === undefined) return undefined
+  switch (raw.format) {
+    case 'utf8': return raw.decode(utf8Decoder.decode(bytes))
+    case 'buffer': return raw.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    default: return raw.decode(bytes)
+  }
+}
+
+/**
+ * Arrays this small live inside V8's heap, and LevelDB's binding asks for each one's backing
+ * store: V8 then moves it out, an allocation and a copy per key. Keys and small values are
+ * therefore written into one larger buffer first, whose views cost nothing to hand over.
+ */
+const IN_HEAP_BYTES = 64
+
+// keys and values already encoded as the root database stores them
+const PUT_VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const
+const PUT_UTF8 = { keyEncoding: 'view', valueEncoding: 'utf8' } as const
+const DEL_OPTIONS = { keyEncoding: 'view' } as const
 
 interface Slot {
   key: Uint8Array
@@ -85,21 +127,51 @@ export class Tx {
 
   /** Reads many keys in one round trip ahead of the get() calls that will need them. */
   async prefetch<V>(table: Table<V>, keys: Iterable<Uint8Array>): Promise<void> {
-    let cache = this.cache.get(table)
-    if (cache === undefined) {
-      cache = new Map()
-      this.cache.set(table, cache)
+    await this.prefetchMany([[table, keys]])
+  }
+
+  /**
+   * prefetch for several tables at once: one read of the root database (one trip through
+   * libuv's thread pool, one LevelDB snapshot) however many tables, with the keys built in one buffer.
+   */
+  async prefetchMany (requests: Array<[Table<any>, Iterable<Uint8Array>]>): Promise<void> {
+    const wanted: Array<{ cache: Map<string, unknown>, raw: Raw, mk: string, key: Uint8Array }> = []
+    const askedFor = new Map<Table<any>, Set<string>>()
+    let size = 0
+    for (const [table, keys] of requests) {
+      let cache = this.cache.get(table)
+      if (cache === undefined) {
+        cache = new Map()
+        this.cache.set(table, cache)
+      }
+      const slots = this.overlays.get(table)?.slots
+      const raw = rawOf(table)
+      let asked = askedFor.get(table)
+      if (asked === undefined) {
+        asked = new Set()
+        askedFor.set(table, asked)
+      }
+      for (const key of keys) {
+        const mk = mapKey(key)
+        if (cache.has(mk) || slots?.has(mk) === true || asked.has(mk)) continue
+        asked.add(mk)
+        wanted.push({ cache, raw, mk, key })
+        size += raw.prefix.length + key.length
+      }
     }
-    const overlay = this.overlays.get(table)
-    const wanted = new Map<string, Uint8Array>()
-    for (const key of keys) {
-      const mk = mapKey(key)
-      if (!cache.has(mk) && overlay?.slots.has(mk) !== true) wanted.set(mk, key)
+    if (wanted.length === 0) return
+    const buf = Buffer.allocUnsafe(Math.max(size, IN_HEAP_BYTES + 1))
+    const rootKeys: Uint8Array[] = []
+    let at = 0
+    for (const { raw, key } of wanted) {
+      const start = at
+      buf.set(raw.prefix, at)
+      buf.set(key, at += raw.prefix.length)
+      at += key.length
+      rootKeys.push(new Uint8Array(buf.buffer, buf.byteOffset + start, at - start))
     }
-    if (wanted.size === 0) return
-    const values = await table.sub.getMany([...wanted.values()])
-    let i = 0
-    for (const mk of wanted.keys()) cache.set(mk, values[i++])
+    const values = await this.db.getMany(rootKeys, { keyEncoding: 'view', valueEncoding: 'view' })
+    wanted.forEach(({ cache, raw, mk }, i) => { cache.set(mk, decodeRaw(raw, values[i])) })
   }
 
   /**
@@ -148,16 +220,51 @@ export class Tx {
 
   /** `sync` waits for the OS to put the write on disk (the local user's own posts). */
   async commit (options: { sync?: boolean } = {}): Promise<void> {
-    const ops: any[] = []
+    // Written to the root database with each table's prefix and encoding applied here: keys
+    // (and small values) in one buffer, and no sublevel to prefix each key into a new array.
+    const encoded: Array<string | Uint8Array | undefined> = []
+    let size = 0
     for (const [table, overlay] of this.overlays) {
+      const raw = rawOf(table)
       for (const { key, value } of overlay.slots.values()) {
-        ops.push(value === DELETED
-          ? { type: 'del', sublevel: table.sub, key }
-          : { type: 'put', sublevel: table.sub, key, value })
+        size += raw.prefix.length + key.length
+        const data = value === DELETED ? undefined : raw.encode(value)
+        if (data instanceof Uint8Array && data.byteLength <= IN_HEAP_BYTES) size += data.byteLength
+        encoded.push(data)
       }
     }
+    if (encoded.length === 0) return
+    const buf = Buffer.allocUnsafe(Math.max(size, IN_HEAP_BYTES + 1))
+    let at = 0
+    const view = (bytes: Uint8Array[]): Uint8Array => {
+      const start = at
+      for (const b of bytes) {
+        buf.set(b, at)
+        at += b.byteLength
+      }
+      return new Uint8Array(buf.buffer, buf.byteOffset + start, at - start)
+    }
+    // A chained batch, still one atomic write: classic-level reads an array batch's operations
+    // back property by property through Node-API, twice the main thread's time per operation
+    // of one call per operation (about 4 µs against 2 here).
+    const batch = this.db.batch()
+    try {
+      let i = 0
+      for (const [table, overlay] of this.overlays) {
+        const raw = rawOf(table)
+        for (const { key } of overlay.slots.values()) {
+          const data = encoded[i++]
+          const rootKey = view([raw.prefix, key])
+          if (data === undefined) batch.del(rootKey, DEL_OPTIONS)
+          else if (typeof data === 'string') batch.put(rootKey, data as any, PUT_UTF8)
+          else batch.put(rootKey, data.byteLength <= IN_HEAP_BYTES ? view([data]) : data, PUT_VIEW)
+        }
+      }
+    } catch (err) {
+      await batch.close()
+      throw err
+    }
     // `sync` is classic-level's (LevelDB's) option, beyond abstract-level's generic type
-    const batchOptions = { sync: options.sync === true } as unknown as AbstractBatchOptions<Uint8Array, Uint8Array>
-    if (ops.length > 0) await this.db.batch(ops, batchOptions)
+    await batch.write({ sync: options.sync === true } as unknown as AbstractChainedBatchWriteOptions)
   }
 }

@@ -352,6 +352,9 @@ describe('store: ingest and state', () => {
       assert.equal(await store.get(post.id), undefined)
       assert.deepEqual(statuses(await store.ingest([post, reply])), ['deleted:TOMBSTONED', 'deleted:TOMBSTONED'])
       assert.deepEqual(await store.stats(), { posts: 0, replies: 0, reactions: 0, deletes: 1, tombstones: 3, pendingTombstones: 0, labels: 0, reports: 0 })
+      // what sync may fetch: neither held (the delete) nor tombstoned (the post, the reply)
+      const unknown = randomHex(32)
+      assert.deepEqual(await store.lacking([post.id, del.id, unknown, reply.id, 'not an id', unknown]), [unknown, unknown])
     })
 
     it("a pending delete by someone else's key is ignored when the target arrives", async () => {
