@@ -92,11 +92,11 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
 
   /**
    * Every lookup is a DHT walk that its peers serve (a peer-store read for each of the 20
-   * closest peers it returns) and that leaves the node connected to the peers it asked. Each
-   * node dialled six more providers of every topic every five minutes, whatever it had: in a
-   * 50-node simulation each held 34–42 connections, and peer-store and DHT work was about a
-   * sixth of a node's busy time. A topic with enough peers is not looked up; one short of
-   * them gets only the difference.
+   * closest peers it returns), and peer-store and DHT work was about a sixth of a busy node's
+   * time in a 50-node simulation. A node looked up every topic every five minutes and dialled
+   * six more providers whatever it had: a topic with enough peers is now not looked up, and
+   * one short of them gets only the difference. (The nodes of that simulation still hold
+   * 37–39 connections each: the DHT's own walks connect them to the peers they ask.)
    */
   async function lookup (topic: string): Promise<number> {
     const wanted = Math.min(dialsPerLookup, topicPeers - connectedSubscribers(topic))
