@@ -2,7 +2,7 @@
 // signatures, proof of work and the one validation pipeline. Pure: no I/O, no libp2p.
 
 export * from './constants.js'
-export { decodeBody, decodeEnvelope, encodeBody, encodeEnvelope, bodyId, Body, Envelope, Kind } from './codec.js'
+export { decodeBody, decodeEnvelope, encodeBody, encodeEnvelope, bodyId, readTrustedBody, Body, Envelope, Kind } from './codec.js'
 export { sign, getPublicKey, verify, verifyBody, verifyReference, signedBytes } from './signature.js'
 export type { SignatureCheck } from './signature.js'
 export { newMasterSecret, newPostNonce, postKey, threadKey, keyForThread, moderatorKey, oneOffKey, MASTER_SECRET_BYTES, POST_NONCE_BYTES } from './keys.js'

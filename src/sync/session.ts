@@ -2,7 +2,7 @@
 // Negentropy rounds, then fetching what we lack and offering what the peer lacks. No libp2p
 // node here (only a Stream), so unit tests and the benchmark run it over a stream pair.
 
-import { decodeEnvelope, bodyId, decodeBody, gossipTopicsOfBody, MAX_ENVELOPE_BYTES, MAX_TTL_MS } from '../post/index.js'
+import { decodeEnvelope, bodyId, gossipTopicsOfBody, readTrustedBody, MAX_ENVELOPE_BYTES, MAX_TTL_MS } from '../post/index.js'
 import { parseTopic, formatTopic, toGossipTopic } from '../geo/index.js'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { hexToBytes } from '@noble/hashes/utils.js'
@@ -267,10 +267,14 @@ async function sendEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic: st
   ctx.progress.sent += items.length
 }
 
-/** Only the topic's live messages leave through a session on that topic. */
+/**
+ * Only the topic's live messages leave through a session on that topic. The envelopes are our
+ * store's, validated when stored: read by the trusted reader, a third of protons' cost (the
+ * full decode was ≈ 170 ms of a 3 000-post catch-up's responder).
+ */
 function servable (envelope: Uint8Array, gossipTopic: string, now: number): boolean {
   try {
-    const body = decodeBody(decodeEnvelope(envelope).body)
+    const body = readTrustedBody(envelope)
     return body.expiresAt > BigInt(now) && gossipTopicsOfBody(body).includes(gossipTopic)
   } catch {
     return false
