@@ -152,7 +152,7 @@ export interface PostStore {
   getEnvelopes(ids: string[]): Promise<Array<Uint8Array | undefined>>
   has(id: string): Promise<boolean>
   isTombstoned(id: string): Promise<boolean>
-  /** of `ids`, those neither held nor deleted, in the order asked: what sync should fetch, in two reads */
+  /** of `ids`, those neither held nor deleted, in the order asked: what sync should fetch, in one read */
   lacking(ids: string[]): Promise<string[]>
   thread(rootId: string, options?: ThreadOptions): Promise<Thread>
   myReaction(targetId: string, authorHex: string): Promise<number | undefined>
