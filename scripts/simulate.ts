@@ -32,6 +32,11 @@ function flag (name: string, fallback: number): number {
   return value
 }
 
+/** The percentiles a latency is reported with. */
+function spread (ms: number[]): { p50: number, p90: number, p99: number } {
+  return { p50: percentile(ms, 50), p90: percentile(ms, 90), p99: percentile(ms, 99) }
+}
+
 const NODES = Math.max(3, Math.floor(flag('nodes', 20)))
 const TOPICS = Math.min(TAGS.length, Math.max(1, Math.floor(flag('topics', 8))))
 const RATE = flag('rate', 2)
@@ -453,9 +458,9 @@ try {
     gossipCounters,
     sync: { ...syncCounters, triggered: syncTriggers, failures: syncFailures },
     stable: { expected, delivered, deliveryRatio: round(delivered / Math.max(1, expected), 4) },
-    latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: percentile(latencies, 100) },
-    afterAcceptedMs: { p50: percentile(network, 50), p90: percentile(network, 90), p99: percentile(network, 99) },
-    authorApiMs: { p50: percentile(api, 50), p90: percentile(api, 90), p99: percentile(api, 99) },
+    latencyMs: { ...spread(latencies), max: percentile(latencies, 100) },
+    afterAcceptedMs: spread(network),
+    authorApiMs: spread(api),
     perTopic: Object.fromEntries([...perTopic].sort().map(([t, v]) => [t, { ...v, ratio: round(v.delivered / v.expected, 4) }])),
     traffic: { bytesSent, deliveries, bytesPerDelivery: round(bytesSent / Math.max(1, deliveries), 0) },
     perNodeSummary: {
@@ -473,8 +478,9 @@ try {
   await writeFile(`${file}.json`, JSON.stringify(report, null, 2) + '\n')
   await writeFile(`${file}.svg`, plot(report.timeline, `${NODES} nodes, ${TOPICS} tags, ${RATE} posts/s, ${churners} churning`))
   console.log(`posts ${report.posts}; stable deliveries ${delivered}/${expected} = ${report.stable.deliveryRatio}`)
-  console.log(`latency ms p50 ${report.latencyMs.p50} p90 ${report.latencyMs.p90} p99 ${report.latencyMs.p99} max ${report.latencyMs.max}`)
-  console.log(`  of which the author's API (request to 201) p50 ${report.authorApiMs.p50} p90 ${report.authorApiMs.p90} p99 ${report.authorApiMs.p99}; from the 201 on p50 ${report.afterAcceptedMs.p50} p90 ${report.afterAcceptedMs.p90} p99 ${report.afterAcceptedMs.p99}`)
+  const said = (x: ReturnType<typeof spread>): string => `p50 ${x.p50} p90 ${x.p90} p99 ${x.p99}`
+  console.log(`latency ms ${said(report.latencyMs)} max ${report.latencyMs.max}`)
+  console.log(`  of which the author's API (request to 201) ${said(report.authorApiMs)}; from the 201 on ${said(report.afterAcceptedMs)}`)
   for (const [topic, v] of Object.entries(report.perTopic)) console.log(`  ${topic.padEnd(16)} ${v.delivered}/${v.expected} = ${v.ratio}`)
   console.log(`bytes sent per delivery ${report.traffic.bytesPerDelivery} (${bytesSent} B over ${deliveries} deliveries, all nodes)`)
   console.log(`per node: CPU median ${report.perNodeSummary.cpuPercent.median} % of a core (max ${report.perNodeSummary.cpuPercent.max}), peak RSS median ${report.perNodeSummary.peakRssMb.median} MB (max ${report.perNodeSummary.peakRssMb.max})`)
