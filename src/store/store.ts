@@ -454,9 +454,11 @@ export class LevelPostStore implements PostStore {
     await tx.prefetch(t.pending, claims)
   }
 
-  private async ingestOne (tx: Tx, t: Tables, { m, idb, shape }: Arrival, touched: Set<string>): Promise<IngestResult> {
+  private async ingestOne (tx: Tx, t: Tables, arrival: Arrival, touched: Set<string>): Promise<IngestResult> {
+    const { m } = arrival
     const id = typeof m?.id === 'string' ? m.id : ''
-    if (idb === undefined) return rejected(id, shape ?? 'MALFORMED')
+    if (arrival.shape !== undefined) return rejected(id, arrival.shape)
+    const { idb } = arrival
     if (await tx.get(t.records, idb) !== undefined) return duplicate(id)
     if (await tx.get(t.tombstones, idb) !== undefined) return deleted(id, 'TOMBSTONED')
     const dead = await this.deadCode(tx, t, m)
