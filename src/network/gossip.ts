@@ -5,7 +5,7 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { gossipMessageId } from './libp2p.js'
-import { PeerLimiter, WorkQueue } from './limits.js'
+import { PeerLimiter, WorkLimit } from './limits.js'
 import { TOPIC_SCORE_PARAMS } from './score.js'
 import { bodyId, decodeBody, decodeEnvelope, leadingZeroBits } from '../post/index.js'
 import { toGossipTopic, topicsOfPost, parseTopic, formatTopic } from '../geo/index.js'
@@ -68,8 +68,6 @@ const RECENT_LIMIT = 10_000
 const MAX_PENDING_VALIDATIONS = 512
 /** However many peers compete, each may hold at least this fraction (1/n) of the validation queue. */
 const PEER_SHARE_OF_QUEUE = 16
-/** Synchronous validation work between two turns of the event loop. */
-const VALIDATION_SLICE_MS = 10
 
 /** Parts of the gossipsub instance that its public type does not show. */
 interface GossipsubInternals {
@@ -96,7 +94,7 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
   const joined = new Map<string, string>()
   const counters: GossipCounters = { accepted: 0, ignored: 0, rejected: 0, limited: 0, shed: 0 }
   const budgets = new PeerLimiter({ rate: limits?.rate ?? 50, burst: limits?.burst ?? 500 })
-  const queue = new WorkQueue({ maxPending: limits?.maxPending ?? MAX_PENDING_VALIDATIONS, sliceMs: VALIDATION_SLICE_MS })
+  const queue = new WorkLimit(limits?.maxPending ?? MAX_PENDING_VALIDATIONS)
   const queueSize = limits?.maxPending ?? MAX_PENDING_VALIDATIONS
   // peer → its validations waiting or in flight
   const inFlight = new Map<string, number>()

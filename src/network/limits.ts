@@ -1,6 +1,6 @@
 // Budgets that keep one peer, or a burst from everyone, from taking more than its share of a
-// node: a token bucket per peer (gossip messages, sync sessions) and a bounded work queue
-// that runs validations in short slices so the event loop keeps serving.
+// node: a token bucket per peer (gossip messages, sync sessions) and a bound on the
+// validations in progress.
 
 /** `rate` tokens a second up to `burst`; starts full. */
 export class TokenBucket {
@@ -68,64 +68,32 @@ export class PeerLimiter {
   }
 }
 
-export interface WorkQueueOptions {
-  /** tasks waiting or running at once; past it, submit refuses */
-  maxPending: number
-  /** synchronous work run back to back before yielding to the event loop */
-  sliceMs: number
-}
-
 /**
- * Tasks start in order, in slices of at most sliceMs of synchronous work with a turn of the
- * event loop between slices (API requests, timers and other streams run there). A task's
- * asynchronous tail (a store write) does not hold the queue, but counts against maxPending
- * until it settles, so the memory held by work in progress is bounded too.
+ * A bound on work in progress: a task starts at once if fewer than `maxPending` are unsettled,
+ * and counts until it settles (a validation waiting in the ingest pipeline, its store write),
+ * so the memory held by work in progress is bounded. It does not pace the work itself: the
+ * ingest pipeline validates in slices with a turn of the event loop between them, and a
+ * second queue here only cost each message one more turn (src/node/ingest.ts).
  */
-export class WorkQueue {
-  private readonly waiting: Array<() => void> = []
+export class WorkLimit {
   private running = 0
-  private scheduled = false
-  private readonly options: WorkQueueOptions
 
-  constructor (options: WorkQueueOptions) {
-    this.options = options
-    this.drain = this.drain.bind(this)
-  }
+  constructor (private readonly maxPending: number) {}
 
   get pending (): number {
-    return this.waiting.length + this.running
+    return this.running
   }
 
-  /** The task's result, or undefined at once if the queue is full. */
+  /** The task's result, or undefined at once if the limit is reached. */
   submit<T> (task: () => Promise<T>): Promise<T> | undefined {
-    if (this.pending >= this.options.maxPending) return undefined
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.push(() => {
-        this.running++
-        let work: Promise<T>
-        try {
-          work = task()
-        } catch (err) {
-          work = Promise.reject(err)
-        }
-        work.then(resolve, reject).finally(() => { this.running-- })
-      })
-      if (!this.scheduled) {
-        this.scheduled = true
-        setImmediate(this.drain)
-      }
-    })
-  }
-
-  private drain (): void {
-    const start = performance.now()
-    while (this.waiting.length > 0 && performance.now() - start < this.options.sliceMs) {
-      (this.waiting.shift() as () => void)()
+    if (this.running >= this.maxPending) return undefined
+    this.running++
+    let work: Promise<T>
+    try {
+      work = task()
+    } catch (err) {
+      work = Promise.reject(err)
     }
-    if (this.waiting.length > 0) {
-      setImmediate(this.drain)
-    } else {
-      this.scheduled = false
-    }
+    return work.finally(() => { this.running-- })
   }
 }

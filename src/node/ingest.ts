@@ -96,10 +96,13 @@ export function createIngestor (init: IngestorInit): Ingestor {
   // batched write costs little more than a single put, while many small ones queue up.
   let writing: Promise<void> | undefined
 
+  // A slice's messages are all enqueued in one synchronous pass (its verdicts arrive
+  // together), so a microtask already sees the whole slice: waiting for the next turn of the
+  // event loop added that turn's I/O to every message's latency and nothing to the batch.
   function enqueue (message: Message): Promise<IngestResult> {
     return new Promise<IngestResult>((resolve, reject) => {
       queue.push({ message, resolve, reject })
-      if (writing == null) scheduled ??= new Promise<void>(resolve => setImmediate(resolve)).then(writeQueued)
+      if (writing == null) scheduled ??= Promise.resolve().then(writeQueued)
     })
   }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { createConfig, DEFAULT_POW_POLICY } from '../../src/config.js'
 import { configFromFlags, parsePowFlag } from '../../src/cli/args.js'
 import { ConfigError } from '../../src/errors.js'
-import { TokenBucket, PeerLimiter, WorkQueue } from '../../src/network/limits.js'
+import { TokenBucket, PeerLimiter, WorkLimit } from '../../src/network/limits.js'
 import { PEER_SCORE_THRESHOLDS, TOPIC_SCORE_PARAMS, peerScoreParams, halfLife } from '../../src/network/score.js'
 import { createPeerScoreParams, createPeerScoreThresholds, validatePeerScoreParams, validatePeerScoreThresholds } from '@libp2p/gossipsub/score'
 import { easierPolicy, leadingZeroBits, validateEnvelope, bodyId, uniformPolicy } from '../../src/post/index.js'
@@ -102,44 +102,31 @@ describe('abuse: token buckets', () => {
   })
 })
 
-describe('abuse: the bounded work queue', () => {
-  it('refuses past maxPending and runs everything it accepted, in order', async () => {
-    const queue = new WorkQueue({ maxPending: 3, sliceMs: 5 })
+describe('abuse: the bound on validations in progress', () => {
+  it('refuses past maxPending and starts everything it accepted at once, in order', async () => {
+    const limit = new WorkLimit(3)
     const order: number[] = []
-    const jobs = [1, 2, 3].map(i => queue.submit(async () => { order.push(i); return i * 10 }))
-    assert.equal(queue.submit(async () => 0), undefined, 'the fourth is refused')
+    const jobs = [1, 2, 3].map(i => limit.submit(async () => { order.push(i); return i * 10 }))
+    assert.deepEqual(order, [1, 2, 3], 'started before submit returned')
+    assert.equal(limit.submit(async () => 0), undefined, 'the fourth is refused')
     assert.deepEqual(await Promise.all(jobs), [10, 20, 30])
-    assert.deepEqual(order, [1, 2, 3])
-    assert.equal(queue.pending, 0)
-    assert.notEqual(queue.submit(async () => 0), undefined, 'room again')
+    assert.equal(limit.pending, 0)
+    assert.notEqual(limit.submit(async () => 0), undefined, 'room again')
   })
 
   it('counts a task until its asynchronous tail settles, and passes on failures', async () => {
-    const queue = new WorkQueue({ maxPending: 1, sliceMs: 5 })
+    const limit = new WorkLimit(1)
     let release = (): void => {}
     const gate = new Promise<void>(resolve => { release = resolve })
-    const slow = queue.submit(async () => { await gate; throw new Error('boom') })
+    const slow = limit.submit(async () => { await gate; throw new Error('boom') })
     await new Promise(resolve => setImmediate(resolve))
-    assert.equal(queue.submit(async () => 0), undefined, 'still running')
+    assert.equal(limit.submit(async () => 0), undefined, 'still running')
     release()
     await assert.rejects(slow as Promise<unknown>, /boom/)
-    assert.equal(queue.pending, 0)
-  })
-
-  it('lets the event loop run between slices of synchronous work', async () => {
-    const queue = new WorkQueue({ maxPending: 1000, sliceMs: 2 })
-    let ticks = 0
-    const timer = setInterval(() => { ticks++ }, 0)
-    // a millisecond of synchronous work, as a signature check would be
-    const busy = (): number => {
-      const end = performance.now() + 1
-      let spins = 0
-      while (performance.now() < end) spins++
-      return spins
-    }
-    await Promise.all(Array.from({ length: 100 }, async () => queue.submit(async () => { busy() })))
-    clearInterval(timer)
-    assert.ok(ticks >= 10, `timers ran ${ticks} times during 100 ms of queued work`)
+    assert.equal(limit.pending, 0)
+    // a task that throws before its first await is counted out too
+    await assert.rejects(limit.submit(() => { throw new Error('at once') }) as Promise<unknown>, /at once/)
+    assert.equal(limit.pending, 0)
   })
 })
 

@@ -145,6 +145,25 @@ describe('node/ingest with a signature verifier', function () {
     assert.equal(await temp.store.count(), 5)
   })
 
+  it('validates a backlog in slices, letting timers run between them', async () => {
+    const envelopes = await Promise.all(Array.from({ length: 300 }, async (_, i) =>
+      (await createMessage({ kind: 'post', text: `backlog ${i}`, tags: ['cats'] }, SECRET, { pow: POW })).message.envelope))
+    let ticks = 0
+    // timer turns seen as each message passes validation (admit runs right after it)
+    const seen: number[] = []
+    // no verifier: each signature is checked on the event loop, 300 of them several slices' worth
+    const ingestor = createIngestor({ store: temp.store, pow: () => POW, sliceMs: 2, admit: () => { seen.push(ticks); return undefined } })
+    const timer = setInterval(() => { ticks++ }, 0)
+    try {
+      const outcomes = await Promise.all(envelopes.map(async e => ingestor.submit(e)))
+      assert.ok(outcomes.every(o => o.status === 'stored'))
+    } finally {
+      clearInterval(timer)
+    }
+    assert.equal(seen.length, 300)
+    assert.ok(seen[299] - seen[0] >= 3, `timers ran ${seen[299] - seen[0]} times while the backlog was validated`)
+  })
+
   it('verifies on the event loop if the verifier fails or answers the wrong number of verdicts', async () => {
     const verifiers = [
       { verifyBatch: async (): Promise<boolean[]> => { throw new Error('no verifier') } },
