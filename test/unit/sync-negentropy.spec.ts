@@ -154,6 +154,17 @@ describe('sync: Negentropy v1', () => {
     }
   })
 
+  it('settles dense differences within ⌈log₁₆ n / 2⌉ round trips', () => {
+    // n = 10 000 (2 rounds): 3 000 differences left the responder ranges of 7–31 items in round
+    // 2, which it split, so every such run took a third round; 200 items (1 round) took 2
+    for (const [common, onlyA, onlyB, rounds] of [[8_500, 1_500, 1_500, 2], [9_500, 500, 500, 2], [190, 5, 5, 1]]) {
+      const { a, b } = makeSets(common, onlyA, onlyB)
+      const result = reconcile(a, b, 256 * 1024)
+      assert.deepEqual({ have: result.have, need: result.need }, expected(a, b))
+      assert.equal(result.rounds, rounds, `${common} common, ${onlyA} + ${onlyB} different`)
+    }
+  })
+
   it('settles equal sets of 100 000 in one round trip', () => {
     const { a, b } = makeSets(100_000, 0, 0)
     const { have, need, rounds } = reconcile(a, b, 256 * 1024)
