@@ -117,13 +117,28 @@ export async function initiateSession (stream: Stream, topic: string, ctx: Sessi
   }
 
   progress.phase = 'fetch'
-  for (let i = 0; i < need.length; i += MAX_IDS_PER_FRAME) {
-    // gossip or another session may have brought some meanwhile; a deleted id stays deleted
-    const ids = await lacking(ctx, need.slice(i, i + MAX_IDS_PER_FRAME))
-    if (ids.length === 0) continue
-    await frames.write({ want: { ids } })
-    await receiveEnvelopes(frames, ids, gossipTopic, ctx)
+  // A want's envelopes settle (validated, verified, stored) while the next want is asked and
+  // its answer read: waiting for them first left the signature workers and the store idle for
+  // a round trip and the peer's reads every 256 envelopes. Still one answer in flight, and
+  // at most two wants' envelopes in the pipeline.
+  let settling: Promise<void> | undefined
+  try {
+    for (let i = 0; i < need.length; i += MAX_IDS_PER_FRAME) {
+      // gossip or another session may have brought some meanwhile; a deleted id stays deleted
+      const ids = await lacking(ctx, need.slice(i, i + MAX_IDS_PER_FRAME))
+      if (ids.length === 0) continue
+      await frames.write({ want: { ids } })
+      const { settled } = await receiveEnvelopes(frames, ids, gossipTopic, ctx)
+      // judged when awaited below; until then a failure must not count as unhandled
+      settled.catch(() => {})
+      await settling
+      settling = settled
+    }
+  } finally {
+    // nothing handed to the pipeline is left unsettled, however the fetch ended
+    await settling?.catch(() => {})
   }
+  await settling
 
   progress.phase = 'push'
   for (let i = 0; i < have.length; i += MAX_IDS_PER_FRAME) {
@@ -196,7 +211,7 @@ export async function respondSession (stream: Stream, ctx: SessionContext, joine
       const ids = await lacking(ctx, frame.have.ids)
       progress.need += ids.length
       await frames.write({ want: { ids } })
-      await receiveEnvelopes(frames, ids, gossipTopic, ctx)
+      await (await receiveEnvelopes(frames, ids, gossipTopic, ctx)).settled
     } else if (frame.done === true) {
       progress.phase = 'done'
       await frames.write({ done: true })
@@ -208,14 +223,18 @@ export async function respondSession (stream: Stream, ctx: SessionContext, joine
   }
 }
 
-/** Reads envelopes frames up to the one marked end: each must be one of `ids`, each is validated and stored. */
-async function receiveEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic: string, ctx: SessionContext): Promise<void> {
+/**
+ * Reads envelopes frames up to the one marked end: each must be one of `ids`, each is
+ * validated and stored. Returns once the frames are read, with the settling of their
+ * envelopes, which fails if the sender broke the protocol in any of them.
+ */
+async function receiveEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic: string, ctx: SessionContext): Promise<{ settled: Promise<void> }> {
   const pending = new Set(ids.map(hex))
   // the answer to k ids takes at most ⌈k / 64⌉ frames (one if k is 0): no stream of empty frames
   let budget = Math.max(1, Math.ceil(ids.length / MAX_ENVELOPES_PER_FRAME))
   // each frame goes to the pipeline as it arrives and the next is read meanwhile, so the
-  // frames of one want are validated, verified and written together; all are settled before
-  // the want is over (the sender is judged on every one, and a bounded want bounds the work)
+  // frames of one want are validated, verified and written together; the sender is judged on
+  // every one once all are settled, and a bounded want bounds the work
   const settling: Array<Promise<void>> = []
   const settle = async (items: Uint8Array[]): Promise<void> => {
     // the gossip topic makes the pipeline refuse a message of another topic, as gossip does
@@ -246,10 +265,16 @@ async function receiveEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic:
   } catch (err) {
     broken = err
   }
-  // nothing handed to the pipeline is left unsettled, whatever ended the want
-  const failed = (await Promise.allSettled(settling)).find((r): r is PromiseRejectedResult => r.status === 'rejected')
-  if (broken !== undefined) throw broken
-  if (failed !== undefined) throw failed.reason
+  const settled = Promise.allSettled(settling).then(results => {
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
+  })
+  if (broken !== undefined) {
+    // nothing handed to the pipeline is left unsettled, whatever ended the want
+    await settled.catch(() => {})
+    throw broken
+  }
+  return { settled }
 }
 
 /** Answers a want: the envelopes we still hold that belong to the topic and are live, ≤ 64 per frame. */

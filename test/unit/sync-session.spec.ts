@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { nip77 } from 'nostr-tools'
 import { pbStream, streamPair } from '@libp2p/utils'
+import pWaitFor from 'p-wait-for'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { createMessage, uniformPolicy, validateEnvelope } from '../../src/post/index.js'
 import { initiateSession, respondSession, newProgress, DEFAULT_LIMITS, SyncFrame, SyncRemoteError, type SessionContext } from '../../src/sync/index.js'
@@ -139,6 +140,48 @@ describe('sync: sessions over a stream pair', function () {
     assert.deepEqual({ need: ctxA.progress.need, have: ctxA.progress.have, stored: ctxA.progress.stored }, { need: 50, have: 50, stored: 50 })
     assert.equal(ctxB.progress.stored, 50)
     assert.ok(ctxA.progress.bytesOut > 0 && ctxA.progress.bytesIn > 0)
+  })
+
+  it('asks for the next want while the last one settles, never for a third', async () => {
+    const all = await posts(520)
+    const responder = new StubStore()
+    for (const m of all) responder.messages.set(m.id, m)
+    // each want's answer is served by one getEnvelopes; count them as they come
+    let served = 0
+    let firstSettledAtThird: boolean | undefined
+    const getEnvelopes = responder.getEnvelopes.bind(responder)
+    responder.getEnvelopes = async ids => {
+      if (++served === 3) firstSettledAtThird = firstSettled
+      return await getEnvelopes(ids)
+    }
+    // the initiator's pipeline holds every batch until let go
+    const initiator = new StubStore()
+    const submit = initiator.ingestor.submitMany
+    let open = false
+    let letGo: () => void = () => {}
+    const gate = new Promise<void>(resolve => { letGo = resolve })
+    let firstSettled = false
+    let batches = 0
+    initiator.ingestor.submitMany = async (envelopes, options) => {
+      // the first want's 256 envelopes come in frames of 64: its fourth batch is its last
+      const batch = ++batches
+      if (!open) await gate
+      const outcomes = await submit(envelopes, options)
+      if (batch === 4) firstSettled = true
+      return outcomes
+    }
+    const [outbound, inbound] = await streamPair()
+    const ctx = context(initiator, 'initiator')
+    const session = initiateSession(outbound, 'tag:unit', ctx)
+    const serving = respondSession(inbound, context(responder, 'responder'), () => true)
+    await pWaitFor(() => served === 2, { timeout: 20_000 })
+    assert.equal(firstSettled, false, 'the second want left before the first settled')
+    open = true
+    letGo()
+    await Promise.all([session, serving])
+    assert.equal(firstSettledAtThird, true, 'the third want waited for the first to settle')
+    assert.deepEqual(initiator.ids(), responder.ids())
+    assert.equal(ctx.progress.stored, 520)
   })
 
   it('refuses a topic the responder has not joined', async () => {
