@@ -117,28 +117,19 @@ export async function initiateSession (stream: Stream, topic: string, ctx: Sessi
   }
 
   progress.phase = 'fetch'
-  // A want's envelopes settle (validated, verified, stored) while the next want is asked and
-  // its answer read: waiting for them first left the signature workers and the store idle for
-  // a round trip and the peer's reads every 256 envelopes. Still one answer in flight, and
-  // at most two wants' envelopes in the pipeline.
-  let settling: Promise<void> | undefined
+  const settling = new Settling(frames)
   try {
     for (let i = 0; i < need.length; i += MAX_IDS_PER_FRAME) {
       // gossip or another session may have brought some meanwhile; a deleted id stays deleted
       const ids = await lacking(ctx, need.slice(i, i + MAX_IDS_PER_FRAME))
       if (ids.length === 0) continue
       await frames.write({ want: { ids } })
-      const { settled } = await receiveEnvelopes(frames, ids, gossipTopic, ctx)
-      // judged when awaited below; until then a failure must not count as unhandled
-      settled.catch(() => {})
-      await settling
-      settling = settled
+      await settling.next(await receiveEnvelopes(frames, ids, gossipTopic, ctx))
     }
-  } finally {
-    // nothing handed to the pipeline is left unsettled, however the fetch ended
-    await settling?.catch(() => {})
+    await settling.drain()
+  } catch (err) {
+    throw await settling.abandon(err)
   }
-  await settling
 
   progress.phase = 'push'
   for (let i = 0; i < have.length; i += MAX_IDS_PER_FRAME) {
@@ -190,36 +181,84 @@ export async function respondSession (stream: Stream, ctx: SessionContext, joine
   let offered = 0
 
   progress.phase = 'reconcile'
-  while (true) {
-    const frame = await frames.read()
-    if (frame.neg != null) {
-      if (++progress.rounds > limits.maxRounds) throw new SyncLimitError(`more than ${limits.maxRounds} rounds`)
-      const { output } = reconcileOrThrow(neg, frame.neg)
-      // a responder always answers (a lone version byte means every range matched)
-      await frames.write({ neg: output ?? Uint8Array.of(NEGENTROPY_VERSION) })
-    } else if (frame.want != null) {
-      progress.phase = 'serve'
-      wanted += frame.want.ids.length
-      // an honest initiator wants only ids we listed, each once, and never nothing
-      if (frame.want.ids.length === 0 || wanted > neg.size()) throw new SyncProtocolError('wanted more ids than we hold')
-      progress.have = wanted
-      await sendEnvelopes(frames, frame.want.ids, gossipTopic, now, ctx)
-    } else if (frame.have != null) {
-      progress.phase = 'fetch'
-      offered += frame.have.ids.length
-      if (frame.have.ids.length === 0 || offered > limits.maxItems) throw new SyncProtocolError('offered no ids, or more than the limit')
-      const ids = await lacking(ctx, frame.have.ids)
-      progress.need += ids.length
-      await frames.write({ want: { ids } })
-      await (await receiveEnvelopes(frames, ids, gossipTopic, ctx)).settled
-    } else if (frame.done === true) {
-      progress.phase = 'done'
-      await frames.write({ done: true })
-      await stream.close({ signal: frames.frameSignal() })
-      return
-    } else {
-      throw new SyncProtocolError('unexpected frame')
+  const settling = new Settling(frames)
+  try {
+    while (true) {
+      const frame = await frames.read()
+      if (frame.neg != null) {
+        if (++progress.rounds > limits.maxRounds) throw new SyncLimitError(`more than ${limits.maxRounds} rounds`)
+        const { output } = reconcileOrThrow(neg, frame.neg)
+        // a responder always answers (a lone version byte means every range matched)
+        await frames.write({ neg: output ?? Uint8Array.of(NEGENTROPY_VERSION) })
+      } else if (frame.want != null) {
+        progress.phase = 'serve'
+        wanted += frame.want.ids.length
+        // an honest initiator wants only ids we listed, each once, and never nothing
+        if (frame.want.ids.length === 0 || wanted > neg.size()) throw new SyncProtocolError('wanted more ids than we hold')
+        progress.have = wanted
+        await sendEnvelopes(frames, frame.want.ids, gossipTopic, now, ctx)
+      } else if (frame.have != null) {
+        progress.phase = 'fetch'
+        offered += frame.have.ids.length
+        if (frame.have.ids.length === 0 || offered > limits.maxItems) throw new SyncProtocolError('offered no ids, or more than the limit')
+        const ids = await lacking(ctx, frame.have.ids)
+        progress.need += ids.length
+        await frames.write({ want: { ids } })
+        await settling.next(await receiveEnvelopes(frames, ids, gossipTopic, ctx))
+      } else if (frame.done === true) {
+        progress.phase = 'done'
+        // done says that all we received is stored
+        await settling.drain()
+        await frames.write({ done: true })
+        await stream.close({ signal: frames.frameSignal() })
+        return
+      } else {
+        throw new SyncProtocolError('unexpected frame')
+      }
     }
+  } catch (err) {
+    throw await settling.abandon(err)
+  }
+}
+
+/**
+ * The envelopes of the last want received, settling (validated, verified, stored) while the
+ * next want is asked for and its answer read: waiting for them first left the signature
+ * workers and the store idle for a round trip and the peer's reads every 256 envelopes. One
+ * answer is still in flight at a time, and at most two wants' envelopes are in the pipeline.
+ * A want that turns out to break the protocol stops the frames at once, so the session does
+ * not wait on a peer that has nothing more to say.
+ */
+class Settling {
+  private last: Promise<void> | undefined
+  private failure: unknown
+
+  constructor (private readonly frames: Frames) {}
+
+  /** Takes a want just read; returns once the want before it has settled (throwing if its sender broke the protocol). */
+  async next ({ settled }: { settled: Promise<void> }): Promise<void> {
+    settled.catch(err => {
+      if (this.failure !== undefined) return
+      this.failure = err
+      this.frames.stop(err)
+    })
+    const before = this.last
+    this.last = settled
+    await before
+  }
+
+  async drain (): Promise<void> {
+    await this.last
+  }
+
+  /**
+   * However the session ended (`err`), nothing handed to the pipeline is left unsettled; the
+   * error to throw is the peer's breach in a settled want if there was one, since it also
+   * stopped the read that failed.
+   */
+  async abandon (err: unknown): Promise<unknown> {
+    await this.last?.catch(() => {})
+    return this.failure ?? err
   }
 }
 
@@ -356,6 +395,7 @@ const DECODE_LIMITS = {
 class Frames {
   private readonly lp: LengthPrefixedStream<Stream>
   private readonly ctx: SessionContext
+  private readonly stopped = new AbortController()
 
   constructor (stream: Stream, ctx: SessionContext) {
     this.ctx = ctx
@@ -365,7 +405,12 @@ class Frames {
 
   /** The session's signal bounded by one frame timeout. */
   frameSignal (): AbortSignal {
-    return AbortSignal.any([this.ctx.signal, AbortSignal.timeout(this.ctx.limits.frameTimeoutMs)])
+    return AbortSignal.any([this.ctx.signal, this.stopped.signal, AbortSignal.timeout(this.ctx.limits.frameTimeoutMs)])
+  }
+
+  /** Ends the frames' reads and writes, pending ones included, with `reason`. */
+  stop (reason: unknown): void {
+    this.stopped.abort(reason)
   }
 
   async read (): Promise<SyncFrame> {
@@ -408,6 +453,7 @@ class Frames {
   /** Timeouts and hang-ups are not the peer's fault; oversized or overflowing input is. */
   private classify (err: any, signal: AbortSignal): Error {
     if (signal.aborted) {
+      if (this.stopped.signal.aborted) return this.stopped.signal.reason
       if (this.ctx.signal.aborted) {
         const reason = this.ctx.signal.reason
         return reason?.name === 'TimeoutError' ? new SyncTimeoutError('the session timed out') : reason ?? err
