@@ -94,8 +94,8 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
   const joined = new Map<string, string>()
   const counters: GossipCounters = { accepted: 0, ignored: 0, rejected: 0, limited: 0, shed: 0 }
   const budgets = new PeerLimiter({ rate: limits?.rate ?? 50, burst: limits?.burst ?? 500 })
-  const queue = new WorkLimit(limits?.maxPending ?? MAX_PENDING_VALIDATIONS)
   const queueSize = limits?.maxPending ?? MAX_PENDING_VALIDATIONS
+  const queue = new WorkLimit(queueSize)
   // peer → its validations waiting or in flight
   const inFlight = new Map<string, number>()
   // id → gossip topics it has been accepted on
