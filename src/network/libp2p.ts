@@ -100,8 +100,11 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
     // One ping that took over 5 s (libp2p's floor) aborted the connection: a node whose event
     // loop was busy for a few seconds lost its mesh and paid noise handshakes, identify and
     // sync sessions to win it back, which busied it further (the simulation at 30 nodes on
-    // 2 cores). A dead peer is still dropped, 10 s + 20 s after it went silent.
-    connectionMonitor: { pingTimeout: { minTimeout: 20_000 } },
+    // 2 cores). Every 10 s (libp2p's default), each end's ping opened a stream on each of a
+    // node's ~35 connections: the most streams of any protocol, each negotiated and written
+    // to the peer store at both ends. A dead peer is still dropped, 60 s + 20 s after it went
+    // silent; a closed one at once, by TCP.
+    connectionMonitor: { pingInterval: 60_000, pingTimeout: { minTimeout: 20_000 } },
     // libp2p admits 5 inbound connections a second per IP address: every local node of a
     // loopback network is one address, so DHT walks and bootstraps were refused
     ...(options.loopbackOnly ? { connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128'] } } : {}),
