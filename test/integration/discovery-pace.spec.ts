@@ -92,6 +92,46 @@ describe('integration: the pace of topic discovery', function () {
     }
   })
 
+  it('sends a lonely topic\'s provider record until it reaches a peer, then only looks the topic up', async () => {
+    const lookups = await discoveringNode('tag:alone', 0, 0, { lookupTimeoutMs: 1_000 })
+    const dht = libp2p.services.dht
+    const provide = dht.provide.bind(dht)
+    const provides: number[] = []
+    let reached = 0
+    dht.provide = async function * (...args) {
+      provides.push(Date.now())
+      for await (const event of provide(...args)) {
+        if (event.name === 'PEER_RESPONSE' && event.messageType === 'ADD_PROVIDER') reached++
+        yield event
+      }
+    }
+    discovery.join('tag:alone')
+    await waitFor('three lookups with nobody to send the record to', () => lookups.length >= 3, 30_000)
+    assert.ok(provides.length >= 3, `${provides.length} provides in ${lookups.length} lookups with no peer`)
+
+    // a DHT peer (not in the topic, so the topic stays lonely) takes the next record
+    const peer = await createNetwork({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: [`/memory/pace-dht-${process.pid}-${Date.now()}`],
+      announce: [],
+      bootstrap: [],
+      mdns: false,
+      loopbackOnly: true,
+      transports: [memory()]
+    })
+    await peer.start()
+    try {
+      await libp2p.dial(peer.getMultiaddrs()[0])
+      await waitFor('the record reached the DHT peer', () => reached > 0, 30_000)
+      const providesThen = provides.length
+      const lookupsThen = lookups.length
+      await waitFor('two more lookups', () => lookups.length >= lookupsThen + 2, 30_000)
+      assert.equal(provides.length, providesThen, 'the record was sent again after it had reached a peer')
+    } finally {
+      await peer.stop()
+    }
+  })
+
   it('does not look up a topic that has the peers it wants, and looks up one short of them', async () => {
     const lookups = await discoveringNode('tag:busy', 4, 3, { topicPeers: 3 })
     assert.equal(await discovery.refresh('tag:busy'), 0)
