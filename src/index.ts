@@ -180,8 +180,9 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
   }
 
   /** Store first (durably), then gossip: the API answers only once the post is safe on disk. Resolves to the peers it was sent to. */
-  async function publishOwn (message: Message): Promise<number> {
-    const outcome = await ingestor.submit(message.envelope, { durable: true })
+  /** `mine`: the nonce (hex) of a post's key, marked as the user's in the post's own write */
+  async function publishOwn (message: Message, mine?: string): Promise<number> {
+    const outcome = await ingestor.submit(message.envelope, { durable: true, ...(mine != null ? { mine } : {}) })
     if (outcome.status === 'refused') throw new BadRequestError(`the node refused its own message: ${outcome.reason}`, outcome.code)
     return await gossip.publish(message).catch(err => { log.error('publish failed - %e', err); return 0 })
   }
@@ -332,9 +333,9 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
       const message = await author({
         kind: 'post', text: input.text, tags, geohash, createdAt, expiresAt: createdAt + ttlOf(input)
       }, postKey(identity.master, nonce).secretKey)
-      // recorded before the post itself, so a crash in between can never orphan our own post
-      await store.markMine(message.id, bytesToHex(nonce))
-      await publishOwn(message)
+      // marked in the post's own write: no crash can leave our post without its mark, and a
+      // post under load waited in the store's queue once for the mark and again for itself
+      await publishOwn(message, bytesToHex(nonce))
       for (const topic of topicsOfPost(message)) await node.join(formatTopic(topic))
       return view(await requireStored(message.id))
     },

@@ -24,6 +24,8 @@ export interface IngestOptions {
   now?: number
   /** write at once and flush to disk before answering: the local user's own messages */
   durable?: boolean
+  /** with durable: the nonce (hex) the user's post key derives from, marked in the same write */
+  mine?: string
 }
 
 export interface Ingestor {
@@ -231,7 +233,7 @@ export function createIngestor (init: IngestorInit): Ingestor {
     const refused = init.admit?.(message)
     if (refused !== undefined) return { status: 'refused', severity: 'ignore', code: refused, reason: 'a moderator this node follows labels it: not carried' }
     const result = options.durable === true
-      ? (await init.store.ingest([message], { sync: true }))[0]
+      ? (await init.store.ingest([message], { sync: true, ...(options.mine != null ? { mine: new Map([[message.id, options.mine]]) } : {}) }))[0]
       : await enqueue(message)
     switch (result.status) {
       case 'stored':

@@ -403,6 +403,12 @@ export class LevelPostStore implements PostStore {
       const touched = new Set<string>()
       const results: IngestResult[] = []
       for (const arrival of arrivals) results.push(await this.ingestOne(tx, t, arrival, touched))
+      for (const { id, status } of results) {
+        const nonceHex = options.mine?.get(id)
+        if (nonceHex === undefined || status !== 'stored') continue
+        this.maybeMine.add(id)
+        tx.put(t.mine, idBytes(id), nonceHex)
+      }
       await this.enforceQuota(tx, t, touched)
       await tx.commit(options)
       return results

@@ -37,6 +37,11 @@ export interface IngestResult {
 export interface IngestOptions {
   /** flush the write to disk before answering, ahead of queued background writes: the local user's own messages */
   sync?: boolean
+  /**
+   * Ids of these messages the local user wrote, with the nonces (hex) their keys derive
+   * from: each one stored is marked as the user's in the same write (see markMine)
+   */
+  mine?: ReadonlyMap<string, string>
 }
 
 export interface Thread {

@@ -27,6 +27,19 @@ describe('store: ingest and state', () => {
       await assert.rejects(store.get(randomHex()), { code: 'STORE_CLOSED' })
     })
 
+    it('marks the user\'s own post in the post\'s own write, and only a post it stores', async () => {
+      const own = makePost()
+      const known = makePost()
+      await store.ingest([known])
+      const results = await store.ingest([own, known], { sync: true, mine: new Map([[own.id, 'ab02'], [known.id, 'ab03']]) })
+      assert.deepEqual(statuses(results), ['stored', 'duplicate:DUPLICATE'])
+      assert.equal(await store.mineNonce(own.id), 'ab02')
+      assert.equal((await store.get(own.id))?.isMine, true)
+      // a message already stored (here, or one a peer relayed first) is not claimed by a mark
+      assert.equal(await store.mineNonce(known.id), undefined)
+      assert.equal((await store.get(known.id))?.isMine, false)
+    })
+
     it('keeps data across stop and reopen', async () => {
       const post = makePost()
       const reply = makeReply(post)
