@@ -179,8 +179,11 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     return post
   }
 
-  /** Store first (durably), then gossip: the API answers only once the post is safe on disk. Resolves to the peers it was sent to. */
-  /** `mine`: the nonce (hex) of a post's key, marked as the user's in the post's own write */
+  /**
+   * Store first (durably), then gossip: the API answers only once the post is safe on disk.
+   * `mine`, the nonce (hex) of a post's key, marks it as the user's in that same write.
+   * Resolves to the peers it was sent to.
+   */
   async function publishOwn (message: Message, mine?: string): Promise<number> {
     const outcome = await ingestor.submit(message.envelope, { durable: true, ...(mine != null ? { mine } : {}) })
     if (outcome.status === 'refused') throw new BadRequestError(`the node refused its own message: ${outcome.reason}`, outcome.code)
