@@ -132,6 +132,55 @@ describe('integration: the pace of topic discovery', function () {
     }
   })
 
+  it('lets a refresh under way finish before the first contacts send its record again', async () => {
+    // lonely retries out of the way: only the join and the first-contacts round refresh
+    const lookups = await discoveringNode('tag:first', 0, 0, { lonelyIntervalMs: 600_000, lookupTimeoutMs: 10_000 })
+    const dht = libp2p.services.dht
+    const provide = dht.provide.bind(dht)
+    const provides: number[] = []
+    let reached = 0
+    let release = (): void => {}
+    const held = new Promise<void>(resolve => { release = resolve })
+    dht.provide = async function * (...args) {
+      provides.push(Date.now())
+      // the join's walk is slow and reaches nobody, as a restarted node's first walks can be
+      if (provides.length === 1) {
+        await held
+        return
+      }
+      for await (const event of provide(...args)) {
+        if (event.name === 'PEER_RESPONSE' && event.messageType === 'ADD_PROVIDER') reached++
+        yield event
+      }
+    }
+    discovery.join('tag:first')
+    await waitFor('the join\'s refresh started', () => provides.length === 1 && lookups.length === 1)
+
+    const peer = await createNetwork({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: [`/memory/pace-first-${process.pid}-${Date.now()}`],
+      announce: [],
+      bootstrap: [],
+      mdns: false,
+      loopbackOnly: true,
+      transports: [memory()]
+    })
+    await peer.start()
+    try {
+      await libp2p.dial(peer.getMultiaddrs()[0])
+      const connectedAt = Date.now()
+      // the first-contacts round is due 2 s after the connection
+      await waitFor('the first-contacts round is due', () => Date.now() - connectedAt > 3_000)
+      assert.deepEqual([provides.length, lookups.length], [1, 1], 'a second refresh started while the first was under way')
+      release()
+      await waitFor('the record the first refresh did not deliver was sent again, and reached the peer', () => reached > 0, 30_000)
+      assert.equal(provides.length, 2)
+    } finally {
+      release()
+      await peer.stop()
+    }
+  })
+
   it('does not look up a topic that has the peers it wants, and looks up one short of them', async () => {
     const lookups = await discoveringNode('tag:busy', 4, 3, { topicPeers: 3 })
     assert.equal(await discovery.refresh('tag:busy'), 0)
