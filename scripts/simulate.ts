@@ -412,6 +412,9 @@ try {
   const buckets = new Map<number, { latencies: number[], expected: number, delivered: number }>()
   let deliveries = 0
   for (const arrived of arrivals.values()) deliveries += arrived.size
+  // each post some stable receiver never got: who wrote it, how long after its author came
+  // online, and who missed it (a loss to explain, not only to count)
+  const missed: Array<{ id: string, author: number, s: number, authorUpS: number, topics: string[], receivers: number[] }> = []
   for (const post of posts.values()) {
     const arrived = arrivals.get(post.id) ?? new Map<number, number>()
     const bucket = Math.floor((post.at - runStart) / 1000 / BUCKET_S)
@@ -426,6 +429,14 @@ try {
         perTopic.set(topic, t)
       }
       b.expected++
+      if (at == null) {
+        const last = missed.at(-1)
+        if (last?.id === post.id) last.receivers.push(receiver.index)
+        else {
+          const online = nodes[post.author].sessions.findLast(x => x.from <= post.at)
+          missed.push({ id: post.id, author: post.author, s: round((post.at - runStart) / 1000, 1), authorUpS: round((post.at - (online?.from ?? runStart)) / 1000, 1), topics: post.topics, receivers: [receiver.index] })
+        }
+      }
       if (at != null) {
         b.delivered++
         b.latencies.push(at - post.at)
@@ -457,7 +468,7 @@ try {
     warmUpSeconds,
     gossipCounters,
     sync: { ...syncCounters, triggered: syncTriggers, failures: syncFailures },
-    stable: { expected, delivered, deliveryRatio: round(delivered / Math.max(1, expected), 4) },
+    stable: { expected, delivered, deliveryRatio: round(delivered / Math.max(1, expected), 4), missed },
     latencyMs: { ...spread(latencies), max: percentile(latencies, 100) },
     afterAcceptedMs: spread(network),
     authorApiMs: spread(api),
@@ -478,6 +489,7 @@ try {
   await writeFile(`${file}.json`, JSON.stringify(report, null, 2) + '\n')
   await writeFile(`${file}.svg`, plot(report.timeline, `${NODES} nodes, ${TOPICS} tags, ${RATE} posts/s, ${churners} churning`))
   console.log(`posts ${report.posts}; stable deliveries ${delivered}/${expected} = ${report.stable.deliveryRatio}`)
+  for (const m of missed) console.log(`  missed: post ${m.id.slice(0, 12)} at ${m.s} s by node ${m.author} (online for ${m.authorUpS} s) on ${m.topics.join(', ')}, by nodes ${m.receivers.join(', ')}`)
   const said = (x: ReturnType<typeof spread>): string => `p50 ${x.p50} p90 ${x.p90} p99 ${x.p99}`
   console.log(`latency ms ${said(report.latencyMs)} max ${report.latencyMs.max}`)
   console.log(`  of which the author's API (request to 201) ${said(report.authorApiMs)}; from the 201 on ${said(report.afterAcceptedMs)}`)
