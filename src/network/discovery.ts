@@ -79,7 +79,7 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
       for (const topic of topics) {
         if (provided.has(topic)) continue
         const running = refreshing.get(topic)
-        const again = async (): Promise<number> => provided.has(topic) || !topics.has(topic) ? 0 : await refresh(topic)
+        const again = async (): Promise<number> => provided.has(topic) || !topics.has(topic) || controller.signal.aborted ? 0 : await refresh(topic)
         track(running == null ? refresh(topic) : running.then(again, again))
       }
     }, 2_000)
