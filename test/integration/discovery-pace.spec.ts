@@ -30,16 +30,7 @@ describe('integration: the pace of topic discovery', function () {
    * discovery that has not joined anything yet; every lookup's time is recorded.
    */
   async function discoveringNode (topic: string, peers: number, subscribed: number, init: Partial<TopicDiscoveryInit> = {}): Promise<number[]> {
-    libp2p = await createNetwork({
-      privateKey: await generateKeyPair('Ed25519'),
-      listen: [`/memory/pace-${process.pid}-${Date.now()}`],
-      announce: [],
-      bootstrap: [],
-      mdns: false,
-      loopbackOnly: true,
-      transports: [memory()]
-    })
-    await libp2p.start()
+    libp2p = await startedNetwork('node')
     const gossipName = toGossipTopic(parseTopic(topic))
     for (let i = 0; i < peers; i++) {
       const peer = await createBareGossipNode({ listen: [`/memory/pace-peer-${process.pid}-${Date.now()}-${i}`], transports: [memory()] })
@@ -68,6 +59,45 @@ describe('integration: the pace of topic discovery', function () {
     return lookups
   }
 
+  /** A started murmur libp2p node on the memory transport: with no discovery of its own, a DHT peer that takes records. */
+  async function startedNetwork (name: string): Promise<MurmurLibp2p> {
+    const node = await createNetwork({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: [`/memory/pace-${name}-${process.pid}-${Date.now()}`],
+      announce: [],
+      bootstrap: [],
+      mdns: false,
+      loopbackOnly: true,
+      transports: [memory()]
+    })
+    await node.start()
+    return node
+  }
+
+  /**
+   * Records each provide of the node's DHT and counts the peers that took a record. With
+   * `firstHeld`, the first provide waits for it and reaches nobody, as a restarted node's
+   * first walk can.
+   */
+  function watchProvides (firstHeld?: Promise<void>): { provides: number[], reached: () => number } {
+    const dht = libp2p.services.dht
+    const provide = dht.provide.bind(dht)
+    const provides: number[] = []
+    let reached = 0
+    dht.provide = async function * (...args) {
+      provides.push(Date.now())
+      if (firstHeld != null && provides.length === 1) {
+        await firstHeld
+        return
+      }
+      for await (const event of provide(...args)) {
+        if (event.name === 'PEER_RESPONSE' && event.messageType === 'ADD_PROVIDER') reached++
+        yield event
+      }
+    }
+    return { provides, reached: () => reached }
+  }
+
   /** Gap i is from lookup i to lookup i + 1: the join's own lookup, then the retries. */
   async function lonelyGaps (peers: number, retries: number): Promise<number[]> {
     const lookups = await discoveringNode('tag:alone', peers, 0)
@@ -94,35 +124,16 @@ describe('integration: the pace of topic discovery', function () {
 
   it('sends a lonely topic\'s provider record until it reaches a peer, then only looks the topic up', async () => {
     const lookups = await discoveringNode('tag:alone', 0, 0, { lookupTimeoutMs: 1_000 })
-    const dht = libp2p.services.dht
-    const provide = dht.provide.bind(dht)
-    const provides: number[] = []
-    let reached = 0
-    dht.provide = async function * (...args) {
-      provides.push(Date.now())
-      for await (const event of provide(...args)) {
-        if (event.name === 'PEER_RESPONSE' && event.messageType === 'ADD_PROVIDER') reached++
-        yield event
-      }
-    }
+    const { provides, reached } = watchProvides()
     discovery.join('tag:alone')
     await waitFor('three lookups with nobody to send the record to', () => lookups.length >= 3, 30_000)
     assert.ok(provides.length >= 3, `${provides.length} provides in ${lookups.length} lookups with no peer`)
 
     // a DHT peer (not in the topic, so the topic stays lonely) takes the next record
-    const peer = await createNetwork({
-      privateKey: await generateKeyPair('Ed25519'),
-      listen: [`/memory/pace-dht-${process.pid}-${Date.now()}`],
-      announce: [],
-      bootstrap: [],
-      mdns: false,
-      loopbackOnly: true,
-      transports: [memory()]
-    })
-    await peer.start()
+    const peer = await startedNetwork('dht')
     try {
       await libp2p.dial(peer.getMultiaddrs()[0])
-      await waitFor('the record reached the DHT peer', () => reached > 0, 30_000)
+      await waitFor('the record reached the DHT peer', () => reached() > 0, 30_000)
       const providesThen = provides.length
       const lookupsThen = lookups.length
       await waitFor('two more lookups', () => lookups.length >= lookupsThen + 2, 30_000)
@@ -135,37 +146,13 @@ describe('integration: the pace of topic discovery', function () {
   it('lets a refresh under way finish before the first contacts send its record again', async () => {
     // lonely retries out of the way: only the join and the first-contacts round refresh
     const lookups = await discoveringNode('tag:first', 0, 0, { lonelyIntervalMs: 600_000, lookupTimeoutMs: 10_000 })
-    const dht = libp2p.services.dht
-    const provide = dht.provide.bind(dht)
-    const provides: number[] = []
-    let reached = 0
     let release = (): void => {}
-    const held = new Promise<void>(resolve => { release = resolve })
-    dht.provide = async function * (...args) {
-      provides.push(Date.now())
-      // the join's walk is slow and reaches nobody, as a restarted node's first walks can be
-      if (provides.length === 1) {
-        await held
-        return
-      }
-      for await (const event of provide(...args)) {
-        if (event.name === 'PEER_RESPONSE' && event.messageType === 'ADD_PROVIDER') reached++
-        yield event
-      }
-    }
+    // the join's provide is slow and reaches nobody
+    const { provides, reached } = watchProvides(new Promise<void>(resolve => { release = resolve }))
     discovery.join('tag:first')
     await waitFor('the join\'s refresh started', () => provides.length === 1 && lookups.length === 1)
 
-    const peer = await createNetwork({
-      privateKey: await generateKeyPair('Ed25519'),
-      listen: [`/memory/pace-first-${process.pid}-${Date.now()}`],
-      announce: [],
-      bootstrap: [],
-      mdns: false,
-      loopbackOnly: true,
-      transports: [memory()]
-    })
-    await peer.start()
+    const peer = await startedNetwork('first')
     try {
       await libp2p.dial(peer.getMultiaddrs()[0])
       const connectedAt = Date.now()
@@ -173,7 +160,7 @@ describe('integration: the pace of topic discovery', function () {
       await waitFor('the first-contacts round is due', () => Date.now() - connectedAt > 3_000)
       assert.deepEqual([provides.length, lookups.length], [1, 1], 'a second refresh started while the first was under way')
       release()
-      await waitFor('the record the first refresh did not deliver was sent again, and reached the peer', () => reached > 0, 30_000)
+      await waitFor('the record the first refresh did not deliver was sent again, and reached the peer', () => reached() > 0, 30_000)
       assert.equal(provides.length, 2)
     } finally {
       release()
