@@ -70,7 +70,7 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
   // first peers arrive (debounced, since they arrive together). A refresh still under way
   // started with peers, and a restarted node's first walks take seconds: that refresh runs
   // to its end first, and only a record it did not deliver is sent again. Redoing them at
-  // once doubled the DHT requests of a restart (≈ 250 in its first 20 s in a 25-node
+  // once doubled the DHT requests of a restart (250–300 in its first 20 s in a 25-node
   // simulation, 3 topics), the largest share of its busy time.
   const onConnect = (): void => {
     if (libp2p.getConnections().length > dialsPerLookup) return
