@@ -46,6 +46,8 @@ const DEFAULT_FEED_LIMIT = 50
 const DEFAULT_NEAR_PRECISION = 5
 /** work this many bits short of our policy is ignored, not held against the sender (docs/abuse.md) */
 const POW_SLACK_BITS = 4
+/** setting key prefix: when the node's provider record of a topic last reached a peer (discovery.ts) */
+const PROVIDED_SETTING = 'discovery.provided.'
 /** keep dialling discovered peers while fewer than this are connected */
 const TARGET_PEERS = 24
 
@@ -98,7 +100,17 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     limits: { rate: config.gossipRate, burst: config.gossipBurst, maxPending: config.gossipQueue },
     powFloor: () => powFloor
   })
-  const discovery = createTopicDiscovery({ libp2p, log: logger.forComponent('murmur:discovery') })
+  const discovery = createTopicDiscovery({
+    libp2p,
+    log: logger.forComponent('murmur:discovery'),
+    records: {
+      sentAt: async (topic) => {
+        const at = await store.getSetting(PROVIDED_SETTING + topic)
+        return typeof at === 'number' ? at : undefined
+      },
+      sent: (topic, at) => { store.setSetting(PROVIDED_SETTING + topic, at).catch(err => { log('could not note the provide of %s - %e', topic, err) }) }
+    }
+  })
   const sync = createSync({
     libp2p,
     store,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { memory } from '@libp2p/memory'
 import { createNetwork, type MurmurLibp2p } from '../../src/network/libp2p.js'
-import { createTopicDiscovery, type TopicDiscovery, type TopicDiscoveryInit } from '../../src/network/discovery.js'
+import { createTopicDiscovery, topicCid, type TopicDiscovery, type TopicDiscoveryInit } from '../../src/network/discovery.js'
 import { parseTopic, toGossipTopic } from '../../src/geo/index.js'
 import { waitFor } from '../helpers/cli-node.js'
 import { createBareGossipNode, type BareGossipNode } from '../helpers/raw-peer.js'
@@ -79,13 +79,15 @@ describe('integration: the pace of topic discovery', function () {
    * `firstHeld`, the first provide waits for it and reaches nobody, as a restarted node's
    * first walk can.
    */
-  function watchProvides (firstHeld?: Promise<void>): { provides: number[], reached: () => number } {
+  function watchProvides (firstHeld?: Promise<void>): { provides: number[], keys: string[], reached: () => number } {
     const dht = libp2p.services.dht
     const provide = dht.provide.bind(dht)
     const provides: number[] = []
+    const keys: string[] = []
     let reached = 0
     dht.provide = async function * (...args) {
       provides.push(Date.now())
+      keys.push(args[0].toString())
       if (firstHeld != null && provides.length === 1) {
         await firstHeld
         return
@@ -95,7 +97,7 @@ describe('integration: the pace of topic discovery', function () {
         yield event
       }
     }
-    return { provides, reached: () => reached }
+    return { provides, keys, reached: () => reached }
   }
 
   /** Gap i is from lookup i to lookup i + 1: the join's own lookup, then the retries. */
@@ -164,6 +166,32 @@ describe('integration: the pace of topic discovery', function () {
       assert.equal(provides.length, 2)
     } finally {
       release()
+      await peer.stop()
+    }
+  })
+
+  it('on a restart, sends a record its peers still hold only after the start, and looks the topic up at once', async () => {
+    const sent = new Map<string, number>()
+    // tag:back's record reached a peer an hour ago, in the node's last life; tag:new's never did
+    const records = {
+      sentAt: async (topic: string) => topic === 'tag:back' ? Date.now() - 3_600_000 : undefined,
+      sent: (topic: string, at: number) => { sent.set(topic, at) }
+    }
+    const startedAt = Date.now()
+    const lookups = await discoveringNode('tag:back', 0, 0, { records, restartQuietMs: 2_000, lonelyIntervalMs: 600_000, lookupTimeoutMs: 1_000 })
+    const { keys } = watchProvides()
+    const peer = await startedNetwork('back')
+    try {
+      await libp2p.dial(peer.getMultiaddrs()[0])
+      discovery.join('tag:back')
+      discovery.join('tag:new')
+      await waitFor('both topics looked up, and tag:new\'s record with the peer', () => lookups.length >= 2 && sent.has('tag:new'))
+      assert.ok(Date.now() - startedAt < 2_000, 'the start was over before the check: the test proves nothing')
+      assert.deepEqual(keys, [(await topicCid('tag:new')).toString()], 'tag:back\'s record was sent during the start')
+      await waitFor('tag:back\'s record with the peer after the start', () => sent.has('tag:back'))
+      assert.ok((sent.get('tag:back') as number) - startedAt >= 2_000, 'tag:back\'s record went before the start was over')
+      assert.equal(keys.length, 2)
+    } finally {
       await peer.stop()
     }
   })
