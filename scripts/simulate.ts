@@ -278,7 +278,12 @@ async function publish (): Promise<void> {
   }
 }
 
-interface Connectivity { connections: { median: number, min: number }, covered: number }
+interface Connectivity {
+  connections: { median: number, min: number }
+  covered: number
+  /** each topic a node has no subscribed peer on: the online nodes that joined it, and which of them it is connected to */
+  uncovered: Array<{ node: number, topic: string, members: number[], connected: number[] }>
+}
 let connectivity: Connectivity | undefined
 let warmUpSeconds: number | undefined
 
@@ -286,14 +291,28 @@ let warmUpSeconds: number | undefined
 async function survey (): Promise<Connectivity> {
   const counts: number[] = []
   let covered = 0
-  for (const node of nodes.filter(n => n.online)) {
+  const uncovered: Connectivity['uncovered'] = []
+  const online = nodes.filter(n => n.online)
+  const peerIdOf = (n: SimNode): string => n.addresses[0]?.split('/p2p/')[1] ?? ''
+  for (const node of online) {
     try {
-      const { peers } = await (await fetch(`${node.url as string}/api/peers`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { peers: Array<{ topics: string[] }> }
+      const { peers } = await (await fetch(`${node.url as string}/api/peers`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { peers: Array<{ peerId: string, topics: string[] }> }
       counts.push(peers.length)
-      if (node.topics.every(t => peers.some(p => p.topics.includes(t)) || nodes.filter(n => n.topics.includes(t)).length === 1)) covered++
+      const lacking = node.topics.filter(t => !peers.some(p => p.topics.includes(t)) && nodes.some(n => n !== node && n.topics.includes(t)))
+      if (lacking.length === 0) covered++
+      // connected to a member without knowing its subscription is gossipsub's doing; not connected, discovery's
+      for (const topic of lacking) {
+        const members = online.filter(n => n !== node && n.topics.includes(topic))
+        const connected = members.filter(m => peers.some(p => p.peerId === peerIdOf(m)))
+        uncovered.push({ node: node.index, topic, members: members.map(m => m.index), connected: connected.map(m => m.index) })
+      }
     } catch {}
   }
-  return { connections: { median: percentile(counts, 50), min: Math.min(...counts) }, covered }
+  return { connections: { median: percentile(counts, 50), min: Math.min(...counts) }, covered, uncovered }
+}
+
+function logUncovered (c: Connectivity): void {
+  for (const u of c.uncovered) log(`  node ${u.node} has no subscribed peer on ${u.topic}: online members ${u.members.join(', ') || 'none'}, connected to ${u.connected.join(', ') || 'none'}`)
 }
 
 // ------------------------------------------------------------------ the run
@@ -339,6 +358,7 @@ try {
   while (true) {
     connectivity = await survey()
     log(`connections per node: median ${connectivity.connections.median}, min ${connectivity.connections.min}; nodes with a subscribed peer on every topic they joined: ${connectivity.covered}/${NODES}`)
+    logUncovered(connectivity)
     if (connectivity.covered === NODES || Date.now() - warmStart > WARMUP_S * 1000) break
     await new Promise(resolve => setTimeout(resolve, 5_000))
   }
@@ -401,6 +421,7 @@ try {
   // discovery's lookups and other nodes' DHT walks add connections as the run goes on
   const connectivityAtEnd = await survey()
   log(`at the end, connections per node: median ${connectivityAtEnd.connections.median}, min ${connectivityAtEnd.connections.min}`)
+  logUncovered(connectivityAtEnd)
   if (PROFILED.size > 0) log(`CPU profiles of nodes ${[...PROFILED].join(', ')} are in ${PROFILES}`)
 
   // ---------------------------------------------------------------- report
