@@ -69,7 +69,8 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
   const timeout = init.lookupTimeoutMs ?? 60_000
   const lonelyInterval = init.lonelyIntervalMs ?? 15_000
   const restartQuiet = init.restartQuietMs ?? 60_000
-  let quietUntil = 0
+  // true from start until restartQuiet later, when the deferred provides go out
+  let quiet = false
   let quietTimer: ReturnType<typeof setTimeout> | undefined
   // topics whose provide waits for the end of the start (see deferred)
   const deferredTopics = new Set<string>()
@@ -96,10 +97,10 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
     if (libp2p.getConnections().length > dialsPerLookup) return
     clearTimeout(firstContacts)
     firstContacts = setTimeout(() => {
-      for (const topic of topics) {
-        if (provided.has(topic) || deferredTopics.has(topic)) continue
+      const unsent = (topic: string): boolean => !provided.has(topic) && !deferredTopics.has(topic) && topics.has(topic) && !controller.signal.aborted
+      for (const topic of [...topics].filter(unsent)) {
         const running = refreshing.get(topic)
-        const again = async (): Promise<number> => provided.has(topic) || deferredTopics.has(topic) || !topics.has(topic) || controller.signal.aborted ? 0 : await refresh(topic)
+        const again = async (): Promise<number> => unsent(topic) ? await refresh(topic) : 0
         track(running == null ? refresh(topic) : running.then(again, again))
       }
     }, 2_000)
@@ -140,9 +141,10 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
    */
   async function deferred (topic: string): Promise<boolean> {
     if (deferredTopics.has(topic)) return true
-    if (Date.now() >= quietUntil || init.records == null) return false
+    if (!quiet || init.records == null) return false
     const at = await init.records.sentAt(topic)
-    if (at == null || Date.now() - at > RECENT_RECORD_MS || Date.now() >= quietUntil) return false
+    // the start may have ended during the read, its deferred topics already sent
+    if (at == null || Date.now() - at > RECENT_RECORD_MS || !quiet) return false
     deferredTopics.add(topic)
     return true
   }
@@ -226,8 +228,9 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
   return {
     start () {
       libp2p.addEventListener('peer:connect', onConnect)
-      quietUntil = Date.now() + restartQuiet
+      quiet = true
       quietTimer = setTimeout(() => {
+        quiet = false
         const due = [...deferredTopics]
         deferredTopics.clear()
         for (const topic of due) if (topics.has(topic)) track(provide(topic))
