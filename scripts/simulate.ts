@@ -403,6 +403,8 @@ try {
   await sampleSockets()
   for (const node of nodes) if (node.online) await sampleProcess(node)
   const gossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
+  // streams gossip-links.ts opened again: a connection that had lost its gossip stream
+  let linksMended = 0
   // history sync besides gossip: sessions as initiator or responder, over each node's lifetime
   const syncCounters = { completed: 0, failed: 0, bytesIn: 0 }
   const syncTriggers: Record<string, number> = {}
@@ -410,14 +412,15 @@ try {
   const add = (into: Record<string, number>, from: Record<string, number>): void => { for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n }
   for (const node of nodes.filter(n => n.online)) {
     try {
-      const status = await (await fetch(`${node.url as string}/api/status`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { gossip: typeof gossipCounters, sync: typeof syncCounters & { triggered: Record<string, number>, failures: Record<string, number> } }
+      const status = await (await fetch(`${node.url as string}/api/status`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { gossip: typeof gossipCounters, gossipLinksMended: number, sync: typeof syncCounters & { triggered: Record<string, number>, failures: Record<string, number> } }
       for (const key of Object.keys(gossipCounters) as Array<keyof typeof gossipCounters>) gossipCounters[key] += status.gossip[key]
+      linksMended += status.gossipLinksMended
       for (const key of Object.keys(syncCounters) as Array<keyof typeof syncCounters>) syncCounters[key] += status.sync[key]
       add(syncTriggers, status.sync.triggered)
       add(syncFailures, status.sync.failures)
     } catch {}
   }
-  log(`gossip validator outcomes on the nodes online at the end: ${JSON.stringify(gossipCounters)}; sync sessions: ${JSON.stringify(syncCounters)}, started on ${JSON.stringify(syncTriggers)}, failed with ${JSON.stringify(syncFailures)}`)
+  log(`gossip validator outcomes on the nodes online at the end: ${JSON.stringify(gossipCounters)}; gossip streams mended: ${linksMended}; sync sessions: ${JSON.stringify(syncCounters)}, started on ${JSON.stringify(syncTriggers)}, failed with ${JSON.stringify(syncFailures)}`)
   // discovery's lookups and other nodes' DHT walks add connections as the run goes on
   const connectivityAtEnd = await survey()
   log(`at the end, connections per node: median ${connectivityAtEnd.connections.median}, min ${connectivityAtEnd.connections.min}`)
@@ -488,6 +491,7 @@ try {
     connectivityAtEnd,
     warmUpSeconds,
     gossipCounters,
+    linksMended,
     sync: { ...syncCounters, triggered: syncTriggers, failures: syncFailures },
     stable: { expected, delivered, deliveryRatio: round(delivered / Math.max(1, expected), 4), missed },
     latencyMs: { ...spread(latencies), max: percentile(latencies, 100) },

@@ -10,6 +10,7 @@ import { createStore } from './store/index.js'
 import { createNetwork, isLoopback, multiaddr } from './network/libp2p.js'
 import { createGossip } from './network/gossip.js'
 import { createTopicDiscovery } from './network/discovery.js'
+import { createGossipLinks } from './network/gossip-links.js'
 import { createTopicFollower } from './network/follow.js'
 import { createMetrics } from './metrics/index.js'
 import { createSync, type SyncOptions } from './sync/index.js'
@@ -100,6 +101,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     limits: { rate: config.gossipRate, burst: config.gossipBurst, maxPending: config.gossipQueue },
     powFloor: () => powFloor
   })
+  const links = createGossipLinks({ libp2p, log: logger.forComponent('murmur:gossip-links') })
   const discovery = createTopicDiscovery({
     libp2p,
     log: logger.forComponent('murmur:discovery'),
@@ -264,6 +266,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
       await moderation.start()
       await libp2p.start()
       await sync.start()
+      links.start()
       discovery.start()
       const moderatorTopics = moderation.followed().map(id => `mod:${id}`)
       for (const topic of new Set([...await store.topics(), ...config.join, ...moderatorTopics])) await node.join(topic)
@@ -291,6 +294,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
       clearInterval(purgeTimer)
       clearInterval(redialTimer)
       await discovery.stop()
+      links.stop()
       await sync.stop()
       await libp2p.stop()
       await ingestor.flush()
@@ -309,6 +313,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         peers: libp2p.getPeers().length,
         posts: await store.count(),
         gossip: gossip.counters(),
+        gossipLinksMended: links.mended(),
         sync: sync.progress(),
         powBits: pow.post,
         pow: { ...pow },
@@ -332,6 +337,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         topics: status.topics.length,
         stored: { post: stats.posts, reply: stats.replies, reaction: stats.reactions, delete: stats.deletes, label: stats.labels, report: stats.reports },
         messages: { ...status.gossip },
+        gossipLinksMended: status.gossipLinksMended,
         syncSessions: { completed: status.sync.completed, failed: status.sync.failed },
         syncActive: status.sync.active,
         syncBytes: { in: status.sync.bytesIn, out: status.sync.bytesOut },

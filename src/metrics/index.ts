@@ -13,6 +13,8 @@ export interface MetricsSnapshot {
   stored: Record<string, number>
   /** gossip verdicts since start: accepted, ignored, rejected */
   messages: Record<string, number>
+  /** gossip streams opened again on connections that had lost theirs */
+  gossipLinksMended: number
   /** finished sync sessions by result: completed, failed */
   syncSessions: Record<string, number>
   syncActive: number
@@ -44,6 +46,7 @@ export function createMetrics (): NodeMetrics {
   const topics = gauge('murmur_topics', 'topics joined')
   const stored = gauge('murmur_messages_stored', 'messages in the store, by kind', ['kind'])
   const messages = counter('murmur_gossip_messages_total', 'gossiped messages validated, by verdict', ['verdict'])
+  const mended = counter('murmur_gossip_links_mended_total', 'gossip streams opened again on connections that had lost theirs', [])
   const sessions = counter('murmur_sync_sessions_total', 'finished history sync sessions, by result', ['result'])
   const active = gauge('murmur_sync_sessions_active', 'history sync sessions running')
   const bytes = counter('murmur_sync_bytes_total', 'history sync bytes, by direction', ['direction'])
@@ -67,6 +70,8 @@ export function createMetrics (): NodeMetrics {
       topics.set(s.topics)
       setAll(stored, s.stored, 'kind')
       setAll(messages, s.messages, 'verdict')
+      mended.reset()
+      mended.inc(s.gossipLinksMended)
       setAll(sessions, s.syncSessions, 'result')
       active.set(s.syncActive)
       setAll(bytes, s.syncBytes, 'direction')

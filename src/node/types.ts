@@ -39,6 +39,8 @@ export interface NodeStatus {
   peers: number
   posts: number
   gossip: GossipCounters
+  /** gossip streams opened again on connections that had lost theirs (network/gossip-links.ts) */
+  gossipLinksMended: number
   /** history sync sessions running and done, bytes exchanged */
   sync: SyncStatus
   /** the proof of work a post needs here (`pow.post`) */

@@ -1,0 +1,84 @@
+// Mending gossip links: a connected peer that speaks gossipsub but has no stream from us
+// never hears our subscriptions, so neither side counts the other as a member of any topic.
+
+import type { MurmurLibp2p } from './libp2p.js'
+import type { Connection, Logger, PeerId, Startable } from '@libp2p/interface'
+
+export interface GossipLinksInit {
+  libp2p: MurmurLibp2p
+  log: Logger
+  /** how often links are checked, and how long a connection may go without our stream first */
+  intervalMs?: number
+}
+
+export interface GossipLinks extends Startable {
+  /** streams opened again so far */
+  mended: () => number
+}
+
+/** Parts of the gossipsub instance that its public type does not show. */
+interface GossipsubInternals {
+  /** peer id → gossipsub's stream to that peer */
+  streamsOutbound: Map<string, unknown>
+  onPeerConnected: (peerId: PeerId, connection: Connection) => void
+}
+
+const GOSSIP_PROTOCOL = '/meshsub/'
+
+/**
+ * Gossipsub opens its stream to a peer once, when the connection opens (or when the peer
+ * opens one to it). If that fails (a negotiation that times out on a busy node), or the
+ * stream later closes while the connection stays (the peer's read of it failed and it
+ * dropped us), nothing opens it again while that connection lasts: our subscriptions, and
+ * every one made later, never reach the peer. In a 50-node simulation two groups of stable
+ * nodes in one cell stayed apart this way for the whole run (docs/performance.md), and
+ * discovery cannot see it: it skips providers it is connected to. So every `intervalMs`,
+ * each connection at least that old to a gossipsub peer without our outbound stream is
+ * handed to gossipsub as if it had just opened, which adds the peer back and opens the
+ * stream (its subscriptions follow on it). Relayed connections are left alone: gossipsub
+ * does not run on limited connections.
+ */
+export function createGossipLinks ({ libp2p, log, intervalMs = 15_000 }: GossipLinksInit): GossipLinks {
+  const pubsub = libp2p.services.pubsub as unknown as GossipsubInternals
+  let timer: ReturnType<typeof setInterval> | undefined
+  let checking = false
+  let mended = 0
+
+  async function speaksGossip (peer: PeerId): Promise<boolean> {
+    try {
+      return (await libp2p.peerStore.get(peer)).protocols.some(p => p.startsWith(GOSSIP_PROTOCOL))
+    } catch {
+      return false
+    }
+  }
+
+  async function check (): Promise<void> {
+    const now = Date.now()
+    const broken = libp2p.getConnections().filter(c =>
+      c.status === 'open' && c.limits == null && now - c.timeline.open >= intervalMs && !pubsub.streamsOutbound.has(c.remotePeer.toString()))
+    const done = new Set<string>()
+    for (const connection of broken) {
+      const id = connection.remotePeer.toString()
+      if (done.has(id) || connection.status !== 'open' || pubsub.streamsOutbound.has(id) || !await speaksGossip(connection.remotePeer)) continue
+      done.add(id)
+      log('no gossip stream to %p on a connection open for %d s: opening it again', connection.remotePeer, Math.round((now - connection.timeline.open) / 1000))
+      pubsub.onPeerConnected(connection.remotePeer, connection)
+      mended++
+    }
+  }
+
+  return {
+    start () {
+      timer = setInterval(() => {
+        if (checking) return
+        checking = true
+        check().catch(err => { log('checking gossip links failed - %e', err) }).finally(() => { checking = false })
+      }, intervalMs)
+      timer.unref()
+    },
+    stop () {
+      clearInterval(timer)
+    },
+    mended: () => mended
+  }
+}
