@@ -7,7 +7,7 @@ import type { Connection, Logger, PeerId, Startable } from '@libp2p/interface'
 export interface GossipLinksInit {
   libp2p: MurmurLibp2p
   log: Logger
-  /** how often links are checked: a link found without our stream at two checks in a row is mended */
+  /** how often links are checked (default 15 s) */
   intervalMs?: number
 }
 
@@ -26,27 +26,35 @@ interface GossipsubInternals {
 const GOSSIP_PROTOCOL = '/meshsub/'
 
 /**
+ * How many checks' time a connection is left to gossipsub first. It opens streams one peer at
+ * a time, and a starting node's queue of them ran for most of a minute in a 50-node
+ * simulation: mending connections of any age counted 308 links in one run and, on two
+ * sightings 15 s apart, 146 in another, all of them (logged) on nodes up for under a minute
+ * whose gossipsub had yet to reach them. A leaving peer's stream also closes before its
+ * connection does.
+ */
+const MIN_AGE_CHECKS = 4
+
+/**
  * Gossipsub opens its stream to a peer once, when the connection opens (or when the peer
  * opens one to it). If that fails (a negotiation that times out on a busy node), or the
  * stream later closes while the connection stays (the peer's read of it failed and it
  * dropped us), nothing opens it again while that connection lasts: our subscriptions, and
- * every one made later, never reach the peer. In a 50-node simulation two groups of stable
- * nodes in one cell stayed apart this way for the whole run (docs/performance.md), and
- * discovery cannot see it: it skips providers it is connected to. So a connection to a
- * gossipsub peer found without our outbound stream at two checks `intervalMs` apart is
- * handed to gossipsub as if it had just opened, which adds the peer back and opens the
- * stream (our subscriptions follow on it). Relayed connections are left alone: gossipsub
- * does not run on limited connections.
+ * every one made later, never reach the peer, and discovery cannot see it: it skips
+ * providers it is connected to. (In a 50-node simulation two groups of stable nodes in one
+ * cell, each node connected to most others, stayed apart for a whole run; a lost stream would
+ * explain it, docs/performance.md.) So a connection to a
+ * gossipsub peer, open for MIN_AGE_CHECKS checks' time and found without our outbound stream
+ * at two checks in a row, is handed to gossipsub as if it had just opened, which adds the
+ * peer back and opens the stream (our subscriptions follow on it). Relayed connections are
+ * left alone: gossipsub does not run on limited connections.
  */
 export function createGossipLinks ({ libp2p, log, intervalMs = 15_000 }: GossipLinksInit): GossipLinks {
   const pubsub = libp2p.services.pubsub as unknown as GossipsubInternals
   let timer: ReturnType<typeof setInterval> | undefined
   let checking = false
   let mended = 0
-  // Connections without our stream at the last check. Only those still without it are mended:
-  // gossipsub opens streams one peer at a time, a starting node's queue of them ran for tens
-  // of seconds in the simulation, and a leaving peer's stream closes before its connection.
-  // Mending on one sighting counted 308 streams in a 50-node run, mostly such.
+  // connections found without our stream at the last check: a link is mended at the second
   let suspects = new Set<string>()
 
   async function speaksGossip (peer: PeerId): Promise<boolean> {
@@ -58,7 +66,9 @@ export function createGossipLinks ({ libp2p, log, intervalMs = 15_000 }: GossipL
   }
 
   async function check (): Promise<void> {
-    const lacking = libp2p.getConnections().filter(c => c.status === 'open' && c.limits == null && !pubsub.streamsOutbound.has(c.remotePeer.toString()))
+    const now = Date.now()
+    const lacking = libp2p.getConnections().filter(c =>
+      c.status === 'open' && c.limits == null && now - c.timeline.open >= MIN_AGE_CHECKS * intervalMs && !pubsub.streamsOutbound.has(c.remotePeer.toString()))
     const before = suspects
     suspects = new Set(lacking.map(c => c.id))
     const done = new Set<string>()
