@@ -108,6 +108,8 @@ interface PostRecord {
 
 const nodes: SimNode[] = []
 const posts = new Map<string, PostRecord>()
+/** each return of a churner: seconds from its process's spawn to a subscribed peer on each of its topics (secondsToCover) */
+const rejoins: number[] = []
 /** post id → node index → ms of arrival */
 const arrivals = new Map<string, Map<number, number>>()
 /** sockets' bytes_sent, keyed by pid and address pair, largest seen */
@@ -287,6 +289,33 @@ interface Connectivity {
 let connectivity: Connectivity | undefined
 let warmUpSeconds: number | undefined
 
+type PeersView = Array<{ peerId: string, topics: string[] }>
+
+async function peersOf (node: SimNode): Promise<PeersView> {
+  return (await (await fetch(`${node.url as string}/api/peers`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { peers: PeersView }).peers
+}
+
+/** The node's topics that some other node joined and none of its connected peers subscribes to. */
+function lackingTopics (node: SimNode, peers: PeersView): string[] {
+  return node.topics.filter(t => !peers.some(p => p.topics.includes(t)) && nodes.some(n => n !== node && n.topics.includes(t)))
+}
+
+/**
+ * Seconds from `since` until a returned node has a connected subscriber on each of its topics
+ * that another online node shares; undefined if it leaves first or takes over two minutes.
+ */
+async function secondsToCover (node: SimNode, since: number): Promise<number | undefined> {
+  while (node.online && Date.now() - since < 120_000) {
+    try {
+      const peers = await peersOf(node)
+      const lacking = lackingTopics(node, peers).filter(t => nodes.some(n => n !== node && n.online && n.topics.includes(t)))
+      if (lacking.length === 0) return round((Date.now() - since) / 1000, 1)
+    } catch {}
+    await new Promise(resolve => setTimeout(resolve, 500))
+  }
+  return undefined
+}
+
 /** Who is connected to whom: each node's connections, and whether each of its topics has a connected subscriber. */
 async function survey (): Promise<Connectivity> {
   const counts: number[] = []
@@ -296,9 +325,9 @@ async function survey (): Promise<Connectivity> {
   const peerIdOf = (n: SimNode): string => n.addresses[0]?.split('/p2p/')[1] ?? ''
   for (const node of online) {
     try {
-      const { peers } = await (await fetch(`${node.url as string}/api/peers`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { peers: Array<{ peerId: string, topics: string[] }> }
+      const peers = await peersOf(node)
       counts.push(peers.length)
-      const lacking = node.topics.filter(t => !peers.some(p => p.topics.includes(t)) && nodes.some(n => n !== node && n.topics.includes(t)))
+      const lacking = lackingTopics(node, peers)
       if (lacking.length === 0) covered++
       // connected to a member without knowing its subscription is gossipsub's doing; not connected, discovery's
       for (const topic of lacking) {
@@ -383,7 +412,12 @@ try {
       await stopNode(node)
       void (async () => {
         await new Promise(resolve => setTimeout(resolve, (10 + Math.random() * 20) * 1000))
-        await startNode(node, bootstrap).then(() => { log(`node ${node.index} is back`) }, err => { log(String(err)) })
+        const spawned = Date.now()
+        await startNode(node, bootstrap).then(async () => {
+          log(`node ${node.index} is back`)
+          const seconds = await secondsToCover(node, spawned)
+          if (seconds !== undefined) rejoins.push(seconds)
+        }, err => { log(String(err)) })
       })()
     }
   })()
@@ -425,6 +459,7 @@ try {
   const connectivityAtEnd = await survey()
   log(`at the end, connections per node: median ${connectivityAtEnd.connections.median}, min ${connectivityAtEnd.connections.min}`)
   logUncovered(connectivityAtEnd)
+  if (rejoins.length > 0) log(`returning nodes had a subscribed peer on each of their topics after (s from spawn): median ${percentile(rejoins, 50)}, p90 ${percentile(rejoins, 90)}, max ${Math.max(...rejoins)} (${rejoins.length} returns)`)
   if (PROFILED.size > 0) log(`CPU profiles of nodes ${[...PROFILED].join(', ')} are in ${PROFILES}`)
 
   // ---------------------------------------------------------------- report
@@ -492,6 +527,7 @@ try {
     warmUpSeconds,
     gossipCounters,
     linksMended,
+    rejoinSeconds: rejoins,
     sync: { ...syncCounters, triggered: syncTriggers, failures: syncFailures },
     stable: { expected, delivered, deliveryRatio: round(delivered / Math.max(1, expected), 4), missed },
     latencyMs: { ...spread(latencies), max: percentile(latencies, 100) },
