@@ -137,7 +137,8 @@ async function startNode (node: SimNode, bootstrap: string[]): Promise<void> {
   child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4_000) })
   const lines = createInterface({ input: child.stdout })
   const ready = await new Promise<{ api: string, addresses: string[] }>((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`node ${node.index} did not start within 90 s: ${stderr}`)) }, 90_000)
+    // killed, or the process would run on unseen, loading the machine for the rest of the run
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`node ${node.index} did not start within 90 s: ${stderr}`)) }, 90_000)
     child.once('exit', code => { clearTimeout(timer); reject(new Error(`node ${node.index} exited with ${String(code)}: ${stderr}`)) })
     lines.on('line', line => {
       try {
@@ -311,7 +312,7 @@ async function secondsToCover (node: SimNode, since: number): Promise<number | u
       const lacking = lackingTopics(node, peers).filter(t => nodes.some(n => n !== node && n.online && n.topics.includes(t)))
       if (lacking.length === 0) return round((Date.now() - since) / 1000, 1)
     } catch {}
-    await new Promise(resolve => setTimeout(resolve, 500))
+    await new Promise(resolve => setTimeout(resolve, 1_000))
   }
   return undefined
 }
