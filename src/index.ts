@@ -11,6 +11,7 @@ import { createNetwork, isLoopback, multiaddr } from './network/libp2p.js'
 import { createGossip } from './network/gossip.js'
 import { createTopicDiscovery } from './network/discovery.js'
 import { createGossipLinks } from './network/gossip-links.js'
+import { createKnownPeers } from './network/known-peers.js'
 import { createTopicFollower } from './network/follow.js'
 import { createMetrics } from './metrics/index.js'
 import { createSync, type SyncOptions } from './sync/index.js'
@@ -47,6 +48,8 @@ const DEFAULT_FEED_LIMIT = 50
 const DEFAULT_NEAR_PRECISION = 5
 /** work this many bits short of our policy is ignored, not held against the sender (docs/abuse.md) */
 const POW_SLACK_BITS = 4
+/** setting key: a few peers of each joined topic, dialled first on the next start (known-peers.ts) */
+const KNOWN_PEERS_SETTING = 'network.knownPeers'
 /** setting key prefix: when the node's provider record of a topic last reached a peer (discovery.ts) */
 const PROVIDED_SETTING = 'discovery.provided.'
 /** keep dialling discovered peers while fewer than this are connected */
@@ -102,6 +105,13 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     powFloor: () => powFloor
   })
   const links = createGossipLinks({ libp2p, log: logger.forComponent('murmur:gossip-links') })
+  const knownPeers = createKnownPeers({
+    libp2p,
+    log: logger.forComponent('murmur:known-peers'),
+    topics: () => gossip.joined(),
+    load: async () => await store.getSetting(KNOWN_PEERS_SETTING),
+    save: async (peers) => { await store.setSetting(KNOWN_PEERS_SETTING, peers) }
+  })
   const discovery = createTopicDiscovery({
     libp2p,
     log: logger.forComponent('murmur:discovery'),
@@ -267,6 +277,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
       await libp2p.start()
       await sync.start()
       links.start()
+      await knownPeers.start()
       discovery.start()
       const moderatorTopics = moderation.followed().map(id => `mod:${id}`)
       for (const topic of new Set([...await store.topics(), ...config.join, ...moderatorTopics])) await node.join(topic)
@@ -290,6 +301,8 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     },
 
     async stop () {
+      // while the node still has its connections and knows its peers' topics
+      await knownPeers.stop()
       follower?.stop()
       clearInterval(purgeTimer)
       clearInterval(redialTimer)
