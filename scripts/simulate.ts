@@ -108,7 +108,8 @@ interface PostRecord {
 
 const nodes: SimNode[] = []
 const posts = new Map<string, PostRecord>()
-/** each return of a churner: seconds from its process's spawn to a subscribed peer on each of its topics (secondsToCover) */
+/** each return of a churner: seconds from its process's spawn to its API, and to a subscribed peer on each of its topics (secondsToCover) */
+const restarts: number[] = []
 const rejoins: number[] = []
 /** post id → node index → ms of arrival */
 const arrivals = new Map<string, Map<number, number>>()
@@ -416,6 +417,7 @@ try {
         const spawned = Date.now()
         await startNode(node, bootstrap).then(async () => {
           log(`node ${node.index} is back`)
+          restarts.push(round((Date.now() - spawned) / 1000, 1))
           const seconds = await secondsToCover(node, spawned)
           if (seconds !== undefined) rejoins.push(seconds)
         }, err => { log(String(err)) })
@@ -460,6 +462,7 @@ try {
   const connectivityAtEnd = await survey()
   log(`at the end, connections per node: median ${connectivityAtEnd.connections.median}, min ${connectivityAtEnd.connections.min}`)
   logUncovered(connectivityAtEnd)
+  if (restarts.length > 0) log(`returning nodes answered their API after (s from spawn): median ${percentile(restarts, 50)}, max ${Math.max(...restarts)} (${restarts.length} returns)`)
   if (rejoins.length > 0) log(`returning nodes had a subscribed peer on each of their topics after (s from spawn): median ${percentile(rejoins, 50)}, p90 ${percentile(rejoins, 90)}, max ${Math.max(...rejoins)} (${rejoins.length} returns)`)
   if (PROFILED.size > 0) log(`CPU profiles of nodes ${[...PROFILED].join(', ')} are in ${PROFILES}`)
 
@@ -528,6 +531,7 @@ try {
     warmUpSeconds,
     gossipCounters,
     linksMended,
+    restartSeconds: restarts,
     rejoinSeconds: rejoins,
     sync: { ...syncCounters, triggered: syncTriggers, failures: syncFailures },
     stable: { expected, delivered, deliveryRatio: round(delivered / Math.max(1, expected), 4), missed },
