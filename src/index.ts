@@ -247,6 +247,36 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     return Math.floor(ms)
   }
 
+  async function startParts (): Promise<void> {
+    verifier?.start()
+    await store.start()
+    await moderation.start()
+    await libp2p.start()
+    await sync.start()
+    links.start()
+    await knownPeers.start()
+    discovery.start()
+    const moderatorTopics = moderation.followed().map(id => `mod:${id}`)
+    for (const topic of new Set([...await store.topics(), ...config.join, ...moderatorTopics])) await node.join(topic)
+    libp2p.addEventListener('peer:discovery', (evt) => {
+      if (libp2p.getConnections().length >= TARGET_PEERS) return
+      libp2p.dial(evt.detail.id).catch(err => { log('could not dial discovered peer - %e', err) })
+    })
+    follower?.start()
+    // a bootstrap dial that failed (a busy peer, a timeout) is not retried by libp2p: an
+    // isolated node would stay alone, so it dials its bootstrap list again while it has no peers
+    redialTimer = setInterval(() => {
+      if (libp2p.getConnections().length > 0) return
+      for (const addr of config.bootstrap) libp2p.dial(multiaddr(addr)).catch(err => { log('could not redial %s - %e', addr, err) })
+    }, 10_000)
+    redialTimer.unref()
+    purgeTimer = setInterval(() => {
+      cleanUp().catch(err => { log.error('purge failed - %e', err) })
+    }, config.purgeIntervalMs)
+    purgeTimer.unref()
+    await cleanUp()
+  }
+
   const node: MurmurNode = {
     config,
     peerId: libp2p.peerId.toString(),
@@ -271,33 +301,15 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     }),
 
     async start () {
-      verifier?.start()
-      await store.start()
-      await moderation.start()
-      await libp2p.start()
-      await sync.start()
-      links.start()
-      await knownPeers.start()
-      discovery.start()
-      const moderatorTopics = moderation.followed().map(id => `mod:${id}`)
-      for (const topic of new Set([...await store.topics(), ...config.join, ...moderatorTopics])) await node.join(topic)
-      libp2p.addEventListener('peer:discovery', (evt) => {
-        if (libp2p.getConnections().length >= TARGET_PEERS) return
-        libp2p.dial(evt.detail.id).catch(err => { log('could not dial discovered peer - %e', err) })
-      })
-      follower?.start()
-      // a bootstrap dial that failed (a busy peer, a timeout) is not retried by libp2p: an
-      // isolated node would stay alone, so it dials its bootstrap list again while it has no peers
-      redialTimer = setInterval(() => {
-        if (libp2p.getConnections().length > 0) return
-        for (const addr of config.bootstrap) libp2p.dial(multiaddr(addr)).catch(err => { log('could not redial %s - %e', addr, err) })
-      }, 10_000)
-      redialTimer.unref()
-      purgeTimer = setInterval(() => {
-        cleanUp().catch(err => { log.error('purge failed - %e', err) })
-      }, config.purgeIntervalMs)
-      purgeTimer.unref()
-      await cleanUp()
+      try {
+        await startParts()
+      } catch (err) {
+        // A start cut short (the data dir held by another node, a port taken) left what had
+        // started running, the signature workers among them: the CLI printed its error and
+        // never exited.
+        await node.stop().catch(stopErr => { log('could not stop after a failed start - %e', stopErr) })
+        throw err
+      }
     },
 
     async stop () {

@@ -334,7 +334,13 @@ export class LevelPostStore implements PostStore {
     if (this.opening !== undefined) return await this.opening
     this.opening = (async () => {
       const db: RootDb = new Level<Uint8Array, Uint8Array>(this.path, { keyEncoding: 'view', valueEncoding: 'view' })
-      await db.open()
+      try {
+        await db.open()
+      } catch (err: any) {
+        // LevelDB's own words ("Database failed to open") do not tell a user what to do
+        if (err?.cause?.code === 'LEVEL_LOCKED') throw new MurmurError(`the store at ${this.path} is in use by another process (another murmur node on the same data dir?)`, 'STORE_LOCKED')
+        throw err
+      }
       const t = openTables(db)
       const version = await t.meta.sub.get(SCHEMA_KEY)
       if (version === 1) {

@@ -96,4 +96,13 @@ describe('e2e: the murmur CLI against a running node', function () {
     assert.equal(r.code, 2)
     assert.match(r.stderr, /cannot reach a murmur node/)
   })
+
+  it('a second node on the data dir of a running one says why, and exits', async function () {
+    // the start failed after the signature workers had started: they kept the process alive
+    this.timeout(60_000)
+    const r = await runCli(['start', '--data', node.dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--no-mdns', '--loopback-only'])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /in use by another process .*STORE_LOCKED/)
+    assert.equal((await cli('status')).code, 0, 'the running node still answers')
+  })
 })
