@@ -1,9 +1,11 @@
 // Integration fixture: many murmur nodes in one process on libp2p's in-memory transport,
 // each with a real LevelDB store in its own temp dir.
 
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { memory } from '@libp2p/memory'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createNode, type MurmurNode, type MurmurConfig } from '../../src/index.js'
+import { createNetwork, type MurmurLibp2p } from '../../src/network/libp2p.js'
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import { tempDir, removeDir, waitFor } from './cli-node.js'
 
@@ -54,4 +56,19 @@ export async function waitForSubscribers (node: MurmurNode, others: MurmurNode[]
     const peers = node.peers()
     return others.every(o => peers.some(p => p.peerId === o.peerId && p.topics.includes(topic)))
   })
+}
+
+/** A started murmur libp2p network alone (no store, no discovery of its own) on the memory transport; `name` labels its address. */
+export async function startedNetwork (name: string): Promise<MurmurLibp2p> {
+  const node = await createNetwork({
+    privateKey: await generateKeyPair('Ed25519'),
+    listen: [`/memory/${name}-${process.pid}-${++counter}-${Date.now()}`],
+    announce: [],
+    bootstrap: [],
+    mdns: false,
+    loopbackOnly: true,
+    transports: [memory()]
+  })
+  await node.start()
+  return node
 }

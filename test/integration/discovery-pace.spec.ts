@@ -5,13 +5,13 @@
 // looked up at all: each lookup is a DHT walk that leaves connections behind.
 
 import assert from 'node:assert/strict'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { memory } from '@libp2p/memory'
-import { createNetwork, type MurmurLibp2p } from '../../src/network/libp2p.js'
+import type { MurmurLibp2p } from '../../src/network/libp2p.js'
 import { createTopicDiscovery, topicCid, type TopicDiscovery, type TopicDiscoveryInit } from '../../src/network/discovery.js'
 import { parseTopic, toGossipTopic } from '../../src/geo/index.js'
 import { waitFor } from '../helpers/cli-node.js'
 import { createBareGossipNode, type BareGossipNode } from '../helpers/raw-peer.js'
+import { startedNetwork } from '../helpers/memory-nodes.js'
 
 describe('integration: the pace of topic discovery', function () {
   this.timeout(60_000)
@@ -30,7 +30,7 @@ describe('integration: the pace of topic discovery', function () {
    * discovery that has not joined anything yet; every lookup's time is recorded.
    */
   async function discoveringNode (topic: string, peers: number, subscribed: number, init: Partial<TopicDiscoveryInit> = {}): Promise<number[]> {
-    libp2p = await startedNetwork('node')
+    libp2p = await startedNetwork('pace-node')
     const gossipName = toGossipTopic(parseTopic(topic))
     for (let i = 0; i < peers; i++) {
       const peer = await createBareGossipNode({ listen: [`/memory/pace-peer-${process.pid}-${Date.now()}-${i}`], transports: [memory()] })
@@ -57,21 +57,6 @@ describe('integration: the pace of topic discovery', function () {
     })
     discovery.start()
     return lookups
-  }
-
-  /** A started murmur libp2p node on the memory transport: with no discovery of its own, a DHT peer that takes records. */
-  async function startedNetwork (name: string): Promise<MurmurLibp2p> {
-    const node = await createNetwork({
-      privateKey: await generateKeyPair('Ed25519'),
-      listen: [`/memory/pace-${name}-${process.pid}-${Date.now()}`],
-      announce: [],
-      bootstrap: [],
-      mdns: false,
-      loopbackOnly: true,
-      transports: [memory()]
-    })
-    await node.start()
-    return node
   }
 
   /**
@@ -132,7 +117,7 @@ describe('integration: the pace of topic discovery', function () {
     assert.ok(provides.length >= 3, `${provides.length} provides in ${lookups.length} lookups with no peer`)
 
     // a DHT peer (not in the topic, so the topic stays lonely) takes the next record
-    const peer = await startedNetwork('dht')
+    const peer = await startedNetwork('pace-dht')
     try {
       await libp2p.dial(peer.getMultiaddrs()[0])
       await waitFor('the record reached the DHT peer', () => reached() > 0, 30_000)
@@ -154,7 +139,7 @@ describe('integration: the pace of topic discovery', function () {
     discovery.join('tag:first')
     await waitFor('the join\'s refresh started', () => provides.length === 1 && lookups.length === 1)
 
-    const peer = await startedNetwork('first')
+    const peer = await startedNetwork('pace-first')
     try {
       await libp2p.dial(peer.getMultiaddrs()[0])
       const connectedAt = Date.now()
@@ -182,7 +167,7 @@ describe('integration: the pace of topic discovery', function () {
     const startedAt = Date.now()
     const lookups = await discoveringNode('tag:back', 0, 0, { records, restartQuietMs: quietMs, lonelyIntervalMs: 600_000, lookupTimeoutMs: 5_000 })
     const { keys } = watchProvides()
-    const peer = await startedNetwork('back')
+    const peer = await startedNetwork('pace-back')
     try {
       await libp2p.dial(peer.getMultiaddrs()[0])
       discovery.join('tag:back')

@@ -2,11 +2,10 @@
 // so two connected peers stop hearing each other's subscriptions; the links check mends it.
 
 import assert from 'node:assert/strict'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { memory } from '@libp2p/memory'
-import { createNetwork, type MurmurLibp2p } from '../../src/network/libp2p.js'
+import type { MurmurLibp2p } from '../../src/network/libp2p.js'
 import { createGossipLinks, type GossipLinks } from '../../src/network/gossip-links.js'
 import { waitFor } from '../helpers/cli-node.js'
+import { startedNetwork } from '../helpers/memory-nodes.js'
 
 /** What the test reads of gossipsub beyond its public type. */
 interface Streams {
@@ -21,27 +20,13 @@ describe('integration: mending gossip links', function () {
   let b: MurmurLibp2p
   let links: GossipLinks | undefined
 
-  async function started (name: string): Promise<MurmurLibp2p> {
-    const node = await createNetwork({
-      privateKey: await generateKeyPair('Ed25519'),
-      listen: [`/memory/links-${name}-${process.pid}-${Date.now()}`],
-      announce: [],
-      bootstrap: [],
-      mdns: false,
-      loopbackOnly: true,
-      transports: [memory()]
-    })
-    await node.start()
-    return node
-  }
-
   const streams = (node: MurmurLibp2p): Streams => node.services.pubsub as unknown as Streams
   const knows = (node: MurmurLibp2p, peer: MurmurLibp2p): boolean =>
     node.services.pubsub.getSubscribers(TOPIC).some(p => p.equals(peer.peerId))
 
   beforeEach(async () => {
-    a = await started('a')
-    b = await started('b')
+    a = await startedNetwork('links-a')
+    b = await startedNetwork('links-b')
     await a.dial(b.getMultiaddrs()[0])
     await waitFor('gossip streams both ways', () =>
       streams(a).streamsOutbound.has(b.peerId.toString()) && streams(b).streamsOutbound.has(a.peerId.toString()))
