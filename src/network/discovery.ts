@@ -6,7 +6,8 @@ import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import * as raw from 'multiformats/codecs/raw'
 import { MessageType } from '@libp2p/kad-dht'
-import { parseTopic, topicCidKey, toGossipTopic } from '../geo/index.js'
+import { parseTopic, topicCidKey } from '../geo/index.js'
+import { connectedSubscribers } from './gossip.js'
 import type { MurmurLibp2p } from './libp2p.js'
 import type { Logger } from '@libp2p/interface'
 
@@ -149,11 +150,6 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
     return true
   }
 
-  /** Connected peers that gossipsub knows to subscribe to the topic. */
-  function connectedSubscribers (topic: string, connected = new Set(libp2p.getConnections().map(c => c.remotePeer.toString()))): number {
-    return libp2p.services.pubsub.getSubscribers(toGossipTopic(parseTopic(topic))).filter(peer => connected.has(peer.toString())).length
-  }
-
   /**
    * Every lookup is a DHT walk that its peers serve (a peer-store read for each of the 20
    * closest peers it returns), and peer-store and DHT work was about a sixth of a busy node's
@@ -163,7 +159,7 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
    * 37–39 connections each: the DHT's own walks connect them to the peers they ask.)
    */
   async function lookup (topic: string): Promise<number> {
-    const wanted = Math.min(dialsPerLookup, topicPeers - connectedSubscribers(topic))
+    const wanted = Math.min(dialsPerLookup, topicPeers - connectedSubscribers(libp2p, topic).length)
     if (wanted <= 0) return 0
     const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeout)])
     let dialled = 0
@@ -211,7 +207,7 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
     const connected = new Set(connections.map(c => c.remotePeer.toString()))
     for (const topic of topics) {
       if (refreshing.has(topic)) continue
-      if (connectedSubscribers(topic, connected) > 0) {
+      if (connectedSubscribers(libp2p, topic, connected).length > 0) {
         lonely.delete(topic)
         continue
       }

@@ -76,6 +76,14 @@ interface GossipsubInternals {
   reportMessageValidationResult: (msgId: string, propagationSource: string, acceptance: TopicValidatorResult) => void
 }
 
+/**
+ * Peers that gossipsub knows to subscribe to a topic (API form) among those `connected` (peer
+ * ids; by default every open connection's).
+ */
+export function connectedSubscribers (libp2p: MurmurLibp2p, topic: string, connected = new Set(libp2p.getConnections().map(c => c.remotePeer.toString()))): PeerId[] {
+  return libp2p.services.pubsub.getSubscribers(toGossipTopic(parseTopic(topic))).filter(peer => connected.has(peer.toString()))
+}
+
 /** Whether a message decodes and carries at least the floor's work for its kind: one hash, no signature. */
 export function paidFor (data: Uint8Array, floor: PowPolicy): boolean {
   try {

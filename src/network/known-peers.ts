@@ -6,7 +6,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { MurmurLibp2p } from './libp2p.js'
 import type { Logger, PeerId, Startable } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { parseTopic, toGossipTopic } from '../geo/index.js'
+import { connectedSubscribers } from './gossip.js'
 
 export interface KnownPeer {
   id: string
@@ -50,8 +50,7 @@ export function createKnownPeers ({ libp2p, log, topics, load, save, intervalMs 
     const connected = new Set(libp2p.getConnections().filter(c => c.limits == null).map(c => c.remotePeer.toString()))
     const chosen = new Map<string, PeerId>()
     for (const topic of topics()) {
-      const subscribers = libp2p.services.pubsub.getSubscribers(toGossipTopic(parseTopic(topic))).filter(p => connected.has(p.toString()))
-      for (const peer of subscribers.slice(0, PER_TOPIC)) if (chosen.size < MAX_PEERS) chosen.set(peer.toString(), peer)
+      for (const peer of connectedSubscribers(libp2p, topic, connected).slice(0, PER_TOPIC)) if (chosen.size < MAX_PEERS) chosen.set(peer.toString(), peer)
     }
     const out: KnownPeer[] = []
     for (const [id, peer] of chosen) {
