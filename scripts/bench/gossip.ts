@@ -71,6 +71,25 @@ async function bareNet (n: number): Promise<Net> {
   return { pubsubs, onDelivery, stop: async () => { await Promise.all(nodes.map(async node => { await node.stop() })) } }
 }
 
+/**
+ * Until the nodes' start-up syncs are over. A node syncs the topic with each subscriber it
+ * meets (1–1.5 s after, debounced), and the mesh is ready before those sessions are: a burst
+ * sent at once ran with ≈ 40 of them, which reconciled sets the burst was changing (sync and
+ * the peer store ≈ 7 % of the burst's CPU profile), a start-up cost bare gossipsub has no
+ * counterpart to. Quiet: no session running on any node, and none started or ended for 2 s,
+ * longer than a trigger's longest delay.
+ */
+async function syncSettled (nodes: MurmurNode[]): Promise<void> {
+  let last = ''
+  await pWaitFor(() => {
+    const progress = nodes.map(node => node.sync.progress())
+    const now = JSON.stringify(progress.map(p => [p.completed, p.failed, p.triggered]))
+    const quiet = progress.every(p => p.active === 0) && now === last
+    last = now
+    return quiet
+  }, { interval: 2_000, timeout: 60_000 })
+}
+
 async function murmurNet (n: number, verifyThreads: number, envelopes: Uint8Array[]): Promise<Net & { nodes: MurmurNode[] }> {
   // post id → envelope, worked out before the runs so the nodes' CPU does not include it
   const byId = new Map(envelopes.map(e => [Buffer.from(bodyId(decodeEnvelope(e).body)).toString('hex'), e]))
@@ -96,6 +115,7 @@ async function murmurNet (n: number, verifyThreads: number, envelopes: Uint8Arra
   const pubsubs = nodes.map(node => node.libp2p.services.pubsub)
   await connect(nodes.map(node => node.libp2p))
   await meshReady(pubsubs)
+  await syncSettled(nodes)
   const onDelivery: Net['onDelivery'] = listener => {
     const removals = nodes.map((node, i) => {
       const onPost = (evt: Event): void => {
