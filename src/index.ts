@@ -121,7 +121,8 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         return typeof at === 'number' ? at : undefined
       },
       sent: (topic, at) => { store.setSetting(PROVIDED_SETTING + topic, at).catch(err => { log('could not note the provide of %s - %e', topic, err) }) }
-    }
+    },
+    knownPeers: () => knownPeers.dialled()
   })
   const sync = createSync({
     libp2p,

@@ -37,6 +37,10 @@ export interface TopicDiscoveryInit {
   records?: ProviderRecords
   /** how long after start a topic whose record is recent waits for its provide walk */
   restartQuietMs?: number
+  /** the peers a restart dialled before discovery started, known from its last run (known-peers.ts) */
+  knownPeers?: () => number
+  /** how long a start with known peers leaves its topics to them before looking any up */
+  knownPeersWaitMs?: number
 }
 
 export interface ProviderRecords {
@@ -70,6 +74,10 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
   const timeout = init.lookupTimeoutMs ?? 60_000
   const lonelyInterval = init.lonelyIntervalMs ?? 15_000
   const restartQuiet = init.restartQuietMs ?? 60_000
+  const knownPeersWait = init.knownPeersWaitMs ?? 5_000
+  // true from a start with known peers until knownPeersWait later (see lookup)
+  let awaitingKnown = false
+  let knownTimer: ReturnType<typeof setTimeout> | undefined
   // true from start until restartQuiet later, when the deferred provides go out
   let quiet = false
   let quietTimer: ReturnType<typeof setTimeout> | undefined
@@ -157,8 +165,11 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
    * six more providers whatever it had: a topic with enough peers is now not looked up, and
    * one short of them gets only the difference. (The nodes of that simulation still hold
    * 37–39 connections each: the DHT's own walks connect them to the peers they ask.)
+   * A restart that dialled its known peers looks up none of its topics for knownPeersWait,
+   * and then only those none of its connected peers shares (see lookUpUncovered).
    */
   async function lookup (topic: string): Promise<number> {
+    if (awaitingKnown) return 0
     const wanted = Math.min(dialsPerLookup, topicPeers - connectedSubscribers(libp2p, topic).length)
     if (wanted <= 0) return 0
     const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeout)])
@@ -201,6 +212,7 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
    * run left a restarted node with one connection, lonely, waiting ever longer).
    */
   function retryLonely (): void {
+    if (awaitingKnown) return
     const now = Date.now()
     const connections = libp2p.getConnections()
     const sparse = connections.length < dialsPerLookup
@@ -221,8 +233,25 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
     }
   }
 
+  /**
+   * The end of a restart's wait for its known peers. A topic one of them shares needs no walk
+   * now: the periodic lookup tops it up to topicPeers later, and gossipsub meshes with what
+   * it has. Each lookup at start was a DHT walk asking ≈ 25 peers, most of them dialled for
+   * it, which they and the restarting node paid for in noise handshakes, identify and
+   * peer-store merges while its start already kept it busy.
+   */
+  function lookUpUncovered (): void {
+    awaitingKnown = false
+    for (const topic of topics) if (connectedSubscribers(libp2p, topic).length === 0) track(refresh(topic))
+  }
+
   return {
     start () {
+      if ((init.knownPeers?.() ?? 0) > 0) {
+        awaitingKnown = true
+        knownTimer = setTimeout(lookUpUncovered, knownPeersWait)
+        knownTimer.unref()
+      }
       libp2p.addEventListener('peer:connect', onConnect)
       quiet = true
       quietTimer = setTimeout(() => {
@@ -245,6 +274,7 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
       clearInterval(lonelyTimer)
       clearTimeout(firstContacts)
       clearTimeout(quietTimer)
+      clearTimeout(knownTimer)
       controller.abort()
       await Promise.all([...running])
     },

@@ -28,6 +28,8 @@ export interface KnownPeersInit {
 export interface KnownPeers extends Startable {
   start: () => Promise<void>
   stop: () => Promise<void>
+  /** the peers the start dialled */
+  dialled: () => number
 }
 
 /** Peers kept per topic, and in all: enough for a mesh to form at once, few enough to dial together. */
@@ -44,6 +46,7 @@ const MAX_ADDRS = 4
  */
 export function createKnownPeers ({ libp2p, log, topics, load, save, intervalMs = 60_000 }: KnownPeersInit): KnownPeers {
   let timer: ReturnType<typeof setInterval> | undefined
+  let dialled = 0
 
   /** Connected subscribers of the joined topics, a few per topic, with the addresses they listen on. */
   async function current (): Promise<KnownPeer[]> {
@@ -82,7 +85,9 @@ export function createKnownPeers ({ libp2p, log, topics, load, save, intervalMs 
 
   return {
     async start () {
-      for (const { peer, addrs } of parse(await load().catch(() => undefined))) {
+      const known = parse(await load().catch(() => undefined))
+      dialled = known.length
+      for (const { peer, addrs } of known) {
         libp2p.peerStore.merge(peer, { multiaddrs: addrs })
           .then(async () => await libp2p.dial(peer))
           .catch(err => { log('could not dial known peer %p - %e', peer, err) })
@@ -93,6 +98,7 @@ export function createKnownPeers ({ libp2p, log, topics, load, save, intervalMs 
     async stop () {
       clearInterval(timer)
       await keep().catch(err => { log('could not save known peers - %e', err) })
-    }
+    },
+    dialled: () => dialled
   }
 }

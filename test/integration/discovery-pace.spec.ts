@@ -19,6 +19,8 @@ describe('integration: the pace of topic discovery', function () {
   let libp2p: MurmurLibp2p
   let discovery: TopicDiscovery
   const others: BareGossipNode[] = []
+  /** the CID each lookup asked for, in order */
+  const lookupKeys: string[] = []
   afterEach(async () => {
     await discovery?.stop()
     await libp2p?.stop()
@@ -41,8 +43,10 @@ describe('integration: the pace of topic discovery', function () {
     await waitFor(`${subscribed} subscribers known`, () => libp2p.services.pubsub.getSubscribers(gossipName).length === subscribed)
     const lookups: number[] = []
     const findProviders = libp2p.contentRouting.findProviders.bind(libp2p.contentRouting)
+    lookupKeys.length = 0
     libp2p.contentRouting.findProviders = (...args) => {
       lookups.push(Date.now())
+      lookupKeys.push(args[0].toString())
       return findProviders(...args)
     }
     discovery = createTopicDiscovery({
@@ -181,6 +185,20 @@ describe('integration: the pace of topic discovery', function () {
     } finally {
       await peer.stop()
     }
+  })
+
+  it('on a restart with known peers, leaves its topics to them for a while, then looks up only one none of its peers shares', async () => {
+    const waitMs = 1_500
+    // the known peer is connected and in tag:shared
+    const lookups = await discoveringNode('tag:shared', 1, 1, { knownPeers: () => 1, knownPeersWaitMs: waitMs })
+    const startedAt = Date.now()
+    discovery.join('tag:shared')
+    discovery.join('tag:unshared')
+    await waitFor('tag:unshared looked up', () => lookups.length >= 1)
+    assert.ok(lookups[0] - startedAt >= waitMs - 50, `a lookup ${lookups[0] - startedAt} ms after the start, before the known peers' time was over`)
+    // the lonely retries look tag:unshared up again; tag:shared is never looked up
+    await waitFor('a lonely retry of tag:unshared', () => lookups.length >= 2)
+    assert.deepEqual(new Set(lookupKeys), new Set([(await topicCid('tag:unshared')).toString()]))
   })
 
   it('does not look up a topic that has the peers it wants, and looks up one short of them', async () => {
