@@ -458,6 +458,8 @@ try {
   const gossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
   // streams gossip-links.ts opened again: a connection that had lost its gossip stream
   let linksMended = 0
+  // DHT walks of discovery, over each process's life: a node that never left over the run, a returned one since its last return
+  const walks = { firstProcess: { provide: 0, lookup: 0 }, afterReturn: { provide: 0, lookup: 0 }, returns: 0 }
   // history sync besides gossip: sessions as initiator or responder, over each node's lifetime
   const syncCounters = { completed: 0, failed: 0, bytesIn: 0 }
   const syncTriggers: Record<string, number> = {}
@@ -465,15 +467,19 @@ try {
   const add = (into: Record<string, number>, from: Record<string, number>): void => { for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n }
   for (const node of nodes.filter(n => n.online)) {
     try {
-      const status = await (await fetch(`${node.url as string}/api/status`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { gossip: typeof gossipCounters, gossipLinksMended: number, sync: typeof syncCounters & { triggered: Record<string, number>, failures: Record<string, number> } }
+      const status = await (await fetch(`${node.url as string}/api/status`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { gossip: typeof gossipCounters, gossipLinksMended: number, discoveryWalks: { provide: number, lookup: number }, sync: typeof syncCounters & { triggered: Record<string, number>, failures: Record<string, number> } }
       for (const key of Object.keys(gossipCounters) as Array<keyof typeof gossipCounters>) gossipCounters[key] += status.gossip[key]
       linksMended += status.gossipLinksMended
+      const into = node.sessions.length < 2 ? walks.firstProcess : walks.afterReturn
+      into.provide += status.discoveryWalks.provide
+      into.lookup += status.discoveryWalks.lookup
+      if (into === walks.afterReturn) walks.returns++
       for (const key of Object.keys(syncCounters) as Array<keyof typeof syncCounters>) syncCounters[key] += status.sync[key]
       add(syncTriggers, status.sync.triggered)
       add(syncFailures, status.sync.failures)
     } catch {}
   }
-  log(`gossip validator outcomes on the nodes online at the end: ${JSON.stringify(gossipCounters)}; gossip streams mended: ${linksMended}; sync sessions: ${JSON.stringify(syncCounters)}, started on ${JSON.stringify(syncTriggers)}, failed with ${JSON.stringify(syncFailures)}`)
+  log(`gossip validator outcomes on the nodes online at the end: ${JSON.stringify(gossipCounters)}; gossip streams mended: ${linksMended}; discovery's DHT walks: ${JSON.stringify(walks)}; sync sessions: ${JSON.stringify(syncCounters)}, started on ${JSON.stringify(syncTriggers)}, failed with ${JSON.stringify(syncFailures)}`)
   // discovery's lookups and other nodes' DHT walks add connections as the run goes on
   const connectivityAtEnd = await survey()
   log(`at the end, connections per node: median ${connectivityAtEnd.connections.median}, min ${connectivityAtEnd.connections.min}`)
@@ -550,6 +556,7 @@ try {
     warmUpSeconds,
     gossipCounters,
     linksMended,
+    discoveryWalks: walks,
     restartSeconds: restarts,
     rejoinSeconds: rejoins,
     sync: { ...syncCounters, triggered: syncTriggers, failures: syncFailures },

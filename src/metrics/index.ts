@@ -15,6 +15,8 @@ export interface MetricsSnapshot {
   messages: Record<string, number>
   /** gossip streams opened again on connections that had lost theirs */
   gossipLinksMended: number
+  /** DHT walks topic discovery started, by kind: provide, lookup */
+  discoveryWalks: Record<string, number>
   /** finished sync sessions by result: completed, failed */
   syncSessions: Record<string, number>
   syncActive: number
@@ -47,6 +49,7 @@ export function createMetrics (): NodeMetrics {
   const stored = gauge('murmur_messages_stored', 'messages in the store, by kind', ['kind'])
   const messages = counter('murmur_gossip_messages_total', 'gossiped messages validated, by verdict', ['verdict'])
   const mended = counter('murmur_gossip_links_mended_total', 'gossip streams opened again on connections that had lost theirs', [])
+  const walks = counter('murmur_discovery_walks_total', 'DHT walks started by topic discovery, by kind', ['kind'])
   const sessions = counter('murmur_sync_sessions_total', 'finished history sync sessions, by result', ['result'])
   const active = gauge('murmur_sync_sessions_active', 'history sync sessions running')
   const bytes = counter('murmur_sync_bytes_total', 'history sync bytes, by direction', ['direction'])
@@ -72,6 +75,7 @@ export function createMetrics (): NodeMetrics {
       setAll(messages, s.messages, 'verdict')
       mended.reset()
       mended.inc(s.gossipLinksMended)
+      setAll(walks, s.discoveryWalks, 'kind')
       setAll(sessions, s.syncSessions, 'result')
       active.set(s.syncActive)
       setAll(bytes, s.syncBytes, 'direction')

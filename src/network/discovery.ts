@@ -58,6 +58,13 @@ export interface TopicDiscovery {
   leave(topic: string): Promise<void>
   /** provide (unless its record has reached a peer already) and look up now; settles when both are done (tests, and a freshly joined topic) */
   refresh(topic: string): Promise<number>
+  /** the DHT walks this node's discovery started since its start, by kind */
+  walks(): DiscoveryWalks
+}
+
+export interface DiscoveryWalks {
+  provide: number
+  lookup: number
 }
 
 /** The CID a topic is provided under: raw sha256 of `murmur/1/topic/<topic>` (see protocol.md). */
@@ -93,6 +100,7 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
   const provided = new Set<string>()
   const controller = new AbortController()
   const running = new Set<Promise<unknown>>()
+  const walks: DiscoveryWalks = { provide: 0, lookup: 0 }
   let timer: ReturnType<typeof setInterval> | undefined
   let firstContacts: ReturnType<typeof setTimeout> | undefined
 
@@ -132,6 +140,7 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
   async function provide (topic: string): Promise<void> {
     if (provided.has(topic) || await deferred(topic)) return
     const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeout)])
+    walks.provide++
     for await (const event of libp2p.services.dht.provide(await topicCid(topic), { signal })) {
       if (event.name === 'PEER_RESPONSE' && event.messageType === MessageType.ADD_PROVIDER && topics.has(topic) && !provided.has(topic)) {
         provided.add(topic)
@@ -174,6 +183,7 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
     if (wanted <= 0) return 0
     const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeout)])
     let dialled = 0
+    walks.lookup++
     for await (const provider of libp2p.contentRouting.findProviders(await topicCid(topic), { signal })) {
       if (provider.id.equals(libp2p.peerId) || libp2p.getConnections(provider.id).length > 0) continue
       try {
@@ -290,6 +300,7 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
       deferredTopics.delete(topic)
       await libp2p.services.dht.cancelReprovide(await topicCid(topic)).catch(err => { log('cancelReprovide %s - %e', topic, err) })
     },
-    refresh
+    refresh,
+    walks: () => ({ ...walks })
   }
 }

@@ -7,7 +7,7 @@ import type { GossipCounters } from '../network/gossip.js'
 import type { PostStore } from '../store/index.js'
 import type { Ingestor } from './ingest.js'
 import type { PowPolicy } from '../post/index.js'
-import type { TopicDiscovery } from '../network/discovery.js'
+import type { DiscoveryWalks, TopicDiscovery } from '../network/discovery.js'
 import type { Sync, SyncStatus, SyncTopicSummary } from '../sync/index.js'
 import type { Moderation, ModerationSettings, MuteType } from '../moderation/index.js'
 import type { VerifierStats } from '../verify/index.js'
@@ -41,6 +41,8 @@ export interface NodeStatus {
   gossip: GossipCounters
   /** gossip streams opened again on connections that had lost theirs (network/gossip-links.ts) */
   gossipLinksMended: number
+  /** DHT walks topic discovery started, by kind (network/discovery.ts) */
+  discoveryWalks: DiscoveryWalks
   /** history sync sessions running and done, bytes exchanged */
   sync: SyncStatus
   /** the proof of work a post needs here (`pow.post`) */
