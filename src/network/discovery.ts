@@ -252,7 +252,12 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
    */
   function lookUpUncovered (): void {
     awaitingKnown = false
-    for (const topic of topics) if (connectedSubscribers(libp2p, topic).length === 0) track(refresh(topic))
+    for (const topic of topics) {
+      if (connectedSubscribers(libp2p, topic).length > 0) continue
+      // a refresh still under way is the join's provide walk, its lookup skipped: that one
+      // alone, beside it, as a join's lookup runs beside its provide
+      track(refreshing.has(topic) ? lookup(topic) : refresh(topic))
+    }
   }
 
   return {
