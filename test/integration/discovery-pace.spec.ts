@@ -210,6 +210,18 @@ describe('integration: the pace of topic discovery', function () {
     }
   })
 
+  it('on a restart with known peers, ends the wait as soon as they cover every topic', async () => {
+    // the known peer is connected, in no topic yet; the wait would last a minute
+    const lookups = await discoveringNode('tag:soon', 1, 0, { knownPeers: () => 1, knownPeersWaitMs: 60_000 })
+    discovery.join('tag:soon')
+    others[0].services.pubsub.subscribe(toGossipTopic(parseTopic('tag:soon')))
+    await waitFor('the known peer\'s subscription', () => libp2p.services.pubsub.getSubscribers(toGossipTopic(parseTopic('tag:soon'))).length === 1)
+    // the wait is over: a topic joined now is looked up at once
+    discovery.join('tag:later')
+    await waitFor('tag:later looked up', () => lookups.length >= 1, 10_000)
+    assert.deepEqual(new Set(lookupKeys), new Set([(await topicCid('tag:later')).toString()]))
+  })
+
   it('does not look up a topic that has the peers it wants, and looks up one short of them', async () => {
     const lookups = await discoveringNode('tag:busy', 4, 3, { topicPeers: 3 })
     assert.equal(await discovery.refresh('tag:busy'), 0)
