@@ -261,13 +261,13 @@ function onlineSeconds (node: SimNode, from: number): number {
  * What the deliveries slower than SLOW_MS have in common: an author whose API answered late
  * (a busy process), or one just back from churn (its topics' meshes not formed yet).
  */
-function slowDeliveries (slow: Array<{ post: PostRecord, ms: number }>, runStart: number): { deliveries: number, posts: number, slowApi: number, newAuthor: number } {
+function slowDeliveries (slow: PostRecord[], runStart: number): { deliveries: number, posts: number, slowApi: number, newAuthor: number } {
   const authorUpMs = (post: PostRecord): number => post.at - (nodes[post.author].sessions.findLast(s => s.from <= post.at)?.from ?? runStart)
   return {
     deliveries: slow.length,
-    posts: new Set(slow.map(s => s.post.id)).size,
-    slowApi: slow.filter(s => s.post.accepted - s.post.at > SLOW_MS).length,
-    newAuthor: slow.filter(s => authorUpMs(s.post) < 60_000).length
+    posts: new Set(slow.map(post => post.id)).size,
+    slowApi: slow.filter(post => post.accepted - post.at > SLOW_MS).length,
+    newAuthor: slow.filter(post => authorUpMs(post) < 60_000).length
   }
 }
 
@@ -499,7 +499,8 @@ try {
   for (const arrived of arrivals.values()) deliveries += arrived.size
   // each post some stable receiver never got: who wrote it, how long after its author came
   // online, and who missed it (a loss to explain, not only to count)
-  const slow: Array<{ post: PostRecord, ms: number }> = []
+  // each delivery over SLOW_MS, as its post
+  const slow: PostRecord[] = []
   const missed: Array<{ id: string, author: number, s: number, authorUpS: number, topics: string[], receivers: number[] }> = []
   for (const post of posts.values()) {
     const arrived = arrivals.get(post.id) ?? new Map<number, number>()
@@ -528,7 +529,7 @@ try {
         b.latencies.push(at - post.at)
         latencies.push(at - post.at)
         network.push(at - post.accepted)
-        if (at - post.at > SLOW_MS) slow.push({ post, ms: at - post.at })
+        if (at - post.at > SLOW_MS) slow.push(post)
       }
     }
   }
@@ -585,8 +586,8 @@ try {
   for (const m of missed) console.log(`  missed: post ${m.id.slice(0, 12)} at ${m.s} s by node ${m.author} (online for ${m.authorUpS} s) on ${m.topics.join(', ')}, by nodes ${m.receivers.join(', ')}`)
   const said = (x: ReturnType<typeof spread>): string => `p50 ${x.p50} p90 ${x.p90} p99 ${x.p99}`
   console.log(`latency ms ${said(report.latencyMs)} max ${report.latencyMs.max}`)
-  console.log(`deliveries over ${SLOW_MS} ms: ${tail.deliveries} of ${tail.posts} posts; the author's API took over ${SLOW_MS} ms for ${tail.slowApi}, the author had been online under 60 s for ${tail.newAuthor}`)
   console.log(`  of which the author's API (request to 201) ${said(report.authorApiMs)}; from the 201 on ${said(report.afterAcceptedMs)}`)
+  console.log(`deliveries over ${SLOW_MS} ms: ${tail.deliveries} of ${tail.posts} posts; the author's API took over ${SLOW_MS} ms for ${tail.slowApi}, the author had been online under 60 s for ${tail.newAuthor}`)
   for (const [topic, v] of Object.entries(report.perTopic)) console.log(`  ${topic.padEnd(16)} ${v.delivered}/${v.expected} = ${v.ratio}`)
   console.log(`bytes sent per delivery ${report.traffic.bytesPerDelivery} (${bytesSent} B over ${deliveries} deliveries, all nodes)`)
   console.log(`per node: CPU median ${report.perNodeSummary.cpuPercent.median} % of a core (max ${report.perNodeSummary.cpuPercent.max}), peak RSS median ${report.perNodeSummary.peakRssMb.median} MB (max ${report.perNodeSummary.peakRssMb.max})`)
