@@ -9,6 +9,7 @@ import { MessageType } from '@libp2p/kad-dht'
 import { parseTopic, topicCidKey } from '../geo/index.js'
 import { connectedSubscribers } from './gossip.js'
 import type { MurmurLibp2p } from './libp2p.js'
+import type { KnownDials } from './known-peers.js'
 import type { Logger } from '@libp2p/interface'
 
 export interface TopicDiscoveryInit {
@@ -38,7 +39,7 @@ export interface TopicDiscoveryInit {
   /** how long after start a topic whose record is recent waits for its provide walk */
   restartQuietMs?: number
   /** the peers a restart dialled before discovery started, known from its last run (known-peers.ts) */
-  knownPeers?: () => number
+  knownPeers?: () => KnownDials
   /** how long at most a start with known peers leaves its topics to them before looking any up */
   knownPeersWaitMs?: number
 }
@@ -276,11 +277,14 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
 
   return {
     start () {
-      if ((init.knownPeers?.() ?? 0) > 0) {
+      const known = init.knownPeers?.()
+      if (known != null && known.count > 0) {
         awaitingKnown = true
         knownTimer = setTimeout(lookUpUncovered, knownPeersWait)
         knownTimer.unref()
         libp2p.services.pubsub.addEventListener('subscription-change', onKnownSubscription)
+        // none of them is there any more (a restart after days away): nothing to wait for
+        void known.reached.then(reached => { if (reached === 0) lookUpUncovered() })
       }
       libp2p.addEventListener('peer:connect', onConnect)
       quiet = true
@@ -304,6 +308,7 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
       clearInterval(lonelyTimer)
       clearTimeout(firstContacts)
       clearTimeout(quietTimer)
+      awaitingKnown = false
       clearTimeout(knownTimer)
       libp2p.services.pubsub.removeEventListener('subscription-change', onKnownSubscription)
       controller.abort()

@@ -28,8 +28,13 @@ export interface KnownPeersInit {
 export interface KnownPeers extends Startable {
   start: () => Promise<void>
   stop: () => Promise<void>
-  /** the peers the start dialled */
-  dialled: () => number
+  /** the peers the start dialled, and how many of them it reached once every dial has ended */
+  dialled: () => KnownDials
+}
+
+export interface KnownDials {
+  count: number
+  reached: Promise<number>
 }
 
 /** Peers kept per topic, and in all: enough for a mesh to form at once, few enough to dial together. */
@@ -46,7 +51,7 @@ const MAX_ADDRS = 4
  */
 export function createKnownPeers ({ libp2p, log, topics, load, save, intervalMs = 60_000 }: KnownPeersInit): KnownPeers {
   let timer: ReturnType<typeof setInterval> | undefined
-  let dialled = 0
+  let dialled: KnownDials = { count: 0, reached: Promise.resolve(0) }
 
   /** Connected subscribers of the joined topics, a few per topic, with the addresses they listen on. */
   async function current (): Promise<KnownPeer[]> {
@@ -86,12 +91,13 @@ export function createKnownPeers ({ libp2p, log, topics, load, save, intervalMs 
   return {
     async start () {
       const known = parse(await load().catch(() => undefined))
-      dialled = known.length
-      for (const { peer, addrs } of known) {
-        libp2p.peerStore.merge(peer, { multiaddrs: addrs })
-          .then(async () => await libp2p.dial(peer))
-          .catch(err => { log('could not dial known peer %p - %e', peer, err) })
-      }
+      const dials = known.map(async ({ peer, addrs }) => await libp2p.peerStore.merge(peer, { multiaddrs: addrs })
+        .then(async () => await libp2p.dial(peer))
+        .then(() => true, err => {
+          log('could not dial known peer %p - %e', peer, err)
+          return false
+        }))
+      dialled = { count: known.length, reached: Promise.all(dials).then(ok => ok.filter(Boolean).length) }
       timer = setInterval(() => { keep().catch(err => { log('could not save known peers - %e', err) }) }, intervalMs)
       timer.unref()
     },

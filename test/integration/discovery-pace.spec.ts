@@ -190,7 +190,7 @@ describe('integration: the pace of topic discovery', function () {
   it('on a restart with known peers, leaves its topics to them for a while, then looks up only one none of its peers shares', async () => {
     const waitMs = 1_500
     // the known peer is connected and in tag:shared
-    const lookups = await discoveringNode('tag:shared', 1, 1, { knownPeers: () => 1, knownPeersWaitMs: waitMs })
+    const lookups = await discoveringNode('tag:shared', 1, 1, { knownPeers: () => ({ count: 1, reached: Promise.resolve(1) }), knownPeersWaitMs: waitMs })
     const startedAt = Date.now()
     let release = (): void => {}
     // tag:unshared's provide walk is still going when the wait ends: its lookup must not wait for it
@@ -212,7 +212,7 @@ describe('integration: the pace of topic discovery', function () {
 
   it('on a restart with known peers, ends the wait as soon as they cover every topic', async () => {
     // the known peer is connected, in no topic yet; the wait would last a minute
-    const lookups = await discoveringNode('tag:soon', 1, 0, { knownPeers: () => 1, knownPeersWaitMs: 60_000 })
+    const lookups = await discoveringNode('tag:soon', 1, 0, { knownPeers: () => ({ count: 1, reached: Promise.resolve(1) }), knownPeersWaitMs: 60_000 })
     discovery.join('tag:soon')
     others[0].services.pubsub.subscribe(toGossipTopic(parseTopic('tag:soon')))
     await waitFor('the known peer\'s subscription', () => libp2p.services.pubsub.getSubscribers(toGossipTopic(parseTopic('tag:soon'))).length === 1)
@@ -220,6 +220,18 @@ describe('integration: the pace of topic discovery', function () {
     discovery.join('tag:later')
     await waitFor('tag:later looked up', () => lookups.length >= 1, 10_000)
     assert.deepEqual(new Set(lookupKeys), new Set([(await topicCid('tag:later')).toString()]))
+  })
+
+  it('on a restart whose known peers are all gone, looks its topics up as soon as their dials have failed', async () => {
+    let fail = (): void => {}
+    const reached = new Promise<number>(resolve => { fail = () => { resolve(0) } })
+    const lookups = await discoveringNode('tag:gone', 0, 0, { knownPeers: () => ({ count: 2, reached }), knownPeersWaitMs: 60_000 })
+    discovery.join('tag:gone')
+    // the join's refresh ends with its provide walk, its lookup left to the known peers
+    await discovery.refresh('tag:gone')
+    assert.equal(lookups.length, 0, 'looked up while the known peers\' dials were under way')
+    fail()
+    await waitFor('tag:gone looked up', () => lookups.length >= 1, 10_000)
   })
 
   it('does not look up a topic that has the peers it wants, and looks up one short of them', async () => {
