@@ -497,10 +497,10 @@ try {
   const buckets = new Map<number, { latencies: number[], expected: number, delivered: number }>()
   let deliveries = 0
   for (const arrived of arrivals.values()) deliveries += arrived.size
-  // each post some stable receiver never got: who wrote it, how long after its author came
-  // online, and who missed it (a loss to explain, not only to count)
   // each delivery over SLOW_MS, as its post
   const slow: PostRecord[] = []
+  // each post some stable receiver never got: who wrote it, how long after its author came
+  // online, and who missed it (a loss to explain, not only to count)
   const missed: Array<{ id: string, author: number, s: number, authorUpS: number, topics: string[], receivers: number[] }> = []
   for (const post of posts.values()) {
     const arrived = arrivals.get(post.id) ?? new Map<number, number>()

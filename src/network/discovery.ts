@@ -7,7 +7,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import * as raw from 'multiformats/codecs/raw'
 import { MessageType } from '@libp2p/kad-dht'
 import { parseTopic, topicCidKey } from '../geo/index.js'
-import { connectedSubscribers } from './gossip.js'
+import { connectedPeers, connectedSubscribers } from './gossip.js'
 import type { MurmurLibp2p } from './libp2p.js'
 import type { KnownDials } from './known-peers.js'
 import type { Logger } from '@libp2p/interface'
@@ -226,9 +226,8 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
   function retryLonely (): void {
     if (awaitingKnown) return
     const now = Date.now()
-    const connections = libp2p.getConnections()
-    const sparse = connections.length < dialsPerLookup
-    const connected = new Set(connections.map(c => c.remotePeer.toString()))
+    const sparse = libp2p.getConnections().length < dialsPerLookup
+    const connected = connectedPeers(libp2p)
     for (const topic of topics) {
       if (refreshing.has(topic)) continue
       if (connectedSubscribers(libp2p, topic, connected).length > 0) {
@@ -257,8 +256,9 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
     awaitingKnown = false
     clearTimeout(knownTimer)
     libp2p.services.pubsub.removeEventListener('subscription-change', onKnownSubscription)
+    const connected = connectedPeers(libp2p)
     for (const topic of topics) {
-      if (connectedSubscribers(libp2p, topic).length > 0) continue
+      if (connectedSubscribers(libp2p, topic, connected).length > 0) continue
       // a refresh still under way is the join's provide walk, its lookup skipped: that one
       // alone, beside it, as a join's lookup runs beside its provide
       track(refreshing.has(topic) ? lookup(topic) : refresh(topic))
@@ -272,7 +272,8 @@ export function createTopicDiscovery (init: TopicDiscoveryInit): TopicDiscovery 
    * with no wait at all).
    */
   function onKnownSubscription (): void {
-    if (topics.size > 0 && [...topics].every(topic => connectedSubscribers(libp2p, topic).length > 0)) lookUpUncovered()
+    const connected = connectedPeers(libp2p)
+    if (topics.size > 0 && [...topics].every(topic => connectedSubscribers(libp2p, topic, connected).length > 0)) lookUpUncovered()
   }
 
   return {

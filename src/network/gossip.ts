@@ -76,11 +76,16 @@ interface GossipsubInternals {
   reportMessageValidationResult: (msgId: string, propagationSource: string, acceptance: TopicValidatorResult) => void
 }
 
+/** The peers of the open connections, as strings: built once for a pass over several topics. */
+export function connectedPeers (libp2p: MurmurLibp2p): Set<string> {
+  return new Set(libp2p.getConnections().map(c => c.remotePeer.toString()))
+}
+
 /**
  * Peers that gossipsub knows to subscribe to a topic (API form) among those `connected` (peer
  * ids; by default every open connection's).
  */
-export function connectedSubscribers (libp2p: MurmurLibp2p, topic: string, connected = new Set(libp2p.getConnections().map(c => c.remotePeer.toString()))): PeerId[] {
+export function connectedSubscribers (libp2p: MurmurLibp2p, topic: string, connected = connectedPeers(libp2p)): PeerId[] {
   return libp2p.services.pubsub.getSubscribers(toGossipTopic(parseTopic(topic))).filter(peer => connected.has(peer.toString()))
 }
 
