@@ -17,6 +17,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { peerScoreParams, PEER_SCORE_THRESHOLDS } from './score.js'
 import { renewYamuxWindowsAtHalf } from './yamux-window.js'
+import { cachePeerRecords } from './peer-store-cache.js'
 import type { GossipSub, Message as GossipMessage } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -86,7 +87,7 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
   if (options.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: options.bootstrap, timeout: 0 }))
   if (options.mdns) peerDiscovery.push(mdns({ serviceTag: 'murmur.local' }))
 
-  return createLibp2p<MurmurServices>({
+  const node = await createLibp2p<MurmurServices>({
     privateKey: options.privateKey,
     start: false,
     addresses: { listen: options.listen, announce: options.announce },
@@ -149,6 +150,8 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
       })
     }
   })
+  cachePeerRecords(node.peerStore)
+  return node
 }
 
 export { multiaddr }
