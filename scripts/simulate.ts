@@ -460,8 +460,9 @@ try {
   let linksMended = 0
   // DHT walks of discovery, over each process's life: a node that never left over the run, a returned one since its last return
   const walks = { firstProcess: { provide: 0, lookup: 0 }, afterReturn: { provide: 0, lookup: 0 }, returns: 0 }
-  // history sync besides gossip: sessions as initiator or responder, over each node's lifetime
-  const syncCounters = { completed: 0, failed: 0, bytesIn: 0 }
+  // history sync besides gossip: sessions as initiator or responder, and newly met subscribers
+  // left alone because the topic was covered, over each node's lifetime
+  const syncCounters = { completed: 0, failed: 0, bytesIn: 0, covered: 0 }
   const syncTriggers: Record<string, number> = {}
   const syncFailures: Record<string, number> = {}
   const add = (into: Record<string, number>, from: Record<string, number>): void => { for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n }

@@ -1,6 +1,7 @@
 // The sync service: serves /murmur/sync/1.0.0, starts sessions when a peer sharing a topic
-// appears, when a session brought news (to pass it on) and periodically, bounds concurrency,
-// penalises peers that break the protocol, and reports progress.
+// appears (unless the topic is covered already), when a session brought news (to pass it on)
+// and periodically, bounds concurrency, penalises peers that break the protocol, and reports
+// progress.
 
 import { peerIdFromString } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
@@ -19,7 +20,11 @@ import type { SubscriptionChangeData } from '@libp2p/gossipsub'
 export interface SyncOptions extends SyncLimits {
   /** periodic sync of every joined topic with a few random subscribers; 0 turns it off */
   intervalMs: number
-  /** subscribers per topic per periodic round, and to pass news on to after a session that stored some */
+  /**
+   * subscribers per topic per periodic round, and to pass news on to after a session that
+   * stored some; and how many peers cover a topic: reconciled over the connection still open
+   * to them, or being reconciled with, so that a newly met subscriber need not be
+   */
   fanout: number
   /** a trigger waits 0.5–1.5 × this, so bursts merge and two peers rarely start at once */
   debounceMs: number
@@ -85,6 +90,8 @@ export interface SyncStatus {
   denied: number
   /** sessions this node started by itself, by what started them (the API's are not counted) */
   triggered: Record<Trigger, number>
+  /** newly met subscribers not synced with because `fanout` peers covered the topic already */
+  covered: number
   /** failed sessions, either role, by the code a peer refused with (BUSY, NOT_JOINED…) or the error's name */
   failures: Record<string, number>
 }
@@ -127,6 +134,9 @@ class SyncService implements Sync {
   private readonly byteBudget: PeerLimiter
   private totals = { completed: 0, failed: 0, bytesIn: 0, bytesOut: 0 }
   private readonly triggered: Record<Trigger, number> = { subscription: 0, propagate: 0, periodic: 0 }
+  private coveredSkips = 0
+  /** topic → peer → how and when the last session with it on the topic ended, either role */
+  private readonly ended = new Map<string, Map<string, { id: PeerId, at: number, ok: boolean }>>()
   private readonly failures = new Map<string, number>()
 
   constructor (init: SyncInit) {
@@ -213,6 +223,7 @@ class SyncService implements Sync {
       bytesOut: this.totals.bytesOut + sessions.reduce((n, s) => n + s.bytesOut, 0),
       denied: this.deniedPeers().size,
       triggered: { ...this.triggered },
+      covered: this.coveredSkips,
       failures: Object.fromEntries(this.failures)
     }
   }
@@ -304,6 +315,7 @@ class SyncService implements Sync {
 
   private succeeded (progress: SessionProgress): void {
     this.totals.completed++
+    this.noteEnd(progress, true)
     this.log('%s sync of %s with %s: need %d, have %d, stored %d, sent %d, %d rounds, %d ms',
       progress.role, progress.topic, progress.peer, progress.need, progress.have, progress.stored, progress.sent, progress.rounds, Date.now() - progress.startedAt)
     // what we just learned, our other peers on the topic may lack too: pass it on
@@ -315,12 +327,52 @@ class SyncService implements Sync {
 
   private failedWith (err: any, progress: SessionProgress, stream: Stream | undefined): void {
     this.totals.failed++
+    this.noteEnd(progress, false)
     const reason = err instanceof SyncRemoteError ? err.code : String(err?.name ?? 'Error')
     // a peer names its refusal codes: only so many distinct ones are kept
     if (this.failures.has(reason) || this.failures.size < MAX_FAILURE_REASONS) this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1)
     stream?.abort(err)
     this.log('%s sync of %s with %s failed - %s: %s', progress.role, progress.topic, progress.peer, err?.name, err?.message)
     if (err instanceof SyncProtocolError) this.penalise(progress.peer, err)
+    // a session that would have covered the topic failed: another subscriber is asked instead
+    if (progress.role === 'initiator' && progress.topic !== '' && this.started) this.replace(progress)
+  }
+
+  private noteEnd (progress: SessionProgress, ok: boolean): void {
+    if (progress.topic === '') return
+    let peers = this.ended.get(progress.topic)
+    if (peers == null) this.ended.set(progress.topic, peers = new Map())
+    peers.delete(progress.peer)
+    peers.set(progress.peer, { id: peerIdFromString(progress.peer), at: Date.now(), ok })
+  }
+
+  /**
+   * Peers that keep this node current on a topic: those it reconciled the topic with over the
+   * connection it still has to them (gossip from them has covered what came since), and those
+   * it is reconciling it with now.
+   */
+  private coverage (topic: string, ending?: SessionProgress): Set<string> {
+    const peers = new Set<string>()
+    for (const s of this.active) if (s.topic === topic && s !== ending) peers.add(s.peer)
+    const ended = this.ended.get(topic)
+    for (const [peer, { id, at, ok }] of ended ?? []) {
+      const since = connectedSince(this.libp2p, id)
+      if (since === undefined) ended?.delete(peer)
+      else if (ok && at >= since) peers.add(peer)
+    }
+    return peers
+  }
+
+  private replace (failed: SessionProgress): void {
+    const topic = failed.topic
+    if (this.coverage(topic, failed).size >= this.options.fanout) return
+    const ended = this.ended.get(topic)
+    const untried = this.subscribers(topic).filter(p => {
+      const last = ended?.get(p.toString())
+      const since = connectedSince(this.libp2p, p)
+      return !this.pending.has(`${p.toString()}|${topic}`) && (last === undefined || since === undefined || last.at < since)
+    })
+    if (untried.length > 0) this.schedule(untried[Math.floor(Math.random() * untried.length)], topic, 'subscription')
   }
 
   /**
@@ -366,7 +418,9 @@ class SyncService implements Sync {
   }
 
   private periodic (): void {
-    for (const topic of this.init.topics()) {
+    const joined = new Set(this.init.topics())
+    for (const topic of this.ended.keys()) if (!joined.has(topic)) this.ended.delete(topic)
+    for (const topic of joined) {
       for (const peer of shuffle(this.subscribers(topic)).slice(0, this.options.fanout)) this.schedule(peer, topic, 'periodic')
     }
   }
@@ -374,7 +428,11 @@ class SyncService implements Sync {
   /**
    * Runs syncWithPeer after a jittered delay, once per (peer, topic) however many triggers
    * arrive meanwhile. A session already running on that pair (either direction) makes a
-   * subscription trigger redundant; news to pass on waits for it and goes after.
+   * subscription trigger redundant; news to pass on waits for it and goes after. A newly met
+   * subscriber of a topic that `fanout` peers cover is left alone: this node lacks nothing it
+   * could bring that they did not, and a peer that just came back has no coverage, so it
+   * starts the sessions itself (they run both ways). Without this, every return started a
+   * session with each peer of each topic, from both ends.
    */
   private schedule (peer: PeerId, topic: string, trigger: Trigger): void {
     if (!this.started || this.isDenied(peer.toString())) return
@@ -388,6 +446,10 @@ class SyncService implements Sync {
         [...this.active].some(s => s.peer === peer.toString() && s.topic === topic)
       if (busy) {
         if (trigger !== 'subscription') this.schedule(peer, topic, trigger)
+        return
+      }
+      if (trigger === 'subscription' && this.coverage(topic).size >= this.options.fanout) {
+        this.coveredSkips++
         return
       }
       this.triggered[trigger]++
@@ -404,6 +466,13 @@ function shuffle<T> (items: T[]): T[] {
     ;[items[i], items[j]] = [items[j], items[i]]
   }
   return items
+}
+
+/** When the oldest open connection to the peer opened: undefined if none is open. */
+function connectedSince (libp2p: MurmurLibp2p, peer: PeerId): number | undefined {
+  let since: number | undefined
+  for (const c of libp2p.getConnections(peer)) if (since === undefined || c.timeline.open < since) since = c.timeline.open
+  return since
 }
 
 function result (p: SessionProgress): SyncResult {

@@ -23,9 +23,9 @@ import type { Libp2p, Stream } from '@libp2p/interface'
 
 interface SyncNode { node: TestNode, sync: Sync }
 
-/** A test node with a sync service of our options (replacing the node's own, if it has one). */
-async function syncNode (join: string[], options: Partial<SyncOptions> = {}): Promise<SyncNode> {
-  const node = await createMemoryNode({ join, powBits: 0 })
+/** A test node with a sync service of our options (replacing the node's own, if it has one), connecting to `onlyPeers` alone if given. */
+async function syncNode (join: string[], options: Partial<SyncOptions> = {}, onlyPeers?: string[]): Promise<SyncNode> {
+  const node = await createMemoryNode({ join, powBits: 0 }, { onlyPeers })
   const wired = (node as unknown as { sync?: Sync }).sync
   if (wired != null) await wired.stop()
   const sync = createSync({
@@ -85,8 +85,8 @@ const DAY = 24 * 3_600_000
 describe('integration: history sync', function () {
   this.timeout(180_000)
   const nodes: SyncNode[] = []
-  const make = async (join: string[], options: Partial<SyncOptions> = {}): Promise<SyncNode> => {
-    const n = await syncNode(join, options)
+  const make = async (join: string[], options: Partial<SyncOptions> = {}, onlyPeers?: string[]): Promise<SyncNode> => {
+    const n = await syncNode(join, options, onlyPeers)
     nodes.push(n)
     return n
   }
@@ -192,6 +192,59 @@ describe('integration: history sync', function () {
     const thread = await b2.node.thread(aPost.id)
     assert.equal(thread.replies.length, 1)
     assert.equal((await a1.node.thread(bPost.id)).post.up, 1)
+  })
+
+  it('leaves a newly met subscriber to start the sessions while fanout peers cover the topic, and covers it again after a reconnect', async () => {
+    const topic = 'tag:covered'
+    const options = { fanout: 2, intervalMs: 0 }
+    // b and c start no session within the test; d does, a second or so after meeting a
+    const still = { ...options, debounceMs: 60_000 }
+    const [a, b, c] = await Promise.all([make([topic], options), make([topic], still), make([topic], still)])
+    await connect(a.node, b.node)
+    await connect(a.node, c.node)
+    await waitForSubscribers(a.node, [b.node, c.node], topic)
+    await a.sync.syncWithPeer(b.node.peerId, topic)
+    await a.sync.syncWithPeer(c.node.peerId, topic)
+
+    // d meets a alone (its DHT lookups would find b and c too, and bring its post to them first)
+    const d = await make([topic], { ...options, debounceMs: 2_000 }, [a.node.peerId])
+    const theirs = await d.node.post({ text: 'written before d met anyone', tags: ['covered'] })
+    const before = a.sync.progress()
+    await connect(d.node, a.node)
+    await waitFor('a to leave d to start', () => a.sync.progress().covered > before.covered)
+    await waitFor("d's post to reach a by d's session", async () => await a.node.store.has(theirs.id), 20_000)
+    assert.equal(a.sync.progress().triggered.subscription, before.triggered.subscription)
+    assert.ok(d.sync.progress().triggered.subscription >= 1)
+    // a passed d's post on to b and c (sessions a started to pass on news, not to cover)
+    await waitFor("d's post passed on", async () => await b.node.store.has(theirs.id) && await c.node.store.has(theirs.id) && a.sync.progress().active === 0, 20_000)
+
+    // a loses every connection, as a laptop whose network went away: what it reconciled over
+    // them covers nothing it missed since
+    for (const peer of [b, c, d]) await a.node.libp2p.hangUp(peerIdFromString(peer.node.peerId))
+    const missed = await b.node.post({ text: 'while a was away', tags: ['covered'] })
+    await connect(a.node, b.node)
+    await waitFor('a to sync with b again', () => a.sync.progress().triggered.subscription > before.triggered.subscription)
+    await waitFor('the post a missed', async () => await a.node.store.has(missed.id), 20_000)
+  })
+
+  it('asks another subscriber when a session that covered the topic fails', async () => {
+    const topic = 'tag:stalled'
+    const r = await make([topic], { fanout: 1, intervalMs: 0, frameTimeoutMs: 1_000 })
+    // x subscribes but its sync never answers; y would not start a session for a minute
+    const x = await make([topic])
+    await x.sync.stop()
+    await x.node.libp2p.handle(SYNC_PROTOCOL, async () => new Promise<void>(() => {}))
+    const y = await make([topic], { intervalMs: 0, debounceMs: 60_000 })
+    const theirs = await y.node.post({ text: 'only y has this', tags: ['stalled'] })
+
+    await connect(r.node, x.node)
+    await waitFor('r to start a session with x', () => r.sync.progress().sessions.some(s => s.peer === x.node.peerId))
+    await connect(r.node, y.node)
+    await waitFor('r to count the topic covered by the running session', () => r.sync.progress().covered === 1)
+    await waitFor("y's post, once the session with x has failed", async () => await r.node.store.has(theirs.id), 20_000)
+    const progress = r.sync.progress()
+    assert.equal(progress.failures.SyncTimeoutError, 1)
+    assert.equal(progress.triggered.subscription, 2)
   })
 
   it('never brings back a deleted or an expired post', async () => {
