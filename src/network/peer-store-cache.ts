@@ -112,13 +112,18 @@ function addsNothing (entry: Known, data: PeerData, key: string): boolean {
   return true
 }
 
-/** Each caller gets its own record, as from the store: some sort or extend what they get. */
+/**
+ * Each caller gets its own record, as from the store: some sort or extend what they get. Tags
+ * past their expiry are left out, as the store leaves them out of every read.
+ */
 function copyOf (peer: Peer): Peer {
+  const now = BigInt(Date.now())
   return {
     ...peer,
     addresses: peer.addresses.map(a => ({ ...a })),
     protocols: [...peer.protocols],
     metadata: new Map(peer.metadata),
-    tags: new Map(peer.tags)
+    // the store's tags carry their expiry, which the interface's type does not show
+    tags: new Map([...peer.tags].filter(([, tag]) => { const { expiry } = tag as { expiry?: bigint }; return expiry == null || expiry >= now }))
   }
 }

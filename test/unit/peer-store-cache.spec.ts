@@ -97,6 +97,14 @@ describe('network: peer store records cached', function () {
     assert.equal(datastore.gets, gets, 'read from memory')
     assert.deepEqual(info.multiaddrs.map(String), ['/ip4/127.0.0.1/tcp/4001'])
     assert.deepEqual((await node.peerStore.get(peer)).protocols, ['/a/1'], "a caller's changes stay its own")
+    await node.peerStore.merge(peer, { tags: { mesh: { value: 10 }, brief: { value: 1, ttl: 20 } } })
+    assert.deepEqual([...(await node.peerStore.get(peer)).tags.keys()].sort(), ['brief', 'mesh'])
+    // a tag past its time is left out of a read from memory, as the store leaves it out
+    const expired = Date.now() + 20
+    while (Date.now() <= expired) await new Promise(resolve => setImmediate(resolve))
+    const reads = datastore.gets
+    assert.deepEqual([...(await node.peerStore.get(peer)).tags.keys()], ['mesh'])
+    assert.equal(datastore.gets, reads, 'read from memory')
     await node.peerStore.patch(peer, { protocols: ['/b/1'] })
     assert.deepEqual((await node.peerStore.get(peer)).protocols, ['/b/1'])
     await node.peerStore.delete(peer)
