@@ -2,7 +2,6 @@
 // for murmur (StrictNoSign, content-and-topic message ids). No murmur logic lives here.
 
 import { createHash } from 'node:crypto'
-import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
@@ -17,6 +16,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { peerScoreParams, PEER_SCORE_THRESHOLDS } from './score.js'
 import { renewYamuxWindowsAtHalf } from './yamux-window.js'
+import { noiseWholeFrames } from './noise-frames.js'
 import { cachePeerRecords } from './peer-store-cache.js'
 import type { GossipSub, Message as GossipMessage } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
@@ -95,7 +95,7 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
     // behind a NAT; the relayed connection is limited, so gossip and sync run over the
     // node's direct connection to the relay, which is its mesh peer
     transports: [...(options.transports ?? [tcp(), webSockets()]), circuitRelayTransport()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noiseWholeFrames()],
     streamMuxers: [yamux()],
     peerDiscovery,
     // One ping that took over 5 s (libp2p's floor) aborted the connection: a node whose event

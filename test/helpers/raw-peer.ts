@@ -2,7 +2,6 @@
 // message ids) but run no murmur validation: the attackers of the tests and the baseline of
 // the gossip benchmark, free to publish any bytes on any topic.
 
-import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub, type GossipSub, type GossipsubOpts } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
@@ -13,6 +12,7 @@ import { bytesToHex } from '@noble/hashes/utils.js'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { gossipMessageId } from '../../src/network/libp2p.js'
 import { renewYamuxWindowsAtHalf } from '../../src/network/yamux-window.js'
+import { noiseWholeFrames } from '../../src/network/noise-frames.js'
 import { waitFor } from './cli-node.js'
 import { createMessage, decodeEnvelope, uniformPolicy } from '../../src/post/index.js'
 import type { Identify } from '@libp2p/identify'
@@ -34,7 +34,7 @@ export async function createBareGossipNode (options: BareGossipOptions = {}): Pr
   return createLibp2p({
     addresses: { listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
     transports: options.transports ?? [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noiseWholeFrames()],
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: () => false },
     services: {
