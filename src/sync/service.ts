@@ -125,7 +125,7 @@ class SyncService implements Sync {
   /** peer|topic → the running outbound session */
   private readonly outbound = new Map<string, Promise<SyncResult>>()
   /** peer|topic → a scheduled trigger */
-  private readonly pending = new Map<string, ReturnType<typeof setTimeout>>()
+  private readonly pending = new Map<string, { timer: ReturnType<typeof setTimeout>, trigger: Trigger }>()
   private readonly active = new Set<SessionProgress>()
   private readonly running = new Set<Promise<unknown>>()
   private readonly inboundByPeer = new Map<string, number>()
@@ -173,7 +173,7 @@ class SyncService implements Sync {
     if (!this.started) return
     this.started = false
     clearInterval(this.timer)
-    for (const timer of this.pending.values()) clearTimeout(timer)
+    for (const { timer } of this.pending.values()) clearTimeout(timer)
     this.pending.clear()
     this.libp2p.services.pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
     this.shutdown.abort(new Error('sync stopped'))
@@ -432,31 +432,40 @@ class SyncService implements Sync {
    * subscriber of a topic that `fanout` peers cover is left alone: this node lacks nothing it
    * could bring that they did not, and a peer that just came back has no coverage, so it
    * starts the sessions itself (they run both ways). Without this, every return started a
-   * session with each peer of each topic, from both ends.
+   * session with each peer of each topic, from both ends. News to pass on that finds a
+   * subscription trigger waiting takes its place, so coverage cannot drop it.
    */
   private schedule (peer: PeerId, topic: string, trigger: Trigger): void {
     if (!this.started || this.isDenied(peer.toString())) return
     const key = `${peer.toString()}|${topic}`
-    if (this.pending.has(key)) return
+    const waiting = this.pending.get(key)
+    if (waiting != null) {
+      if (waiting.trigger === 'subscription') waiting.trigger = trigger
+      return
+    }
     const delay = this.options.debounceMs * (0.5 + Math.random())
-    const timer = setTimeout(() => {
-      this.pending.delete(key)
-      if (!this.started) return
-      const busy = this.outbound.has(key) ||
-        [...this.active].some(s => s.peer === peer.toString() && s.topic === topic)
-      if (busy) {
-        if (trigger !== 'subscription') this.schedule(peer, topic, trigger)
-        return
-      }
-      if (trigger === 'subscription' && this.coverage(topic).size >= this.options.fanout) {
-        this.coveredSkips++
-        return
-      }
-      this.triggered[trigger]++
-      this.syncWithPeer(peer, topic).catch(err => { this.log('%s sync of %s with %p failed - %e', trigger, topic, peer, err) })
-    }, delay)
-    timer.unref()
-    this.pending.set(key, timer)
+    const scheduled = {
+      trigger,
+      timer: setTimeout(() => {
+        this.pending.delete(key)
+        if (!this.started) return
+        const trigger = scheduled.trigger
+        const busy = this.outbound.has(key) ||
+          [...this.active].some(s => s.peer === peer.toString() && s.topic === topic)
+        if (busy) {
+          if (trigger !== 'subscription') this.schedule(peer, topic, trigger)
+          return
+        }
+        if (trigger === 'subscription' && this.coverage(topic).size >= this.options.fanout) {
+          this.coveredSkips++
+          return
+        }
+        this.triggered[trigger]++
+        this.syncWithPeer(peer, topic).catch(err => { this.log('%s sync of %s with %p failed - %e', trigger, topic, peer, err) })
+      }, delay)
+    }
+    scheduled.timer.unref()
+    this.pending.set(key, scheduled)
   }
 }
 

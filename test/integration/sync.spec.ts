@@ -227,6 +227,25 @@ describe('integration: history sync', function () {
     await waitFor('the post a missed', async () => await a.node.store.has(missed.id), 20_000)
   })
 
+  it('passes news on to a subscriber whose own trigger is still waiting, although the topic is covered', async () => {
+    const topic = 'tag:news'
+    const p = await make([topic], { fanout: 1, intervalMs: 0, debounceMs: 2_000 })
+    const y = await make([topic], { intervalMs: 0, debounceMs: 60_000 })
+    await connect(y.node, p.node)
+    await waitForSubscribers(p.node, [y.node], topic)
+    await y.sync.syncWithPeer(p.node.peerId, topic)
+    const c = await make([topic], { intervalMs: 0, debounceMs: 60_000 }, [p.node.peerId])
+    await connect(c.node, p.node)
+    await waitForSubscribers(p.node, [c.node], topic)
+    // p's trigger for c waits 1–3 s, and y covers p's topic; y brings p news meanwhile, not by gossip
+    const now = Date.now()
+    const news = buildPost(newAuthor(), { text: 'news to pass on', tags: ['news'], createdAt: now, expiresAt: now + DAY })
+    assert.equal((await y.node.ingestor.submit(news.envelope)).status, 'stored')
+    await y.sync.syncWithPeer(p.node.peerId, topic)
+    await waitFor('the news passed on to c', async () => await c.node.store.has(news.id), 20_000)
+    assert.ok(p.sync.progress().triggered.propagate >= 1)
+  })
+
   it('asks another subscriber when a session that covered the topic fails', async () => {
     const topic = 'tag:stalled'
     const r = await make([topic], { fanout: 1, intervalMs: 0, frameTimeoutMs: 1_000 })
