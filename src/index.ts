@@ -13,6 +13,7 @@ import { createTopicDiscovery } from './network/discovery.js'
 import { createGossipLinks } from './network/gossip-links.js'
 import { createKnownPeers } from './network/known-peers.js'
 import { createTopicFollower } from './network/follow.js'
+import { nodeLogger } from './network/quiet-logger.js'
 import { createMetrics } from './metrics/index.js'
 import { createSync, type SyncOptions } from './sync/index.js'
 import { createIngestor } from './node/ingest.js'
@@ -27,7 +28,6 @@ import type { StoredPost, UpgradeProgress } from './store/index.js'
 import type { Message } from './post/model.js'
 import type { MessageInput } from './post/index.js'
 import type { ComponentLogger, ConnectionGater, Transport } from '@libp2p/interface'
-import { defaultLogger } from '@libp2p/logger'
 
 export type { MurmurNode, PostInput, FeedQuery, NodeStatus, PeerView, Thread } from './node/types.js'
 export type { PostView } from './node/views.js'
@@ -57,7 +57,7 @@ const TARGET_PEERS = 24
 
 export async function createNode (partial: Partial<MurmurConfig> = {}, options: CreateNodeOptions = {}): Promise<MurmurNode> {
   const config = createConfig(partial)
-  const logger = options.logger ?? defaultLogger()
+  const logger = options.logger ?? nodeLogger()
   const log = logger.forComponent('murmur:node')
   const identity = await loadIdentity(config.dataDir)
   const store = createStore({ path: join(config.dataDir, 'db'), topicQuota: config.topicQuota, ...(options.onStoreUpgrade != null ? { onUpgrade: options.onStoreUpgrade } : {}) })

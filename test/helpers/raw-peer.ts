@@ -13,6 +13,7 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import { gossipMessageId } from '../../src/network/libp2p.js'
 import { renewYamuxWindowsAtHalf } from '../../src/network/yamux-window.js'
 import { noiseWholeFrames } from '../../src/network/noise-frames.js'
+import { nodeLogger } from '../../src/network/quiet-logger.js'
 import { waitFor } from './cli-node.js'
 import { createMessage, decodeEnvelope, uniformPolicy } from '../../src/post/index.js'
 import type { Identify } from '@libp2p/identify'
@@ -37,6 +38,7 @@ export async function createBareGossipNode (options: BareGossipOptions = {}): Pr
     connectionEncrypters: [noiseWholeFrames()],
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: () => false },
+    logger: nodeLogger(),
     services: {
       identify: identify(),
       pubsub: gossipsub({
