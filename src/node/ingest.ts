@@ -62,11 +62,15 @@ export interface IngestorInit {
   maxQueued?: number
   /** longest stretch of validation before yielding to the event loop, ms */
   sliceMs?: number
+  /** a slice of at most this many signatures, with no backlog, is verified here, not at the verifier (0: never) */
+  verifyHereMax?: number
 }
 
 /** 8 192 envelopes ≈ 4 s of validation on a slow core: past that, gossip's own retransmission and sync do better than a queue. */
 const DEFAULT_MAX_QUEUED = 8_192
 const DEFAULT_SLICE_MS = 5
+/** ≈ 1–2 ms of signatures on this thread: a slice this small with no backlog skips the worker */
+const DEFAULT_VERIFY_HERE_MAX = 8
 
 interface Job {
   envelope: Uint8Array
@@ -132,6 +136,7 @@ export function createIngestor (init: IngestorInit): Ingestor {
 
   const maxQueued = init.maxQueued ?? DEFAULT_MAX_QUEUED
   const sliceMs = init.sliceMs ?? DEFAULT_SLICE_MS
+  const verifyHereMax = init.verifyHereMax ?? DEFAULT_VERIFY_HERE_MAX
   let jobs: Job[] = []
   let next = 0
   let draining = false
@@ -167,7 +172,10 @@ export function createIngestor (init: IngestorInit): Ingestor {
       if (prepared.ok === false) job.resolve(refusal(prepared))
       else slice.push({ job, prepared })
     }
-    if (slice.length > 0) toVerifier(slice)
+    if (slice.length > 0) {
+      if (slice.length <= verifyHereMax && next >= jobs.length && atVerifier.length === 0) verifyHere(slice)
+      else toVerifier(slice)
+    }
     if (next < jobs.length) {
       if (next > 1_024) {
         jobs = jobs.slice(next)
@@ -178,6 +186,19 @@ export function createIngestor (init: IngestorInit): Ingestor {
       jobs = []
       next = 0
       draining = false
+    }
+  }
+
+  /**
+   * A few signatures with nothing queued behind them and nothing at the verifier: a node
+   * between bursts. A worker's round trip costs more than the verification itself (two
+   * messages between threads, each waiting for its thread to be scheduled: on a busy machine
+   * that is most of a hop's delay), and parallel threads only pay off for a backlog.
+   */
+  function verifyHere (slice: Verifying['jobs']): void {
+    for (const { job, prepared } of slice) {
+      const { publicKey, message, signature } = prepared.check
+      job.resolve(admitAndStore(completeEnvelope(prepared, verify(publicKey, message, signature)), job.options))
     }
   }
 

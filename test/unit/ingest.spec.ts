@@ -73,7 +73,7 @@ describe('node/ingest with a signature verifier', function () {
     }
     pool = createVerifier({ threads: 1 })
     pool.start()
-    const pooled = await outcomes(createIngestor({ store: temp.store, pow: () => POW, verifier: pool }))
+    const pooled = await outcomes(createIngestor({ store: temp.store, pow: () => POW, verifier: pool, verifyHereMax: 0 }))
     const dir = await mkdtemp(join(tmpdir(), 'murmur-ingest-'))
     const store = createStore({ path: dir })
     await store.start()
@@ -115,7 +115,7 @@ describe('node/ingest with a signature verifier', function () {
         return verifyHere(checks)
       }
     }
-    const ingestor = createIngestor({ store: temp.store, pow: () => POW, verifier })
+    const ingestor = createIngestor({ store: temp.store, pow: () => POW, verifier, verifyHereMax: 0 })
     const first = ingestor.submit(root.envelope)
     await pWaitFor(() => call === 1)
     const second = ingestor.submit(remove.envelope)
@@ -127,7 +127,7 @@ describe('node/ingest with a signature verifier', function () {
 
   it('counts envelopes at the verifier against the queue: gossip is shed, sync still queued', async () => {
     const verifier = gatedVerifier()
-    const ingestor = createIngestor({ store: temp.store, pow: () => POW, verifier, maxQueued: 4 })
+    const ingestor = createIngestor({ store: temp.store, pow: () => POW, verifier, maxQueued: 4, verifyHereMax: 0 })
     const held = Array.from({ length: 4 }, (_, i) => ingestor.submit(envelopeOf(postFields({ text: `held ${i}` })), { now: NOW }))
     await pWaitFor(() => verifier.calls > 0)
     await turn()
@@ -143,6 +143,26 @@ describe('node/ingest with a signature verifier', function () {
     assert.deepEqual((await synced).map(summary), ['stored'])
     await flush
     assert.equal(await temp.store.count(), 5)
+  })
+
+  it('verifies a lone message on this thread and a backlog at the verifier, in arrival order', async () => {
+    const batches: number[] = []
+    const verifier = {
+      verifyBatch: async (checks: readonly SignatureCheck[]) => {
+        batches.push(checks.length)
+        return verifyHere(checks)
+      }
+    }
+    const ingestor = createIngestor({ store: temp.store, pow: () => POW, verifier })
+    const alone = await ingestor.submit(envelopeOf(postFields({ text: 'alone' })), { now: NOW })
+    assert.equal(summary(alone), 'stored')
+    assert.deepEqual(batches, [], 'one signature with nothing behind it skips the worker')
+    const forgedAlone = await ingestor.submit(forged(postFields({ text: 'forged alone' })), { now: NOW })
+    assert.equal(summary(forgedAlone), 'refused BAD_SIGNATURE reject')
+    const burst = Array.from({ length: 200 }, (_, i) => i === 150 ? forged(postFields({ text: `burst ${i}` })) : envelopeOf(postFields({ text: `burst ${i}` })))
+    const outcomes = await Promise.all(burst.map(async e => ingestor.submit(e, { now: NOW })))
+    assert.deepEqual(outcomes.map((o, i) => [i, summary(o)]).filter(([, s]) => s !== 'stored'), [[150, 'refused BAD_SIGNATURE reject']])
+    assert.ok(batches.length > 0 && batches.reduce((a, b) => a + b, 0) >= 150, `a backlog goes to the verifier (batches ${batches.join(', ')})`)
   })
 
   it('validates a backlog in slices, letting timers run between them', async () => {
