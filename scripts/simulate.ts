@@ -7,7 +7,9 @@
 // leave and come back (churn). Deliveries are read from every node's live event stream.
 // Reports delivery per topic (for nodes online the whole run), latency percentiles, bytes
 // sent per delivery (TCP bytes_sent of every node socket, from `ss`), CPU and memory per
-// node; writes scripts/results/simulate-<date>.json and an SVG of latency and delivery over time.
+// node, and how busy the whole machine was each second (/proc/stat); posting starts once
+// discovery covered every node's topics and the start-up syncs are over. Writes
+// scripts/results/simulate-<date>.json and an SVG of latency and delivery over time.
 // `--cpu-prof` runs the listed nodes under `node --cpu-prof`, a profile per process lifetime.
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
@@ -52,6 +54,8 @@ const NODE_NICENESS = 10
 /** nodes run under `--cpu-prof`, and where their profiles go */
 const PROFILED = new Set((process.argv[process.argv.indexOf('--cpu-prof') + 1] ?? '').split(',').filter(() => process.argv.includes('--cpu-prof')).map(Number))
 const PROFILES = join(tmpdir(), `murmur-sim-profiles-${process.pid}`)
+/** longest wait for the start-up syncs to end once the warm-up is over, seconds */
+const SETTLE_S = 90
 /** a node too starved to answer its API for this long is counted as unanswered */
 const API_TIMEOUT_MS = 30_000
 /** the latency goal: slower deliveries are broken down by what their posts have in common */
@@ -231,6 +235,17 @@ async function sampleProcess (node: SimNode): Promise<void> {
   } catch {}
 }
 
+/** The machine's CPU time so far, busy and in all (every core), from /proc/stat's first line. */
+async function machineTicks (): Promise<{ busy: number, total: number }> {
+  const fields = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number)
+  const total = fields.reduce((a, b) => a + b, 0)
+  // idle and iowait are the only times no task could run
+  return { busy: total - fields[3] - fields[4], total }
+}
+
+/** Each second of the run: how busy the whole machine was (0–1, all cores), at ms since the run began. */
+const busySamples: Array<{ at: number, busy: number }> = []
+
 /** TCP bytes sent by every socket of our node processes (ss keeps per-socket counters). */
 async function sampleSockets (leaving?: SimNode): Promise<void> {
   const pids = new Set(nodes.filter(n => (n.online || n === leaving) && n.pid != null).map(n => String(n.pid)))
@@ -306,6 +321,8 @@ interface Connectivity {
 }
 let connectivity: Connectivity | undefined
 let warmUpSeconds: number | undefined
+let settleSeconds: number | undefined
+let driverCpuPercent: number | undefined
 
 type PeersView = Array<{ peerId: string, topics: string[] }>
 
@@ -356,6 +373,33 @@ async function survey (): Promise<Connectivity> {
     } catch {}
   }
   return { connections: { median: percentile(counts, 50), min: Math.min(...counts) }, covered, uncovered }
+}
+
+/**
+ * Until the nodes' start-up syncs are over, or SETTLE_S: no session running on any online
+ * node, and none started or ended since the last look (each look takes a few seconds, longer
+ * than a sync trigger's delay). Posting while the last tens of nodes to start still reconciled
+ * every topic with their new peers measured the boot of 50 processes on two cores, not the
+ * running network; churn still brings such syncs into the run, and they are measured there.
+ */
+async function syncSettled (): Promise<void> {
+  let last = ''
+  const since = Date.now()
+  while (Date.now() - since < SETTLE_S * 1000) {
+    const views: Array<{ active: number, completed: number, failed: number } | undefined> = []
+    for (const node of nodes.filter(n => n.online)) {
+      try {
+        views.push((await (await fetch(`${node.url as string}/api/status`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { sync: { active: number, completed: number, failed: number } }).sync)
+      } catch {
+        views.push(undefined)
+      }
+    }
+    const now = JSON.stringify(views.map(v => [v?.completed, v?.failed]))
+    const active = views.reduce((n, v) => n + (v?.active ?? 1), 0)
+    if (active === 0 && now === last) return
+    last = now
+    await new Promise(resolve => setTimeout(resolve, 2_000))
+  }
 }
 
 function logUncovered (c: Connectivity): void {
@@ -410,6 +454,10 @@ try {
     await new Promise(resolve => setTimeout(resolve, 5_000))
   }
   warmUpSeconds = round((Date.now() - warmStart) / 1000, 0)
+  const settleStart = Date.now()
+  await syncSettled()
+  settleSeconds = round((Date.now() - settleStart) / 1000, 0)
+  log(`start-up syncs settled after ${settleSeconds} s`)
   await new Promise(resolve => setTimeout(resolve, 10_000))
   for (const node of nodes) {
     node.cpuDone = 0
@@ -419,6 +467,14 @@ try {
   const runMs = MINUTES * 60_000
   const runStart = Date.now()
   const sampler = setInterval(() => { void sampleSockets() }, 5_000)
+  const driverCpu = process.cpuUsage()
+  let lastTicks = await machineTicks()
+  const busySampler = setInterval(() => {
+    void machineTicks().then(now => {
+      if (now.total > lastTicks.total) busySamples.push({ at: Date.now() - runStart, busy: (now.busy - lastTicks.busy) / (now.total - lastTicks.total) })
+      lastTicks = now
+    }, () => {})
+  }, 1_000)
   const churning = nodes.filter(n => !n.stable)
   const churnLoop = (async () => {
     // each churner leaves for 10–30 s, then comes back, a few times a run
@@ -453,6 +509,10 @@ try {
   log(`${posts.size} posts; waiting 15 s for the last deliveries`)
   await new Promise(resolve => setTimeout(resolve, 15_000))
   clearInterval(sampler)
+  clearInterval(busySampler)
+  const driver = process.cpuUsage(driverCpu)
+  // this process (posting, reading 50 event streams, polling ss and /proc) runs at a higher priority than the nodes
+  driverCpuPercent = round((driver.user + driver.system) / 1e4 / ((Date.now() - runStart) / 1000), 1)
   await sampleSockets()
   for (const node of nodes) if (node.online) await sampleProcess(node)
   const gossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
@@ -549,6 +609,8 @@ try {
   }))
   const cpu = perNode.map(n => n.cpuPercent).filter((x): x is number => x != null)
   const rss = perNode.map(n => n.peakRssMb).filter((x): x is number => x != null)
+  const busyOf = (samples: typeof busySamples): number => round(100 * samples.reduce((a, b) => a + b.busy, 0) / Math.max(1, samples.length), 1)
+  const posting = busySamples.filter(b => b.at < runMs)
   const report = {
     date: new Date().toISOString(),
     params: { nodes: NODES, topics: TOPICS, rate: RATE, minutes: MINUTES, churners, powBits: POW_BITS },
@@ -556,6 +618,7 @@ try {
     connectivity,
     connectivityAtEnd,
     warmUpSeconds,
+    settleSeconds,
     gossipCounters,
     linksMended,
     discoveryWalks: walks,
@@ -567,6 +630,9 @@ try {
     afterAcceptedMs: spread(network),
     slowDeliveries: tail,
     authorApiMs: spread(api),
+    // the whole machine (every process, every core) while posts were sent: how saturated the run was
+    machineBusyPercent: { mean: busyOf(posting), secondsOver95: posting.filter(b => b.busy > 0.95).length, seconds: posting.length },
+    driverCpuPercent,
     perTopic: Object.fromEntries([...perTopic].sort().map(([t, v]) => [t, { ...v, ratio: round(v.delivered / v.expected, 4) }])),
     traffic: { bytesSent, deliveries, bytesPerDelivery: round(bytesSent / Math.max(1, deliveries), 0) },
     perNodeSummary: {
@@ -575,7 +641,11 @@ try {
     },
     perNode,
     timeline: [...buckets].sort((a, b) => a[0] - b[0]).map(([k, b]) => ({
-      t: k * BUCKET_S, p50: percentile(b.latencies, 50), p99: percentile(b.latencies, 99), delivery: round(b.delivered / Math.max(1, b.expected), 4)
+      t: k * BUCKET_S,
+      p50: percentile(b.latencies, 50),
+      p99: percentile(b.latencies, 99),
+      delivery: round(b.delivered / Math.max(1, b.expected), 4),
+      busyPercent: busyOf(busySamples.filter(x => Math.floor(x.at / 1000 / BUCKET_S) === k))
     }))
   }
   await mkdir(RESULTS, { recursive: true })
@@ -591,6 +661,7 @@ try {
   console.log(`deliveries over ${SLOW_MS} ms: ${tail.deliveries} of ${tail.posts} posts; the author's API took over ${SLOW_MS} ms for ${tail.slowApi}, the author had been online under 60 s for ${tail.newAuthor}`)
   for (const [topic, v] of Object.entries(report.perTopic)) console.log(`  ${topic.padEnd(16)} ${v.delivered}/${v.expected} = ${v.ratio}`)
   console.log(`bytes sent per delivery ${report.traffic.bytesPerDelivery} (${bytesSent} B over ${deliveries} deliveries, all nodes)`)
+  console.log(`machine busy while posting: ${report.machineBusyPercent.mean} % of all cores on average, over 95 % for ${report.machineBusyPercent.secondsOver95} of ${report.machineBusyPercent.seconds} s; this simulation's own process ${driverCpuPercent ?? '?'} % of a core`)
   console.log(`per node: CPU median ${report.perNodeSummary.cpuPercent.median} % of a core (max ${report.perNodeSummary.cpuPercent.max}), peak RSS median ${report.perNodeSummary.peakRssMb.median} MB (max ${report.perNodeSummary.peakRssMb.max})`)
   console.log(`wrote ${file}.json and .svg`)
   if (report.stable.deliveryRatio < 1 || (report.latencyMs.p99 ?? Infinity) > SLOW_MS) exitCode = 1
