@@ -1,4 +1,4 @@
-// `npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0] [--warmup 60] [--cpu-prof 0,7]`
+// `npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0] [--warmup 60] [--cpu-prof 0,7] [--seed S]`
 //
 // N real nodes, each `murmur start` in its own process (the code users run, with its own event
 // loop, so CPU and memory per node are the OS's figures for that process), on 127.0.0.1 TCP.
@@ -64,14 +64,34 @@ const SLOW_MS = 2_000
 const started = Date.now()
 const log = (what: string): void => { console.error(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${what}`) }
 
-function random<T> (items: readonly T[]): T {
-  return items[Math.floor(Math.random() * items.length)]
+/** mulberry32: a small seeded generator, so that two builds can be run on the same network. */
+function seeded (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * `--seed` (default: a random one, printed) fixes which topics each node joins, the posts'
+ * authors, topics, places and times, and who leaves when: one stream each, so the posting
+ * and churn loops, which interleave by timing, do not shift each other's draws.
+ */
+const SEED = flag('seed', Math.floor(Math.random() * 2 ** 31))
+const draw = { setup: seeded(SEED), posts: seeded(SEED + 1), churn: seeded(SEED + 2) }
+
+function random<T> (items: readonly T[], rng: () => number): T {
+  return items[Math.floor(rng() * items.length)]
 }
 
 /** Zipf-like: tag k with weight 1/(k+1). */
 function zipfTag (): string {
   const weights = Array.from({ length: TOPICS }, (_, k) => 1 / (k + 1))
-  let x = Math.random() * weights.reduce((a, b) => a + b, 0)
+  let x = draw.setup() * weights.reduce((a, b) => a + b, 0)
   for (let k = 0; k < TOPICS; k++) {
     x -= weights[k]
     if (x <= 0) return TAGS[k]
@@ -291,10 +311,10 @@ function expectedReceivers (post: PostRecord): SimNode[] {
 }
 
 async function publish (): Promise<void> {
-  const author = random(nodes.filter(n => n.online))
-  const tag = random(author.tags)
-  const withPlace = Math.random() < 0.66
-  const geohash = withPlace ? author.cell + BASE32[Math.floor(Math.random() * 32)] + BASE32[Math.floor(Math.random() * 32)] : ''
+  const author = random(nodes.filter(n => n.online), draw.posts)
+  const tag = random(author.tags, draw.posts)
+  const withPlace = draw.posts() < 0.66
+  const geohash = withPlace ? author.cell + BASE32[Math.floor(draw.posts() * 32)] + BASE32[Math.floor(draw.posts() * 32)] : ''
   const at = Date.now()
   try {
     const res = await fetch(`${author.url as string}/api/posts`, {
@@ -412,7 +432,7 @@ const root = await mkdtemp(join(tmpdir(), 'murmur-sim-'))
 const churners = Math.round((NODES - BOOTSTRAPS) * CHURN)
 for (let i = 0; i < NODES; i++) {
   const tags = [...new Set([zipfTag(), zipfTag()])]
-  const cell = random(CELLS)
+  const cell = random(CELLS, draw.setup)
   nodes.push({
     index: i,
     stable: i < BOOTSTRAPS || i >= BOOTSTRAPS + churners,
@@ -429,7 +449,7 @@ for (let i = 0; i < NODES; i++) {
 
 let exitCode = 0
 try {
-  log(`starting ${NODES} nodes (${churners} churning), ${TOPICS} tags, ${RATE} posts/s for ${MINUTES} min`)
+  log(`starting ${NODES} nodes (${churners} churning), ${TOPICS} tags, ${RATE} posts/s for ${MINUTES} min, --seed ${SEED}`)
   for (const node of nodes.slice(0, BOOTSTRAPS)) {
     await mkdir(node.dataDir, { recursive: true })
     await startNode(node, nodes.slice(0, node.index).map(n => n.addresses[0]))
@@ -479,13 +499,13 @@ try {
   const churnLoop = (async () => {
     // each churner leaves for 10–30 s, then comes back, a few times a run
     while (Date.now() - runStart < runMs - 30_000 && churning.length > 0) {
-      await new Promise(resolve => setTimeout(resolve, (5 + Math.random() * 10) * 1000))
-      const node = random(churning.filter(n => n.online))
+      await new Promise(resolve => setTimeout(resolve, (5 + draw.churn() * 10) * 1000))
+      const node = random(churning.filter(n => n.online), draw.churn)
       if (node == null) continue
       log(`node ${node.index} leaves`)
       await stopNode(node)
       void (async () => {
-        await new Promise(resolve => setTimeout(resolve, (10 + Math.random() * 20) * 1000))
+        await new Promise(resolve => setTimeout(resolve, (10 + draw.churn() * 20) * 1000))
         const spawned = Date.now()
         await startNode(node, bootstrap).then(async () => {
           log(`node ${node.index} is back`)
@@ -499,7 +519,7 @@ try {
   const pending: Array<Promise<void>> = []
   let next = runStart
   while (Date.now() - runStart < runMs) {
-    next += -Math.log(1 - Math.random()) / RATE * 1000
+    next += -Math.log(1 - draw.posts()) / RATE * 1000
     const wait = next - Date.now()
     if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
     pending.push(publish())
@@ -613,7 +633,7 @@ try {
   const posting = busySamples.filter(b => b.at < runMs)
   const report = {
     date: new Date().toISOString(),
-    params: { nodes: NODES, topics: TOPICS, rate: RATE, minutes: MINUTES, churners, powBits: POW_BITS },
+    params: { nodes: NODES, topics: TOPICS, rate: RATE, minutes: MINUTES, churners, powBits: POW_BITS, seed: SEED },
     posts: posts.size,
     connectivity,
     connectivityAtEnd,
