@@ -18,6 +18,7 @@ import { peerScoreParams, PEER_SCORE_THRESHOLDS } from './score.js'
 import { renewYamuxWindowsAtHalf } from './yamux-window.js'
 import { noiseWholeFrames } from './noise-frames.js'
 import { cachePeerRecords } from './peer-store-cache.js'
+import { decodeLengthPrefixesWithoutThrowing } from './length-prefix.js'
 import type { GossipSub, Message as GossipMessage } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -83,6 +84,7 @@ export function isLoopback (addr: Multiaddr): boolean {
 
 export async function createNetwork (options: NetworkOptions): Promise<MurmurLibp2p> {
   renewYamuxWindowsAtHalf()
+  decodeLengthPrefixesWithoutThrowing()
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   if (options.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: options.bootstrap, timeout: 0 }))
   if (options.mdns) peerDiscovery.push(mdns({ serviceTag: 'murmur.local' }))

@@ -14,6 +14,7 @@ import { gossipMessageId } from '../../src/network/libp2p.js'
 import { renewYamuxWindowsAtHalf } from '../../src/network/yamux-window.js'
 import { noiseWholeFrames } from '../../src/network/noise-frames.js'
 import { nodeLogger } from '../../src/network/quiet-logger.js'
+import { decodeLengthPrefixesWithoutThrowing } from '../../src/network/length-prefix.js'
 import { waitFor } from './cli-node.js'
 import { createMessage, decodeEnvelope, uniformPolicy } from '../../src/post/index.js'
 import type { Identify } from '@libp2p/identify'
@@ -32,6 +33,7 @@ export interface BareGossipOptions {
 export async function createBareGossipNode (options: BareGossipOptions = {}): Promise<BareGossipNode> {
   // the same transport as murmur's nodes: the gossip benchmark's baseline differs only in murmur's own work
   renewYamuxWindowsAtHalf()
+  decodeLengthPrefixesWithoutThrowing()
   return createLibp2p({
     addresses: { listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
     transports: options.transports ?? [tcp()],
