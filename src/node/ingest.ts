@@ -4,12 +4,12 @@
 // milliseconds, so a burst never holds the event loop (pings, muxers, the API) for long; with
 // a verifier, each slice's signatures go to worker threads as one batch while the next slice runs.
 
-import { completeEnvelope, prepareEnvelope, validateEnvelope, verify } from '../post/index.js'
+import { completeEnvelope, prepareEnvelope, validateEnvelope } from '../post/index.js'
+import { verifyHere, type Verifier } from '../verify/index.js'
 import type { PreparedEnvelope, ValidateOptions, ValidationResult } from '../post/index.js'
 import type { Message } from '../post/model.js'
 import type { PowPolicy } from '../post/index.js'
 import type { PostStore, IngestResult } from '../store/index.js'
-import type { Verifier } from '../verify/index.js'
 
 export type IngestOutcome =
   | { status: 'stored', message: Message }
@@ -172,8 +172,12 @@ export function createIngestor (init: IngestorInit): Ingestor {
       if (prepared.ok === false) job.resolve(refusal(prepared))
       else slice.push({ job, prepared })
     }
+    // A few signatures with nothing queued behind them and nothing at the verifier: a node
+    // between bursts. A worker's round trip costs more than the verification itself (two
+    // messages between threads, each waiting for its thread to be scheduled: on a busy machine
+    // that is most of a hop's delay), and parallel threads only pay off for a backlog.
     if (slice.length > 0) {
-      if (slice.length <= verifyHereMax && next >= jobs.length && atVerifier.length === 0) verifyHere(slice)
+      if (slice.length <= verifyHereMax && next >= jobs.length && atVerifier.length === 0) settle(slice, verifyHere(slice.map(s => s.prepared.check)))
       else toVerifier(slice)
     }
     if (next < jobs.length) {
@@ -189,17 +193,9 @@ export function createIngestor (init: IngestorInit): Ingestor {
     }
   }
 
-  /**
-   * A few signatures with nothing queued behind them and nothing at the verifier: a node
-   * between bursts. A worker's round trip costs more than the verification itself (two
-   * messages between threads, each waiting for its thread to be scheduled: on a busy machine
-   * that is most of a hop's delay), and parallel threads only pay off for a backlog.
-   */
-  function verifyHere (slice: Verifying['jobs']): void {
-    for (const { job, prepared } of slice) {
-      const { publicKey, message, signature } = prepared.check
-      job.resolve(admitAndStore(completeEnvelope(prepared, verify(publicKey, message, signature)), job.options))
-    }
+  /** Each job's outcome, its signature's verdict known. */
+  function settle (slice: Verifying['jobs'], verdicts: boolean[]): void {
+    slice.forEach(({ job, prepared }, i) => { job.resolve(admitAndStore(completeEnvelope(prepared, verdicts[i]), job.options)) })
   }
 
   /**
@@ -217,15 +213,13 @@ export function createIngestor (init: IngestorInit): Ingestor {
           return verdicts
         })
         // the verifier fails over by itself and never rejects; if it did, this thread verifies
-        .catch(() => checks.map(c => verify(c.publicKey, c.message, c.signature)))
+        .catch(() => verifyHere(checks))
         .then(verdicts => {
           entry.verdicts = verdicts
           while (atVerifier.length > 0 && atVerifier[0].verdicts != null) {
             const done = atVerifier.shift() as Verifying
             verifying -= done.jobs.length
-            done.jobs.forEach(({ job, prepared }, i) => {
-              job.resolve(admitAndStore(completeEnvelope(prepared, (done.verdicts as boolean[])[i]), job.options))
-            })
+            settle(done.jobs, done.verdicts as boolean[])
           }
         })
     }
