@@ -82,9 +82,17 @@ export function isLoopback (addr: Multiaddr): boolean {
   return false
 }
 
-export async function createNetwork (options: NetworkOptions): Promise<MurmurLibp2p> {
+/**
+ * The process-wide fixes to libp2p's stream stack (each file says why): every murmur node
+ * applies them, and so do the bare gossipsub nodes the gossip benchmark compares it with.
+ */
+export function patchStreamStack (): void {
   renewYamuxWindowsAtHalf()
   decodeLengthPrefixesWithoutThrowing()
+}
+
+export async function createNetwork (options: NetworkOptions): Promise<MurmurLibp2p> {
+  patchStreamStack()
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   if (options.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: options.bootstrap, timeout: 0 }))
   if (options.mdns) peerDiscovery.push(mdns({ serviceTag: 'murmur.local' }))

@@ -10,11 +10,9 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { gossipMessageId } from '../../src/network/libp2p.js'
-import { renewYamuxWindowsAtHalf } from '../../src/network/yamux-window.js'
+import { gossipMessageId, patchStreamStack } from '../../src/network/libp2p.js'
 import { noiseWholeFrames } from '../../src/network/noise-frames.js'
 import { nodeLogger } from '../../src/network/quiet-logger.js'
-import { decodeLengthPrefixesWithoutThrowing } from '../../src/network/length-prefix.js'
 import { waitFor } from './cli-node.js'
 import { createMessage, decodeEnvelope, uniformPolicy } from '../../src/post/index.js'
 import type { Identify } from '@libp2p/identify'
@@ -32,8 +30,7 @@ export interface BareGossipOptions {
 
 export async function createBareGossipNode (options: BareGossipOptions = {}): Promise<BareGossipNode> {
   // the same transport as murmur's nodes: the gossip benchmark's baseline differs only in murmur's own work
-  renewYamuxWindowsAtHalf()
-  decodeLengthPrefixesWithoutThrowing()
+  patchStreamStack()
   return createLibp2p({
     addresses: { listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
     transports: options.transports ?? [tcp()],
