@@ -346,8 +346,13 @@ let driverCpuPercent: number | undefined
 
 type PeersView = Array<{ peerId: string, topics: string[] }>
 
+/** A node's API answer, read as T; a starved node's silence past API_TIMEOUT_MS throws. */
+async function apiJson<T> (node: SimNode, path: string): Promise<T> {
+  return await (await fetch(`${node.url as string}${path}`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as T
+}
+
 async function peersOf (node: SimNode): Promise<PeersView> {
-  return (await (await fetch(`${node.url as string}/api/peers`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { peers: PeersView }).peers
+  return (await apiJson<{ peers: PeersView }>(node, '/api/peers')).peers
 }
 
 /** The node's topics that some other node joined and none of its connected peers subscribes to. */
@@ -409,7 +414,7 @@ async function syncSettled (): Promise<void> {
     const views: Array<{ active: number, completed: number, failed: number } | undefined> = []
     for (const node of nodes.filter(n => n.online)) {
       try {
-        views.push((await (await fetch(`${node.url as string}/api/status`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { sync: { active: number, completed: number, failed: number } }).sync)
+        views.push((await apiJson<{ sync: { active: number, completed: number, failed: number } }>(node, '/api/status')).sync)
       } catch {
         views.push(undefined)
       }
@@ -548,7 +553,7 @@ try {
   const add = (into: Record<string, number>, from: Record<string, number>): void => { for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n }
   for (const node of nodes.filter(n => n.online)) {
     try {
-      const status = await (await fetch(`${node.url as string}/api/status`, { signal: AbortSignal.timeout(API_TIMEOUT_MS) })).json() as { gossip: typeof gossipCounters, gossipLinksMended: number, discoveryWalks: { provide: number, lookup: number }, sync: typeof syncCounters & { triggered: Record<string, number>, failures: Record<string, number> } }
+      const status = await apiJson<{ gossip: typeof gossipCounters, gossipLinksMended: number, discoveryWalks: { provide: number, lookup: number }, sync: typeof syncCounters & { triggered: Record<string, number>, failures: Record<string, number> } }>(node, '/api/status')
       for (const key of Object.keys(gossipCounters) as Array<keyof typeof gossipCounters>) gossipCounters[key] += status.gossip[key]
       linksMended += status.gossipLinksMended
       const into = node.sessions.length < 2 ? walks.firstProcess : walks.afterReturn
