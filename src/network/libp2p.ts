@@ -19,6 +19,7 @@ import { renewYamuxWindowsAtHalf } from './yamux-window.js'
 import { noiseWholeFrames } from './noise-frames.js'
 import { cachePeerRecords } from './peer-store-cache.js'
 import { decodeLengthPrefixesWithoutThrowing } from './length-prefix.js'
+import { liveness } from './liveness.js'
 import type { GossipSub, Message as GossipMessage } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -106,16 +107,15 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
     // node's direct connection to the relay, which is its mesh peer
     transports: [...(options.transports ?? [tcp(), webSockets()]), circuitRelayTransport()],
     connectionEncrypters: [noiseWholeFrames()],
-    streamMuxers: [yamux()],
+    // no keepalive: its pings go unchecked (liveness.ts pings, and acts on silence)
+    streamMuxers: [yamux({ enableKeepAlive: false })],
     peerDiscovery,
-    // One ping that took over 5 s (libp2p's floor) aborted the connection: a node whose event
-    // loop was busy for a few seconds lost its mesh and paid noise handshakes, identify and
-    // sync sessions to win it back, which busied it further (the simulation at 30 nodes on
-    // 2 cores). Every 10 s (libp2p's default), each end's ping opened a stream on each of a
-    // node's ~35 connections: the most streams of any protocol, each negotiated and written
-    // to the peer store at both ends. A dead peer is still dropped, 60 s + 20 s after it went
-    // silent; a closed one at once, by TCP.
-    connectionMonitor: { pingInterval: 60_000, pingTimeout: { minTimeout: 20_000 } },
+    // liveness.ts pings each connection with one yamux frame instead (see there). When the
+    // monitor ran, every 10 s (libp2p's default) it opened a ping stream on each of a node's
+    // ~35 connections, and one ping that took over its 5 s floor aborted the connection: a
+    // node whose event loop was busy for a few seconds lost its mesh (the simulation at 30
+    // nodes on 2 cores). Liveness keeps the 60 s and 20 s that fixed this.
+    connectionMonitor: { enabled: false },
     // libp2p admits 5 inbound connections a second per IP address: every local node of a
     // loopback network is one address, so DHT walks and bootstraps were refused
     ...(options.loopbackOnly ? { connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128'] } } : {}),
@@ -136,8 +136,10 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
           }
         : {}),
       identify: identify(),
-      // two: the connection monitor's ping must not be refused while a DHT ping's stream closes
+      // the DHT pings its contacts with it, and other libp2p nodes' connection monitors ping us;
+      // two outbound streams, as when the connection monitor shared it with the DHT
       ping: ping({ maxOutboundStreams: 2 }),
+      liveness: liveness(),
       // a private DHT: murmur peers only, addresses kept as they are so loopback and LAN work
       dht: kadDHT({
         protocol: DHT_PROTOCOL,
