@@ -92,6 +92,19 @@ export function patchStreamStack (): void {
   decodeLengthPrefixesWithoutThrowing()
 }
 
+/**
+ * Yamux without its keepalive and no connection monitor: liveness.ts pings each connection
+ * instead (its `liveness()` service goes with this), and acts on silence where the keepalive's
+ * pings went unchecked. When the monitor ran, every 10 s (libp2p's default) it opened a ping
+ * stream on each of a node's ~35 connections, and one ping that took over its 5 s floor
+ * aborted the connection: a node whose event loop was busy for a few seconds lost its mesh
+ * (the simulation at 30 nodes on 2 cores). Liveness keeps the 60 s and 20 s that fixed this.
+ * The benchmark's bare nodes use the same, so that their baseline differs in murmur's own work.
+ */
+export function liveConnections (): { streamMuxers: Array<ReturnType<typeof yamux>>, connectionMonitor: { enabled: false } } {
+  return { streamMuxers: [yamux({ enableKeepAlive: false })], connectionMonitor: { enabled: false } }
+}
+
 export async function createNetwork (options: NetworkOptions): Promise<MurmurLibp2p> {
   patchStreamStack()
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
@@ -107,15 +120,8 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
     // node's direct connection to the relay, which is its mesh peer
     transports: [...(options.transports ?? [tcp(), webSockets()]), circuitRelayTransport()],
     connectionEncrypters: [noiseWholeFrames()],
-    // no keepalive: its pings go unchecked (liveness.ts pings, and acts on silence)
-    streamMuxers: [yamux({ enableKeepAlive: false })],
+    ...liveConnections(),
     peerDiscovery,
-    // liveness.ts pings each connection with one yamux frame instead (see there). When the
-    // monitor ran, every 10 s (libp2p's default) it opened a ping stream on each of a node's
-    // ~35 connections, and one ping that took over its 5 s floor aborted the connection: a
-    // node whose event loop was busy for a few seconds lost its mesh (the simulation at 30
-    // nodes on 2 cores). Liveness keeps the 60 s and 20 s that fixed this.
-    connectionMonitor: { enabled: false },
     // libp2p admits 5 inbound connections a second per IP address: every local node of a
     // loopback network is one address, so DHT walks and bootstraps were refused
     ...(options.loopbackOnly ? { connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128'] } } : {}),

@@ -2,7 +2,6 @@
 // message ids) but run no murmur validation: the attackers of the tests and the baseline of
 // the gossip benchmark, free to publish any bytes on any topic.
 
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub, type GossipSub, type GossipsubOpts } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
@@ -10,7 +9,8 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { gossipMessageId, patchStreamStack } from '../../src/network/libp2p.js'
+import { gossipMessageId, liveConnections, patchStreamStack } from '../../src/network/libp2p.js'
+import { liveness } from '../../src/network/liveness.js'
 import { noiseWholeFrames } from '../../src/network/noise-frames.js'
 import { nodeLogger } from '../../src/network/quiet-logger.js'
 import { waitFor } from './cli-node.js'
@@ -29,17 +29,18 @@ export interface BareGossipOptions {
 }
 
 export async function createBareGossipNode (options: BareGossipOptions = {}): Promise<BareGossipNode> {
-  // the same transport as murmur's nodes: the gossip benchmark's baseline differs only in murmur's own work
+  // the same transport and liveness as murmur's nodes: the gossip benchmark's baseline differs only in murmur's own work
   patchStreamStack()
   return createLibp2p({
     addresses: { listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
     transports: options.transports ?? [tcp()],
     connectionEncrypters: [noiseWholeFrames()],
-    streamMuxers: [yamux()],
+    ...liveConnections(),
     connectionGater: { denyDialMultiaddr: () => false },
     logger: nodeLogger(),
     services: {
       identify: identify(),
+      liveness: liveness(),
       pubsub: gossipsub({
         globalSignaturePolicy: 'StrictNoSign',
         msgIdFn: gossipMessageId,
