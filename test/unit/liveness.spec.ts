@@ -3,11 +3,11 @@
 // one whose peer stops answering is aborted once a ping goes unanswered for the timeout.
 
 import assert from 'node:assert/strict'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { noiseWholeFrames } from '../../src/network/noise-frames.js'
+import { liveConnections } from '../../src/network/libp2p.js'
 import { liveness } from '../../src/network/liveness.js'
+import { noiseWholeFrames } from '../../src/network/noise-frames.js'
 import { waitFor } from '../helpers/cli-node.js'
 import type { Connection } from '@libp2p/interface'
 
@@ -15,15 +15,15 @@ const INTERVAL_MS = 240
 const TIMEOUT_MS = 400
 const PING_PROTOCOL = '/ipfs/ping/1.0.0'
 
-async function tcpNode (): Promise<Libp2p> {
+/** murmur's muxer settings; pinging, unless told not to */
+async function tcpNode (pings = true): Promise<Libp2p> {
   return createLibp2p({
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     connectionEncrypters: [noiseWholeFrames()],
-    streamMuxers: [yamux({ enableKeepAlive: false })],
-    connectionMonitor: { enabled: false },
+    ...liveConnections(),
     connectionGater: { denyDialMultiaddr: () => false },
-    services: { liveness: liveness({ intervalMs: INTERVAL_MS, timeoutMs: TIMEOUT_MS }) }
+    services: pings ? { liveness: liveness({ intervalMs: INTERVAL_MS, timeoutMs: TIMEOUT_MS }) } : undefined
   })
 }
 
@@ -54,19 +54,9 @@ describe('network: liveness by yamux pings', function () {
   })
 
   it('aborts a connection whose peer stops answering pings', async () => {
-    const [a, b] = [await tcpNode(), await tcpNode()]
-    nodes.push(a, b)
-    await b.stop()
-    // b answers nothing: its muxer drops ping frames, and it pings nobody itself
-    const silent = await createLibp2p({
-      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      transports: [tcp()],
-      connectionEncrypters: [noiseWholeFrames()],
-      streamMuxers: [yamux({ enableKeepAlive: false })],
-      connectionMonitor: { enabled: false },
-      connectionGater: { denyDialMultiaddr: () => false }
-    })
-    nodes.push(silent)
+    // the silent peer answers nothing: its muxer drops ping frames, and it pings nobody itself
+    const [a, silent] = [await tcpNode(), await tcpNode(false)]
+    nodes.push(a, silent)
     silent.addEventListener('connection:open', evt => { muxerOf(evt.detail).handlePing = () => {} })
     const connection = await a.dial(silent.getMultiaddrs()[0])
     const opened = Date.now()
