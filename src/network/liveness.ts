@@ -46,7 +46,6 @@ export function liveness (init: LivenessInit = {}): (components: LivenessCompone
   return components => {
     const log: Logger = components.logger.forComponent('murmur:liveness')
     const slots = new WeakMap<Connection, number>()
-    const pinging = new WeakSet<Connection>()
     let nextSlot = 0
     let tick = 0
     let timer: ReturnType<typeof setInterval> | undefined
@@ -54,8 +53,8 @@ export function liveness (init: LivenessInit = {}): (components: LivenessCompone
 
     function ping (connection: Connection): void {
       const muxer = (connection as unknown as Pingable).muxer
-      if (muxer?.ping == null || pinging.has(connection)) return
-      pinging.add(connection)
+      // a ping still unanswered from the last round is joined by yamux, not sent again
+      if (muxer?.ping == null) return
       const stopped = controller.signal
       muxer.ping({ signal: AbortSignal.any([stopped, AbortSignal.timeout(timeoutMs)]) })
         .then(rtt => { connection.rtt = rtt }, (err: Error) => {
@@ -63,7 +62,6 @@ export function liveness (init: LivenessInit = {}): (components: LivenessCompone
           log('%p did not answer a ping within %d ms: aborting the connection - %e', connection.remotePeer, timeoutMs, err)
           connection.abort(new PeerSilentError(`no answer to a ping within ${timeoutMs} ms`))
         })
-        .finally(() => { pinging.delete(connection) })
     }
 
     return {
