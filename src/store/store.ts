@@ -15,6 +15,7 @@ import {
 import { migrateFromV1, type Report } from './migrate.js'
 import { thresholdMerge } from './merge.js'
 import type { HotRange, HotSpan } from './merge.js'
+import { Known } from './known.js'
 import { Tx } from './tx.js'
 import type { RootDb, Table } from './tx.js'
 import type {
@@ -312,6 +313,9 @@ export class LevelPostStore implements PostStore {
    * ids only, instead of one absent key per post: the user's own posts are few.
    */
   private maybeMine = new Set<string>()
+  /** what the store knows without reading (known.ts), from start to stop */
+  private known?: Known
+  private loadingKnown?: Promise<void>
 
   constructor (options: StoreOptions) {
     if (typeof options?.path !== 'string' || options.path === '') throw new BadRequestError('store path is required', 'BAD_CONFIG')
@@ -363,6 +367,10 @@ export class LevelPostStore implements PostStore {
       this.maybeMine = new Set((await t.mine.sub.keys().all()).map(toHex))
       this.db = db
       this.t = t
+      const known = new Known({ ids: [t.records, t.envelopes, t.tombstones, t.awaited], topicCounts: t.topicCounts, meta: t.meta, countsKey: COUNTS_KEY })
+      this.known = known
+      // in the background: a store of a million posts takes a second or two to list
+      this.loadingKnown = known.load(() => this.known !== known).catch(() => {})
     })()
     try {
       await this.opening
@@ -376,6 +384,8 @@ export class LevelPostStore implements PostStore {
     const db = this.db
     if (db === undefined) return
     await this.writes.onIdle()
+    this.known = undefined
+    await this.loadingKnown
     this.db = undefined
     this.t = undefined
     await db.close()
@@ -390,6 +400,17 @@ export class LevelPostStore implements PostStore {
 
   private async serialise<T>(task: () => Promise<T>, priority = BACKGROUND): Promise<T> {
     return await this.writes.add(task, { priority })
+  }
+
+  /** Every write transaction commits here, within `serialise`, so what is known stays what is stored. */
+  private async commit (tx: Tx, options: { sync?: boolean } = {}): Promise<void> {
+    try {
+      await tx.commit(options)
+    } catch (err) {
+      this.known?.failed(tx)
+      throw err
+    }
+    this.known?.learn(tx)
   }
 
   // ---------------------------------------------------------------- ingest
@@ -416,7 +437,7 @@ export class LevelPostStore implements PostStore {
         tx.put(t.mine, idBytes(id), nonceHex)
       }
       await this.enforceQuota(tx, t, touched)
-      await tx.commit(options)
+      await this.commit(tx, options)
       return results
     }, options.sync === true ? USER : BACKGROUND)
   }
@@ -446,6 +467,7 @@ export class LevelPostStore implements PostStore {
       }
     }
     const idsAndRefs = ids.concat(refs)
+    this.known?.tell(tx, ids, topics)
     await tx.prefetchMany([
       [t.records, idsAndRefs],
       [t.tombstones, idsAndRefs],
@@ -932,7 +954,7 @@ export class LevelPostStore implements PostStore {
         const tx = new Tx(db)
         const recs = await t.records.sub.getMany(entries.map(([key]) => key))
         entries.forEach(([key, counters], i) => { this.reindexHot(tx, t, toHex(key), recs[i], undefined, counters) })
-        await tx.commit()
+        await this.commit(tx)
         report(done += entries.length)
       }
     } finally {
@@ -1299,7 +1321,7 @@ export class LevelPostStore implements PostStore {
           const rec = await tx.get(t.records, idBytes(id))
           if (rec !== undefined) await this.removeTree(tx, t, id, rec, 'evict', new Set())
         }
-        await tx.commit()
+        await this.commit(tx)
         return old.length
       })
       removed += n
@@ -1380,7 +1402,7 @@ export class LevelPostStore implements PostStore {
         }
       }
     }
-    await tx.commit()
+    await this.commit(tx)
     return { read: keys.length, removed }
   }
 
@@ -1442,7 +1464,7 @@ export class LevelPostStore implements PostStore {
         await this.removeTree(tx, t, id, rec, 'delete', seen)
         dropped.push(id)
       }
-      await tx.commit()
+      await this.commit(tx)
       return dropped
     })
   }
@@ -1460,7 +1482,7 @@ export class LevelPostStore implements PostStore {
         if (await tx.get(t.records, idb) !== undefined || await tx.get(t.tombstones, idb) !== undefined) continue
         await this.putTombstone(tx, t, idb, { author: m.author, expiresAt: m.expiresAt })
       }
-      await tx.commit()
+      await this.commit(tx)
     })
   }
 

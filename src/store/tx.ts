@@ -124,6 +124,26 @@ export class Tx {
     }
   }
 
+  /**
+   * A key's committed value, known without reading it (undefined: absent): what a store keeps
+   * in memory (store/known.ts) saves the read, and a prefetch of only such keys reads nothing.
+   */
+  know<V>(table: Table<V>, key: Uint8Array, value: V | undefined): void {
+    let cache = this.cache.get(table)
+    if (cache === undefined) {
+      cache = new Map()
+      this.cache.set(table, cache)
+    }
+    cache.set(mapKey(key), value)
+  }
+
+  /** This transaction's writes, table by table: the value written, or undefined for a delete. */
+  * writes (): Generator<[Table<any>, Uint8Array, unknown]> {
+    for (const [table, overlay] of this.overlays) {
+      for (const { key, value } of overlay.slots.values()) yield [table, key, value === DELETED ? undefined : value]
+    }
+  }
+
   async get<V>(table: Table<V>, key: Uint8Array): Promise<V | undefined> {
     const mk = mapKey(key)
     const slot = this.overlays.get(table)?.slots.get(mk)

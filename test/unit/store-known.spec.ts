@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import pWaitFor from 'p-wait-for'
+import { useTempStore } from '../helpers/temp-store.js'
+import { T0, DAY, makeDelete, makePost } from '../fixtures/messages.js'
+import { IdFilter } from '../../src/store/known.js'
+import type { PostStore, StoreOptions } from '../../src/store/index.js'
+
+/** Counts the store's reads of several keys at once (a transaction's prefetch), on its private root database. */
+function countReads (store: PostStore): { reads: number } {
+  const counter = { reads: 0 }
+  const db = (store as unknown as { db: { getMany: (...args: any[]) => Promise<unknown> } }).db
+  const getMany = db.getMany.bind(db)
+  db.getMany = async (...args) => {
+    counter.reads++
+    return await getMany(...args)
+  }
+  return counter
+}
+
+describe('store: what it knows without reading', () => {
+  it('the id filter holds every id added, past its first capacities, and few others', () => {
+    const filter = new IdFilter()
+    const ids = Array.from({ length: 150_000 }, () => randomBytes(32))
+    for (const id of ids) filter.add(id)
+    assert.equal(ids.filter(id => !filter.has(id)).length, 0)
+    let others = 0
+    for (let i = 0; i < 50_000; i++) if (filter.has(randomBytes(32))) others++
+    assert.ok(others < 50_000 * 0.03, `${others} of 50 000 absent ids looked present`)
+    // proof of work zeroes an id's leading bytes, which the probes skip
+    const mined = Buffer.concat([Buffer.alloc(4), randomBytes(28)])
+    assert.equal(filter.has(mined), false)
+    filter.add(mined)
+    assert.equal(filter.has(mined), true)
+    assert.equal(filter.has(new Uint8Array(31)), true, 'what is not an id is taken as possibly held')
+  })
+
+  describe('with a store', () => {
+    const temp = useTempStore()
+    let store: PostStore
+    beforeEach(() => { store = temp.store })
+
+    async function open (options: Partial<StoreOptions> = {}): Promise<PostStore> {
+      store = await temp.open(options)
+      return store
+    }
+
+    it('stores a new post with no read once it has listed its ids, and still finds one held or deleted', async () => {
+      const held = makePost()
+      const doomed = makePost()
+      await store.ingest([held, doomed])
+      await store.ingest([makeDelete(doomed)])
+      // a fresh start: the ids are listed from LevelDB, the counts learnt from the first write
+      await open()
+      const counter = countReads(store)
+      await pWaitFor(async () => {
+        const before = counter.reads
+        const [result] = await store.ingest([makePost()])
+        assert.equal(result.status, 'stored')
+        return counter.reads === before
+      }, { interval: 10, timeout: 10_000 })
+      assert.equal((await store.ingest([held]))[0].status, 'duplicate')
+      assert.deepEqual((await store.ingest([doomed]))[0], { id: doomed.id, status: 'deleted', code: 'TOMBSTONED' })
+      // the user's own post, written durably, is no different
+      const before = counter.reads
+      assert.equal((await store.ingest([makePost()], { sync: true }))[0].status, 'stored')
+      assert.equal(counter.reads, before)
+    })
+
+    it('keeps the counts it writes from memory equal to what is stored, across drops, deletes, purges and evictions', async () => {
+      await open({ topicQuota: 5 })
+      const posts = Array.from({ length: 12 }, (_, i) => makePost({ tags: ['q'], geohash: '', createdAt: T0 + i, expiresAt: T0 + (i < 3 ? DAY : 7 * DAY) }))
+      const check = async (): Promise<void> => {
+        const page = await store.feed({ sort: 'new', topic: 'tag:q', limit: 100, now: T0 })
+        assert.ok(page.length <= 5, `${page.length} posts on a topic of quota 5`)
+        assert.equal((await store.stats()).posts, page.length)
+      }
+      for (const post of posts.slice(0, 8)) await store.ingest([post])
+      await check()
+      assert.equal((await store.drop([posts[7].id])).length, 1)
+      await store.ingest([makeDelete(posts[6])])
+      await check()
+      await store.ingest(posts.slice(8, 10))
+      assert.ok(await store.purge(T0 + DAY) >= 0)
+      await check()
+      await open({ topicQuota: 5 })
+      await store.ingest(posts.slice(10))
+      await check()
+      assert.equal((await store.stats()).posts, 5)
+    })
+  })
+})
