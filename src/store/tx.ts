@@ -129,12 +129,16 @@ export class Tx {
    * in memory (store/known.ts) saves the read, and a prefetch of only such keys reads nothing.
    */
   know<V>(table: Table<V>, key: Uint8Array, value: V | undefined): void {
+    this.cacheOf(table).set(mapKey(key), value)
+  }
+
+  private cacheOf (table: Table<any>): Map<string, unknown> {
     let cache = this.cache.get(table)
     if (cache === undefined) {
       cache = new Map()
       this.cache.set(table, cache)
     }
-    cache.set(mapKey(key), value)
+    return cache
   }
 
   /** This transaction's writes, table by table: the value written, or undefined for a delete. */
@@ -148,13 +152,9 @@ export class Tx {
     const mk = mapKey(key)
     const slot = this.overlays.get(table)?.slots.get(mk)
     if (slot !== undefined) return slot.value === DELETED ? undefined : slot.value as V
-    let cache = this.cache.get(table)
-    if (cache?.has(mk) === true) return cache.get(mk) as V | undefined
+    const cache = this.cacheOf(table)
+    if (cache.has(mk)) return cache.get(mk) as V | undefined
     const value = await table.sub.get(key)
-    if (cache === undefined) {
-      cache = new Map()
-      this.cache.set(table, cache)
-    }
     cache.set(mk, value)
     return value
   }
@@ -173,11 +173,7 @@ export class Tx {
     const askedFor = new Map<Table<any>, Set<string>>()
     let size = 0
     for (const [table, keys] of requests) {
-      let cache = this.cache.get(table)
-      if (cache === undefined) {
-        cache = new Map()
-        this.cache.set(table, cache)
-      }
+      const cache = this.cacheOf(table)
       const slots = this.overlays.get(table)?.slots
       const raw = rawOf(table)
       let asked = askedFor.get(table)

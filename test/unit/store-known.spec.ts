@@ -4,7 +4,7 @@ import pWaitFor from 'p-wait-for'
 import { useTempStore } from '../helpers/temp-store.js'
 import { T0, DAY, makeDelete, makePost } from '../fixtures/messages.js'
 import { IdFilter } from '../../src/store/known.js'
-import type { PostStore, StoreOptions } from '../../src/store/index.js'
+import type { PostStore } from '../../src/store/index.js'
 
 /** Counts the store's reads of several keys at once (a transaction's prefetch), on its private root database. */
 function countReads (store: PostStore): { reads: number } {
@@ -37,21 +37,14 @@ describe('store: what it knows without reading', () => {
 
   describe('with a store', () => {
     const temp = useTempStore()
-    let store: PostStore
-    beforeEach(() => { store = temp.store })
-
-    async function open (options: Partial<StoreOptions> = {}): Promise<PostStore> {
-      store = await temp.open(options)
-      return store
-    }
 
     it('stores a new post with no read once it has listed its ids, and still finds one held or deleted', async () => {
       const held = makePost()
       const doomed = makePost()
-      await store.ingest([held, doomed])
-      await store.ingest([makeDelete(doomed)])
+      await temp.store.ingest([held, doomed])
+      await temp.store.ingest([makeDelete(doomed)])
       // a fresh start: the ids are listed from LevelDB, the counts learnt from the first write
-      await open()
+      const store = await temp.open()
       const counter = countReads(store)
       await pWaitFor(async () => {
         const before = counter.reads
@@ -68,7 +61,7 @@ describe('store: what it knows without reading', () => {
     })
 
     it('keeps the counts it writes from memory equal to what is stored, across drops, deletes, purges and evictions', async () => {
-      await open({ topicQuota: 5 })
+      let store = await temp.open({ topicQuota: 5 })
       const posts = Array.from({ length: 12 }, (_, i) => makePost({ tags: ['q'], geohash: '', createdAt: T0 + i, expiresAt: T0 + (i < 3 ? DAY : 7 * DAY) }))
       const check = async (): Promise<void> => {
         const page = await store.feed({ sort: 'new', topic: 'tag:q', limit: 100, now: T0 })
@@ -83,7 +76,7 @@ describe('store: what it knows without reading', () => {
       await store.ingest(posts.slice(8, 10))
       assert.ok(await store.purge(T0 + DAY) >= 0)
       await check()
-      await open({ topicQuota: 5 })
+      store = await temp.open({ topicQuota: 5 })
       await store.ingest(posts.slice(10))
       await check()
       assert.equal((await store.stats()).posts, 5)
