@@ -39,11 +39,13 @@ describe('store: what it knows without reading', () => {
   describe('with a store', () => {
     const temp = useTempStore()
 
-    it('stores a new post with no read once it has listed its ids, and still finds one held or deleted', async () => {
+    it('stores a new post with no read once it has listed its ids, and still finds one held, deleted or awaited', async () => {
       const held = makePost()
       const doomed = makePost()
+      // its delete comes first: the post is awaited, and refused when it arrives
+      const awaited = makePost()
       await temp.store.ingest([held, doomed])
-      await temp.store.ingest([makeDelete(doomed)])
+      await temp.store.ingest([makeDelete(doomed), makeDelete(awaited)])
       // a fresh start: the ids are listed from LevelDB, the counts learnt from the first write
       const store = await temp.open()
       const counter = countReads(store)
@@ -55,6 +57,8 @@ describe('store: what it knows without reading', () => {
       }, { interval: 10, timeout: 10_000 })
       assert.equal((await store.ingest([held]))[0].status, 'duplicate')
       assert.deepEqual((await store.ingest([doomed]))[0], { id: doomed.id, status: 'deleted', code: 'TOMBSTONED' })
+      assert.equal((await store.ingest([awaited]))[0].status, 'deleted')
+      assert.equal(await store.get(awaited.id), undefined)
       // the user's own post, written durably, is no different
       const before = counter.reads
       assert.equal((await store.ingest([makePost()], { sync: true }))[0].status, 'stored')
