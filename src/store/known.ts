@@ -6,7 +6,7 @@
 // a thread and a core, and the next batch waited for both (docs/performance.md, "Known ids").
 
 import { ID_LEN } from './keys.js'
-import type { Table, Tx } from './tx.js'
+import { mapKey, type Table, type Tx } from './tx.js'
 
 /**
  * At least 10 bits an id (a power of two: 16 with these capacities) and 7 probes: under 0.1 %
@@ -81,12 +81,11 @@ export interface KnownTables {
   countsKey: Uint8Array
 }
 
-/** A byte string as a Map key, as the transaction keys its cache. */
-const keyOf = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
-
 export class Known {
   private readonly ids = new IdFilter()
   private readonly idTables: Set<string>
+  /** the totals' key as the transaction keys its cache */
+  private readonly countsKey: string
   private loaded = false
   /** committed topic counts by key, undefined for none; learnt from commits only */
   private readonly topicCounts = new Map<string, number | undefined>()
@@ -94,6 +93,7 @@ export class Known {
 
   constructor (private readonly t: KnownTables) {
     this.idTables = new Set(t.ids.map(table => table.name))
+    this.countsKey = mapKey(t.countsKey)
   }
 
   /**
@@ -132,7 +132,7 @@ export class Known {
       }
     }
     for (const key of topicKeys) {
-      const k = keyOf(key)
+      const k = mapKey(key)
       if (this.topicCounts.has(k)) tx.know(this.t.topicCounts, key, this.topicCounts.get(k))
     }
     // a copy: a transaction may change the object it read before writing it back
@@ -141,11 +141,10 @@ export class Known {
 
   /** After a commit: the ids it wrote may be held, the counts it wrote are current. */
   learn (tx: Tx): void {
-    const countsKey = keyOf(this.t.countsKey)
     for (const [table, key, value] of tx.writes()) {
       if (this.idTables.has(table.name)) this.ids.add(key)
-      else if (table === this.t.topicCounts) this.topicCounts.set(keyOf(key), value as number | undefined)
-      else if (table === this.t.meta && keyOf(key) === countsKey) this.totals = { value: structuredClone(value) }
+      else if (table === this.t.topicCounts) this.topicCounts.set(mapKey(key), value as number | undefined)
+      else if (table === this.t.meta && mapKey(key) === this.countsKey) this.totals = { value: structuredClone(value) }
     }
   }
 

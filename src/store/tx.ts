@@ -20,7 +20,7 @@ export interface Table<V> {
 const DELETED: unique symbol = Symbol('deleted')
 
 /** A byte string as a Map key: one char per byte (faster than hex, and a prefix stays a prefix). */
-function mapKey (bytes: Uint8Array): string {
+export function mapKey (bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
 }
 
