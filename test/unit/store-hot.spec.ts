@@ -41,10 +41,16 @@ async function openDb (options: Partial<StoreOptions> = {}): Promise<Db> {
   const path = join(dir, 'db')
   const store = createStore({ path, ...options })
   await store.start()
-  return { path, store, dir }
+  const db = { path, store, dir }
+  opened.add(db)
+  return db
 }
 
+/** The stores a test opened and has not closed: each test's `afterEach` closes them. */
+const opened = new Set<Db>()
+
 async function closeDb (db: Db): Promise<void> {
+  opened.delete(db)
   await db.store.stop()
   await rm(db.dir, { recursive: true, force: true })
 }
@@ -227,23 +233,22 @@ function queries (now: number, excluded: (post: StoredPost) => boolean): FeedQue
 
 describe('store: the hot index', () => {
   let db: Db
-  afterEach(async () => { await closeDb(db) })
+  afterEach(async () => { for (const open of [...opened]) await closeDb(open) })
 
   it('serves Hot and Near exactly as ranking every live post would, and holds no stale entry (property)', async function () {
     this.timeout(600_000)
     await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 45 }), fc.integer({ min: -20, max: 40 }), async (ops, later) => {
-      db = await openDb()
+      const run = await openDb()
       try {
-        const ids = await play(db.store, ops)
-        await checkHotIndex(db, ids)
+        const ids = await play(run.store, ops)
+        await checkHotIndex(run, ids)
         const now = T0 + later * HOUR
         const excluded = (post: StoredPost): boolean => post.id < '4'
         for (const query of queries(now, excluded)) {
-          assert.deepEqual(await feedIds(db.store, query), await expectedFeed(db.store, ids, query), JSON.stringify({ ...query, exclude: query.exclude !== undefined }))
+          assert.deepEqual(await feedIds(run.store, query), await expectedFeed(run.store, ids, query), JSON.stringify({ ...query, exclude: query.exclude !== undefined }))
         }
       } finally {
-        await closeDb(db)
-        db = await openDb() // afterEach closes one
+        await closeDb(run)
       }
     }), { numRuns: 40 })
   })
