@@ -13,7 +13,7 @@ import { Level as ClassicLevel } from 'level'
 import { createStore as ownCreateStore } from '../../src/store/index.js'
 import type { FeedQuery } from '../../src/store/index.js'
 import { dataset } from './dataset.js'
-import { feedQueries, fillStore, rawPage } from './store.js'
+import { feedQueries, fillStore, rawPage, startListed } from './store.js'
 import { median, peakRssMb, round, tempDir } from './common.js'
 
 const arg = (name: string): string | undefined => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3)
@@ -40,7 +40,7 @@ if (!existsSync(path)) {
   await fillStore(path, await dataset({ count: posts, keys: 1_000 }))
 }
 const store = createStore({ path, topicQuota: 10_000_000 })
-await store.start()
+await startListed(store)
 // the iterator class of this LevelDB binding, to count its nextv calls
 const probe = (store as unknown as { db: ClassicLevel<Uint8Array, Uint8Array> }).db
 const probeIt = probe.iterator()
