@@ -125,11 +125,9 @@ export class Known {
    * them) and of these topic-count keys and the totals, so that its prefetch reads only the rest.
    */
   tell (tx: Tx, ids: Uint8Array[], topicKeys: Uint8Array[]): void {
-    if (this.loaded) {
-      for (const id of ids) {
-        if (this.ids.has(id)) continue
-        for (const table of this.t.ids) tx.know(table, id, undefined)
-      }
+    for (const id of ids) {
+      if (!this.lacks(id)) continue
+      for (const table of this.t.ids) tx.know(table, id, undefined)
     }
     for (const key of topicKeys) {
       const k = mapKey(key)
@@ -137,6 +135,11 @@ export class Known {
     }
     // a copy: a transaction may change the object it read before writing it back
     if (this.totals !== undefined) tx.know(this.t.meta, this.t.countsKey, structuredClone(this.totals.value))
+  }
+
+  /** True when the store surely holds no record, tombstone or awaited mark of this id; false when it may. */
+  lacks (id: Uint8Array): boolean {
+    return this.loaded && !this.ids.has(id)
   }
 
   /** After a commit: the ids it wrote may be held, the counts it wrote are current. */

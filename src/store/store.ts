@@ -1057,10 +1057,13 @@ export class LevelPostStore implements PostStore {
   async lacking (ids: string[]): Promise<string[]> {
     const { db, t } = this.tables()
     const wanted = ids.filter(isHexId)
-    if (wanted.length === 0) return []
+    // what a peer offers in sync is mostly new here: the ids never written are lacking without a read
+    const unsure = wanted.filter(id => this.known?.lacks(idBytes(id)) !== true)
+    if (unsure.length === 0) return wanted
     // one read for both tables: envelopes' keys, then tombstones'
-    const found = await db.hasMany(keysOf([t.cards.envelope, t.cards.tombstone], wanted), { keyEncoding: 'view' })
-    return wanted.filter((_, i) => found[i] !== true && found[wanted.length + i] !== true)
+    const found = await db.hasMany(keysOf([t.cards.envelope, t.cards.tombstone], unsure), { keyEncoding: 'view' })
+    const held = new Set(unsure.filter((_, i) => found[i] === true || found[unsure.length + i] === true))
+    return wanted.filter(id => !held.has(id))
   }
 
   async thread (rootId: string, options: ThreadOptions = {}): Promise<Thread> {

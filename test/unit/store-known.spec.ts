@@ -6,14 +6,17 @@ import { T0, DAY, makeDelete, makePost } from '../fixtures/messages.js'
 import { IdFilter } from '../../src/store/known.js'
 import type { PostStore } from '../../src/store/index.js'
 
-/** Counts the store's reads of several keys at once (a transaction's prefetch), on its private root database. */
-function countReads (store: PostStore): { reads: number } {
+/**
+ * Counts the store's reads of several keys at once on its private root database: `getMany`
+ * (a transaction's prefetch) or `hasMany` (sync's lacking).
+ */
+function countReads (store: PostStore, method: 'getMany' | 'hasMany' = 'getMany'): { reads: number } {
   const counter = { reads: 0 }
-  const db = (store as unknown as { db: { getMany: (...args: any[]) => Promise<unknown> } }).db
-  const getMany = db.getMany.bind(db)
-  db.getMany = async (...args) => {
+  const db = (store as unknown as { db: Record<typeof method, (...args: any[]) => Promise<unknown>> }).db
+  const read = db[method].bind(db)
+  db[method] = async (...args) => {
     counter.reads++
-    return await getMany(...args)
+    return await read(...args)
   }
   return counter
 }
@@ -63,6 +66,29 @@ describe('store: what it knows without reading', () => {
       const before = counter.reads
       assert.equal((await store.ingest([makePost()], { sync: true }))[0].status, 'stored')
       assert.equal(counter.reads, before)
+    })
+
+    it('tells sync the ids it lacks with no read once it has listed its ids, and still reads those it may hold', async () => {
+      const held = makePost()
+      const doomed = makePost()
+      const awaited = makePost()
+      await temp.store.ingest([held, doomed])
+      await temp.store.ingest([makeDelete(doomed), makeDelete(awaited)])
+      const store = await temp.open()
+      const counter = countReads(store, 'hasMany')
+      await pWaitFor(async () => {
+        const before = counter.reads
+        const fresh = makePost().id
+        assert.deepEqual(await store.lacking([fresh]), [fresh])
+        return counter.reads === before
+      }, { interval: 10, timeout: 10_000 })
+      const fresh = [makePost().id, makePost().id]
+      const before = counter.reads
+      // held and tombstoned ids are not lacking; an awaited one is (its post has not come), and so are the new
+      assert.deepEqual(await store.lacking([held.id, fresh[0], doomed.id, awaited.id, 'nothex', fresh[1]]), [fresh[0], awaited.id, fresh[1]])
+      assert.equal(counter.reads, before + 1, 'one read, for the ids it may hold')
+      assert.deepEqual(await store.lacking(fresh), fresh)
+      assert.equal(counter.reads, before + 1)
     })
 
     it('keeps the counts it writes from memory equal to what is stored, across drops, deletes, purges and evictions', async () => {
