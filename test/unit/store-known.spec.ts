@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import pWaitFor from 'p-wait-for'
-import { useTempStore } from '../helpers/temp-store.js'
+import { useTempStore, type TempStore } from '../helpers/temp-store.js'
 import { T0, DAY, makeDelete, makePost } from '../fixtures/messages.js'
 import { IdFilter } from '../../src/store/known.js'
 import type { PostStore } from '../../src/store/index.js'
+import type { Message } from '../../src/post/model.js'
 
 /**
  * Counts the store's reads of several keys at once on its private root database: `getMany`
@@ -19,6 +20,28 @@ function countReads (store: PostStore, method: 'getMany' | 'hasMany' = 'getMany'
     return await read(...args)
   }
   return counter
+}
+
+/**
+ * A store that holds a post, deleted another and awaits a third (its delete came first), then
+ * started again: it lists their ids from LevelDB in the background.
+ */
+async function restarted (temp: TempStore): Promise<{ store: PostStore, held: Message, doomed: Message, awaited: Message }> {
+  const held = makePost()
+  const doomed = makePost()
+  const awaited = makePost()
+  await temp.store.ingest([held, doomed])
+  await temp.store.ingest([makeDelete(doomed), makeDelete(awaited)])
+  return { store: await temp.open(), held, doomed, awaited }
+}
+
+/** Runs `step` until a run of it reads nothing: the store has listed its ids. */
+async function untilListed (counter: { reads: number }, step: () => Promise<void>): Promise<void> {
+  await pWaitFor(async () => {
+    const before = counter.reads
+    await step()
+    return counter.reads === before
+  }, { interval: 10, timeout: 10_000 })
 }
 
 describe('store: what it knows without reading', () => {
@@ -43,23 +66,13 @@ describe('store: what it knows without reading', () => {
     const temp = useTempStore()
 
     it('stores a new post with no read once it has listed its ids, and still finds one held, deleted or awaited', async () => {
-      const held = makePost()
-      const doomed = makePost()
-      // its delete comes first: the post is awaited, and refused when it arrives
-      const awaited = makePost()
-      await temp.store.ingest([held, doomed])
-      await temp.store.ingest([makeDelete(doomed), makeDelete(awaited)])
-      // a fresh start: the ids are listed from LevelDB, the counts learnt from the first write
-      const store = await temp.open()
+      // the counts are learnt from the first write
+      const { store, held, doomed, awaited } = await restarted(temp)
       const counter = countReads(store)
-      await pWaitFor(async () => {
-        const before = counter.reads
-        const [result] = await store.ingest([makePost()])
-        assert.equal(result.status, 'stored')
-        return counter.reads === before
-      }, { interval: 10, timeout: 10_000 })
+      await untilListed(counter, async () => { assert.equal((await store.ingest([makePost()]))[0].status, 'stored') })
       assert.equal((await store.ingest([held]))[0].status, 'duplicate')
       assert.deepEqual((await store.ingest([doomed]))[0], { id: doomed.id, status: 'deleted', code: 'TOMBSTONED' })
+      // the awaited post is refused when it arrives
       assert.equal((await store.ingest([awaited]))[0].status, 'deleted')
       assert.equal(await store.get(awaited.id), undefined)
       // the user's own post, written durably, is no different
@@ -69,19 +82,12 @@ describe('store: what it knows without reading', () => {
     })
 
     it('tells sync the ids it lacks with no read once it has listed its ids, and still reads those it may hold', async () => {
-      const held = makePost()
-      const doomed = makePost()
-      const awaited = makePost()
-      await temp.store.ingest([held, doomed])
-      await temp.store.ingest([makeDelete(doomed), makeDelete(awaited)])
-      const store = await temp.open()
+      const { store, held, doomed, awaited } = await restarted(temp)
       const counter = countReads(store, 'hasMany')
-      await pWaitFor(async () => {
-        const before = counter.reads
+      await untilListed(counter, async () => {
         const fresh = makePost().id
         assert.deepEqual(await store.lacking([fresh]), [fresh])
-        return counter.reads === before
-      }, { interval: 10, timeout: 10_000 })
+      })
       const fresh = [makePost().id, makePost().id]
       const before = counter.reads
       // held and tombstoned ids are not lacking; an awaited one is (its post has not come), and so are the new
