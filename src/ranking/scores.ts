@@ -98,6 +98,17 @@ export function compareRanked (a: { post: Rankable, key: number }, b: { post: Ra
   return compare(b.key, a.key) || compare(b.post.createdAt, a.post.createdAt) || compare(a.post.id, b.post.id)
 }
 
+/** The same order over what places a post in a feed: its key, createdAt and id. */
+export function compareKeyed (a: Keyed, b: Keyed): number {
+  return compare(b.key, a.key) || compare(b.createdAt, a.createdAt) || compare(a.id, b.id)
+}
+
+export interface Keyed {
+  key: number
+  createdAt: number
+  id: string
+}
+
 /**
  * The posts in feed order, as a new array; for 'near', posts without a geohash come last.
  * Hidden posts are not removed: that is the caller's choice (see isHidden).

@@ -49,13 +49,22 @@ export interface MergeOptions {
 }
 
 /**
+ * A merge's page, best first. `settled`: every post it did not return ranks after those it did
+ * (false when the window ended the read first).
+ */
+export interface Merged {
+  posts: StoredPost[]
+  settled: boolean
+}
+
+/**
  * Hot and Near. Reads the ranges' entries best bound first (a time entry's bound is its
  * createdAt, an unengaged post's exact hot key; a hot entry's is the engaged post's key; minus
  * the range's penalty), loads them in growing chunks, keys them exactly with `keyOf`, and
  * stops when the limit-th best post kept beats every bound left, or after `window` posts (so a
  * page of mostly muted posts cannot read the whole store). A post met twice is keyed once.
  */
-export async function thresholdMerge (ranges: HotRange[], options: MergeOptions, spans: HotSpan[] = []): Promise<StoredPost[]> {
+export async function thresholdMerge (ranges: HotRange[], options: MergeOptions, spans: HotSpan[] = []): Promise<Merged> {
   const { limit, window, keyOf, keep, load } = options
   const timeRanges = ranges.filter(r => r.hot !== true).length
   // with several cells (Near), exact keys fall below their bounds by up to a cell's spread
@@ -119,7 +128,7 @@ export async function thresholdMerge (ranges: HotRange[], options: MergeOptions,
   } finally {
     await Promise.all(cursors.map(async c => { await c.close() }))
   }
-  return best.map(({ post }) => post)
+  return { posts: best.map(({ post }) => post), settled: read < window }
 }
 
 function timeEntry (key: Uint8Array): { key: number, id: string } {

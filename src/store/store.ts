@@ -14,7 +14,8 @@ import {
 } from './keys.js'
 import { migrateFromV1, type Report } from './migrate.js'
 import { thresholdMerge } from './merge.js'
-import type { HotRange, HotSpan } from './merge.js'
+import type { HotRange, HotSpan, Merged } from './merge.js'
+import { createNeighbourhoods, type Neighbourhoods, type RankChange } from './neighbourhoods.js'
 import { Known } from './known.js'
 import { Tx } from './tx.js'
 import type { RootDb, Table } from './tx.js'
@@ -28,6 +29,10 @@ import type { Message } from '../post/model.js'
 export const SCHEMA_VERSION = 2
 export const DEFAULT_TOPIC_QUOTA = 50_000
 export const DEFAULT_CANDIDATES = 2_000
+/** 500 posts ≈ 60 KB a neighbourhood: pages of up to 250 from memory, 50 of them muted or hidden */
+export const DEFAULT_NEAR_VIEW_POSTS = 500
+/** a user's own place at one or two precisions, and a place they looked at */
+const NEAR_VIEWS = 4
 export const MAX_FEED_LIMIT = 200
 /** Near-me cells per feed query (a cell and its 8 neighbours at two precisions fit easily). */
 export const MAX_FEED_PREFIXES = 64
@@ -170,6 +175,25 @@ function geoPrefixes (geohash: string): string[] {
   return out
 }
 
+function isRootPost (post: StoredPost | undefined): post is StoredPost {
+  return post?.kind === 'post'
+}
+
+/** The cells whose Near-me index ranges hold a root post: its `geo:` topic's and its by-geo prefixes (see nearSource). */
+function nearCells (rec: MessageRecord): string[] {
+  return [...topicsOf(rec).filter(topic => topic.startsWith('geo:')).map(topic => topic.slice('geo:'.length)), ...geoPrefixes(rec.geohash)]
+}
+
+/** A root post's standing after a transaction: its record, its counters (undefined: none) or its removal. */
+interface PlaceChange { id: string, rec: MessageRecord, counters: Counters | undefined, removed: boolean }
+
+/** What the Near-me views need of each change; computed only when they read it (none held: nothing). */
+function * placeChanges (changes: Map<string, PlaceChange>): Generator<RankChange> {
+  for (const { id, rec, counters, removed } of changes.values()) {
+    yield { id, createdAt: rec.createdAt, geohash: rec.geohash, cells: nearCells(rec), up: counters?.up ?? 0, down: counters?.down ?? 0, replies: counters?.replies ?? 0, removed }
+  }
+}
+
 /** The topic under which the hot index holds every engaged root post (the feed without a topic). */
 const ALL_TOPICS = ''
 
@@ -296,6 +320,7 @@ export class LevelPostStore implements PostStore {
   private readonly path: string
   private readonly topicQuota: number
   private readonly candidates: number
+  private readonly nearViewPosts: number
   private readonly onUpgrade?: StoreOptions['onUpgrade']
   private db?: RootDb
   private t?: Tables
@@ -316,15 +341,20 @@ export class LevelPostStore implements PostStore {
   /** what the store knows without reading (known.ts), from start to stop */
   private known?: Known
   private loadingKnown?: Promise<void>
+  /** Near-me pages from memory (neighbourhoods.ts), from start to stop; and what each transaction did to them */
+  private neighbourhoods?: Neighbourhoods
+  private readonly rankChanges = new WeakMap<Tx, Map<string, PlaceChange>>()
 
   constructor (options: StoreOptions) {
     if (typeof options?.path !== 'string' || options.path === '') throw new BadRequestError('store path is required', 'BAD_CONFIG')
     this.path = options.path
     this.topicQuota = options.topicQuota ?? DEFAULT_TOPIC_QUOTA
     this.candidates = options.candidates ?? DEFAULT_CANDIDATES
+    this.nearViewPosts = options.nearViewPosts ?? DEFAULT_NEAR_VIEW_POSTS
     this.onUpgrade = options.onUpgrade
     if (!Number.isSafeInteger(this.topicQuota) || this.topicQuota < 1) throw new BadRequestError('topicQuota must be a positive integer', 'BAD_CONFIG')
     if (!Number.isSafeInteger(this.candidates) || this.candidates < 1) throw new BadRequestError('candidates must be a positive integer', 'BAD_CONFIG')
+    if (!Number.isSafeInteger(this.nearViewPosts) || this.nearViewPosts < 0) throw new BadRequestError('nearViewPosts must be an integer ≥ 0', 'BAD_CONFIG')
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -369,6 +399,7 @@ export class LevelPostStore implements PostStore {
       this.t = t
       const known = new Known({ ids: [t.records, t.envelopes, t.tombstones, t.awaited], topicCounts: t.topicCounts, meta: t.meta, countsKey: COUNTS_KEY })
       this.known = known
+      if (this.nearViewPosts > 0) this.neighbourhoods = createNeighbourhoods({ entries: this.nearViewPosts, views: NEAR_VIEWS })
       // in the background: a store of a million posts takes a second or two to list
       this.loadingKnown = known.load(() => this.known !== known).catch(() => {})
     })()
@@ -385,6 +416,10 @@ export class LevelPostStore implements PostStore {
     if (db === undefined) return
     await this.writes.onIdle()
     this.known = undefined
+    const neighbourhoods = this.neighbourhoods
+    this.neighbourhoods = undefined
+    neighbourhoods?.clear()
+    await neighbourhoods?.idle()
     await this.loadingKnown
     this.db = undefined
     this.t = undefined
@@ -408,9 +443,23 @@ export class LevelPostStore implements PostStore {
       await tx.commit(options)
     } catch (err) {
       this.known?.failed(tx)
+      this.neighbourhoods?.clear()
       throw err
     }
     this.known?.learn(tx)
+    const changes = this.rankChanges.get(tx)
+    if (changes !== undefined) this.neighbourhoods?.apply(placeChanges(changes))
+  }
+
+  /**
+   * Notes where a root post stands after this transaction (its counters, or its removal) for
+   * the Near-me views; the last note of a post in a transaction is the one applied at commit.
+   */
+  private placed (tx: Tx, rec: MessageRecord, id: string, counters: Counters | undefined, removed = false): void {
+    if (this.neighbourhoods === undefined) return
+    let changes = this.rankChanges.get(tx)
+    if (changes === undefined) this.rankChanges.set(tx, changes = new Map())
+    changes.set(id, { id, rec, counters, removed })
   }
 
   // ---------------------------------------------------------------- ingest
@@ -667,7 +716,7 @@ export class LevelPostStore implements PostStore {
     // a root post's by-topic entry carries its expiry and serves sync too (topicEntries)
     if (m.kind !== 'post') for (const topic of topics) tx.put(t.byTopicAll, concat(lstr(topic), ts, idb), exp)
     switch (m.kind) {
-      case 'post':
+      case 'post': {
         tx.put(t.byTime, concat(ts, idb), EMPTY)
         for (const topic of topics) {
           tx.put(t.byTopic, concat(lstr(topic), ts, idb), exp)
@@ -675,9 +724,12 @@ export class LevelPostStore implements PostStore {
         }
         for (const prefix of geoPrefixes(m.geohash)) tx.put(t.byGeo, concat(lstr(prefix), ts, idb), EMPTY)
         // replies and reactions that came first were counted on its id (and marked it awaited)
-        if (await tx.get(t.awaited, idb) !== undefined) this.reindexHot(tx, t, m.id, m, undefined, await tx.get(t.counters, idb))
+        const early = await tx.get(t.awaited, idb) !== undefined ? await tx.get(t.counters, idb) : undefined
+        this.reindexHot(tx, t, m.id, m, undefined, early)
+        this.placed(tx, m, m.id, early)
         await this.bump(tx, t, { posts: 1 })
         break
+      }
       case 'reply':
         tx.put(t.byParent, concat(idBytes(m.root), ts, idb), EMPTY)
         await this.adjustCounter(tx, t, m.root, { replies: 1 })
@@ -752,6 +804,7 @@ export class LevelPostStore implements PostStore {
         }
         for (const prefix of geoPrefixes(rec.geohash)) tx.del(t.byGeo, concat(lstr(prefix), ts, idb))
         await this.adjustCounter(tx, t, id, { clear: true }, rec)
+        this.placed(tx, rec, id, undefined, true)
         await this.bump(tx, t, { posts: -1 })
         break
       case 'reply':
@@ -938,6 +991,7 @@ export class LevelPostStore implements PostStore {
       if (old !== undefined) tx.del(table, concat(prefix, f64(old), idb))
       if (next !== undefined) tx.put(table, concat(prefix, f64(next), idb), table === t.hotByGeo ? geohash : EMPTY)
     }
+    this.placed(tx, rec, id, after)
   }
 
   /**
@@ -1155,9 +1209,21 @@ export class LevelPostStore implements PostStore {
       } else {
         ranges = [{ table: t.byTime, prefix: EMPTY, penalty: 0 }, { table: t.hotByTopic, prefix: lstr(ALL_TOPICS), penalty: 0, hot: true }]
       }
-      return await thresholdMerge(ranges, {
-        limit, window: Math.max(this.candidates, limit), keyOf: sortKey(sort, query.origin), keep, load: async ids => await this.load(t, ids)
-      }, spans)
+      const keyOf = sortKey(sort, query.origin)
+      const load = async (ids: string[]): Promise<Array<StoredPost | undefined>> => await this.load(t, ids)
+      const merge = async (limit: number, keepOf: typeof keep): Promise<Merged> =>
+        await thresholdMerge(ranges, { limit, window: Math.max(this.candidates, limit), keyOf, keep: keepOf, load }, spans)
+      const views = this.neighbourhoods
+      if (sort === 'near' && topic === undefined && prefixes !== undefined && views !== undefined) {
+        const where = { name: `${query.origin ?? ''} ${[...prefixes].sort().join(' ')}`, cells: prefixes, keyOf }
+        const served = await views.page(where, { limit, keep, load })
+        if (served !== undefined) return served
+        const { posts } = await merge(limit, keep)
+        // after this page, not before it (unless the store stopped meanwhile): the view holds every root post of the cells, live or not
+        if (this.neighbourhoods === views) void views.build(where, async entries => await merge(entries, isRootPost))
+        return posts
+      }
+      return (await merge(limit, keep)).posts
     }
 
     // New and Top: newest-first sources, one index range each, merged by (createdAt, id)

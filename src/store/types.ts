@@ -129,6 +129,11 @@ export interface StoreOptions {
   topicQuota?: number
   /** at most this many posts are read for a feed: the newest to rank for top, the best bounded for hot/near; default 2 000 */
   candidates?: number
+  /**
+   * posts held in memory for each of the 4 Near-me neighbourhoods read last, so that their
+   * pages skip the index ranges (src/store/neighbourhoods.ts); 0: none; default 500
+   */
+  nearViewPosts?: number
   /** told how an upgrade of an older store's layout goes, in start(): minutes on a million posts */
   onUpgrade?: (progress: UpgradeProgress) => void
 }

@@ -141,6 +141,8 @@ type Op =
   | { op: 'drop', target: number }
   | { op: 'purge', hours: number }
   | { op: 'trim', tag: number, hours: number }
+  /** a Near page read mid-history (from the neighbourhood's view once it has one), checked at once */
+  | { op: 'look', origin: number, limit: number, filtered: boolean, hours: number }
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('post' as const), tags: fc.integer({ min: 1, max: 6 }), geo: fc.nat(GEOHASHES.length - 1), minutes: fc.oneof(fc.integer({ min: 0, max: 600 }), fc.integer({ min: 0, max: 3600 })), shortLived: fc.boolean(), early: fc.nat(3) }) },
@@ -152,8 +154,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('trim' as const), tag: fc.nat(TAGS.length - 1), hours: fc.integer({ min: 40, max: 62 }) }) }
 )
 
-/** Applies a history; returns every message id offered (stored or not). */
-async function play (store: PostStore, ops: Op[]): Promise<string[]> {
+/** Applies a history; returns every message id offered (stored or not). `look` checks a page with the ids offered so far. */
+async function play (store: PostStore, ops: Op[], look?: (o: Extract<Op, { op: 'look' }>, ids: string[]) => Promise<void>): Promise<string[]> {
   const offered: Message[] = []
   const pick = (n: number, kinds: string[]): Message | undefined => {
     const pool = offered.filter(m => kinds.includes(m.kind))
@@ -211,6 +213,9 @@ async function play (store: PostStore, ops: Op[]): Promise<string[]> {
       case 'trim':
         await store.trim(`tag:${TAGS[o.tag] ?? 'a'}`, T0 - o.hours * HOUR)
         break
+      case 'look':
+        await look?.(o, offered.map(m => m.id))
+        break
     }
   }
   return offered.map(m => m.id)
@@ -230,6 +235,12 @@ function queries (now: number, excluded: (post: StoredPost) => boolean): FeedQue
   }
   return out
 }
+
+/** Near-me origins: a cell at each precision, whose neighbourhoods the `geo:` topic (4) and by-geo (5, 6) serve. */
+const LOOK_ORIGINS = [ORIGIN, 'u05k', `${ORIGIN}h`]
+const lookArb: fc.Arbitrary<Op> = fc.record({
+  op: fc.constant('look' as const), origin: fc.nat(LOOK_ORIGINS.length - 1), limit: fc.integer({ min: 1, max: 6 }), filtered: fc.boolean(), hours: fc.integer({ min: -20, max: 40 })
+})
 
 describe('store: the hot index', () => {
   let db: Db
@@ -251,6 +262,30 @@ describe('store: the hot index', () => {
         await closeDb(run)
       }
     }), { numRuns: 40 })
+  })
+
+  it('serves Near from a neighbourhood\'s view exactly as ranking every live post would, through every write (property)', async function () {
+    this.timeout(600_000)
+    const histories = fc.array(fc.oneof({ weight: 3, arbitrary: opArb }, { weight: 1, arbitrary: lookArb }), { minLength: 5, maxLength: 60 })
+    // views of 2 posts fill, drop their last and set a floor at once; of 12, seldom
+    await fc.assert(fc.asyncProperty(histories, fc.constantFrom(2, 5, 12), async (ops, nearViewPosts) => {
+      const run = await openDb({ nearViewPosts })
+      try {
+        const check = async (query: FeedQuery, ids: string[]): Promise<void> => {
+          assert.deepEqual(await feedIds(run.store, query), await expectedFeed(run.store, ids, query), JSON.stringify({ ...query, exclude: query.exclude !== undefined }))
+        }
+        const ids = await play(run.store, ops, async (o, ids) => {
+          const origin = LOOK_ORIGINS[o.origin] ?? ORIGIN
+          const filters = o.filtered ? { hideAtOrBelow: 0, exclude: (post: StoredPost) => post.id < '4' } : {}
+          await check({ sort: 'near', limit: o.limit, now: T0 + o.hours * HOUR, origin, geohashPrefixes: neighbourhood(origin), ...filters }, ids)
+        })
+        for (const origin of LOOK_ORIGINS) {
+          for (const limit of [1, Math.floor(nearViewPosts / 2)]) await check({ sort: 'near', limit, now: T0, origin, geohashPrefixes: neighbourhood(origin) }, ids)
+        }
+      } finally {
+        await closeDb(run)
+      }
+    }), { numRuns: 60 })
   })
 
   describe('entries', () => {

@@ -1,0 +1,174 @@
+// Near me from memory: for the few neighbourhoods a user asked for lately, the best-ranked posts
+// with their exact keys, kept exact by every commit. A Near page read from LevelDB merges about
+// nine cells' ranges and reads them all before it knows its first post; from here it is one
+// load of the page's records. A neighbourhood's first page is read from LevelDB as before, and
+// its view built after it, in the background. The user's place lives only here, in memory, as
+// it does in the query that brought it: nothing of it is written to disk.
+
+import { compareKeyed, compareRanked, type Keyed, type Rankable } from '../ranking/index.js'
+import type { Merged } from './merge.js'
+import type { StoredPost } from './types.js'
+
+/** What a commit did to a root post's place in Near me: its counters after it, or its removal. */
+export interface RankChange {
+  id: string
+  createdAt: number
+  geohash: string
+  /** the Near-me cells whose index ranges hold it */
+  cells: readonly string[]
+  up: number
+  down: number
+  replies: number
+  removed: boolean
+}
+
+export interface Neighbourhood {
+  /** the query's origin and cells, as one string: a view is reused for exactly these */
+  name: string
+  cells: readonly string[]
+  /** the exact Near key of a post seen from this origin */
+  keyOf: (post: Rankable) => number
+}
+
+export interface PageRequest {
+  limit: number
+  keep: (post: StoredPost | undefined) => post is StoredPost
+  load: (ids: string[]) => Promise<Array<StoredPost | undefined>>
+}
+
+export interface NeighbourhoodsOptions {
+  /** posts a view holds: pages of up to half of it are served from it */
+  entries: number
+  /** views kept, the least recently read dropped first */
+  views: number
+}
+
+interface View {
+  cells: Set<string>
+  keyOf: (post: Rankable) => number
+  /** best first */
+  entries: Keyed[]
+  /** every post of the cells that ranks at or before this is in `entries`; undefined: every post is */
+  floor?: Keyed
+}
+
+/** Changes committed while a view was being built, replayed onto it; `broken` after a failed commit. */
+interface Building {
+  changes: RankChange[]
+  broken: boolean
+}
+
+export interface Neighbourhoods {
+  /**
+   * A page from the neighbourhood's view; undefined when there is none, or when it cannot
+   * answer (the page's filters left too few of its posts): read the ranges.
+   */
+  page(where: Neighbourhood, request: PageRequest): Promise<StoredPost[] | undefined>
+  /**
+   * Builds the neighbourhood's view with `merge` (of the cells' ranges, keeping every root
+   * post) unless it has one or another is being built; settles when done, never rejects (a
+   * failed build leaves no view).
+   */
+  build(where: Neighbourhood, merge: (limit: number) => Promise<Merged>): Promise<void>
+  /** Settles once no view is being built. */
+  idle(): Promise<void>
+  /** After a commit: each changed post moves, enters or leaves the views whose cells hold it. */
+  apply(changes: Iterable<RankChange>): void
+  /** After a failed commit (which may have written all the same), or at stop: every view goes. */
+  clear(): void
+}
+
+export function createNeighbourhoods (options: NeighbourhoodsOptions): Neighbourhoods {
+  const views = new Map<string, View>()
+  const building = new Set<Building>()
+  let current: Promise<void> | undefined
+
+  function update (view: View, change: RankChange): void {
+    if (!change.cells.some(cell => view.cells.has(cell))) return
+    const at = view.entries.findIndex(e => e.id === change.id)
+    if (at >= 0) view.entries.splice(at, 1)
+    if (change.removed) return
+    const entry = { key: view.keyOf(change), createdAt: change.createdAt, id: change.id }
+    if (view.floor !== undefined && compareKeyed(entry, view.floor) > 0) return
+    const after = view.entries.findIndex(e => compareKeyed(entry, e) < 0)
+    view.entries.splice(after < 0 ? view.entries.length : after, 0, entry)
+    if (view.entries.length > options.entries) {
+      view.entries.pop()
+      view.floor = view.entries[view.entries.length - 1]
+    }
+  }
+
+  async function open (where: Neighbourhood, merge: (limit: number) => Promise<Merged>): Promise<void> {
+    const pending: Building = { changes: [], broken: false }
+    building.add(pending)
+    let merged: Merged
+    try {
+      // the page that asked goes out first
+      await new Promise(resolve => setImmediate(resolve))
+      merged = await merge(options.entries)
+    } finally {
+      building.delete(pending)
+    }
+    if (pending.broken || !merged.settled) return
+    const entries = merged.posts.map(post => ({ key: where.keyOf(post), createdAt: post.createdAt, id: post.id }))
+    const view: View = {
+      cells: new Set(where.cells),
+      keyOf: where.keyOf,
+      entries,
+      ...(entries.length >= options.entries ? { floor: entries[entries.length - 1] } : {})
+    }
+    // the merge read some of these changes and not others: each sets its post's final place
+    for (const change of pending.changes) update(view, change)
+    views.set(where.name, view)
+    for (const name of views.keys()) {
+      if (views.size <= options.views) break
+      views.delete(name)
+    }
+  }
+
+  return {
+    async page (where, request) {
+      const view = views.get(where.name)
+      if (view === undefined || request.limit > options.entries / 2) return undefined
+      views.delete(where.name)
+      views.set(where.name, view)
+      // commits during the loads below change the view, not this page's list of candidates
+      const candidates = view.entries.slice()
+      const complete = view.floor === undefined
+      const picked: Array<{ post: StoredPost, key: number }> = []
+      let at = 0
+      while (picked.length < request.limit && at < candidates.length) {
+        // the page at first; then twice what is missing, since the filters took some
+        const ids = candidates.slice(at, at + (at === 0 ? 1 : 2) * (request.limit - picked.length)).map(e => e.id)
+        at += ids.length
+        for (const post of await request.load(ids)) if (request.keep(post)) picked.push({ post, key: where.keyOf(post) })
+      }
+      if (picked.length < request.limit && !complete) return undefined
+      // keyed as loaded: a commit between the view's copy and the load may have moved a post
+      return picked.sort(compareRanked).slice(0, request.limit).map(({ post }) => post)
+    },
+
+    async build (where, merge) {
+      if (views.has(where.name) || current !== undefined) return
+      current = open(where, merge).catch(() => {}).finally(() => { current = undefined })
+      await current
+    },
+
+    async idle () {
+      await current
+    },
+
+    apply (changes) {
+      if (views.size === 0 && building.size === 0) return
+      for (const change of changes) {
+        for (const view of views.values()) update(view, change)
+        for (const pending of building) pending.changes.push(change)
+      }
+    },
+
+    clear () {
+      views.clear()
+      for (const pending of building) pending.broken = true
+    }
+  }
+}

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict'
+import { Level } from 'level'
+import { useTempStore } from '../helpers/temp-store.js'
+import { HOUR, T0, makePost, makeReaction } from '../fixtures/messages.js'
+import { neighbourhood } from '../../src/geo/index.js'
+import { sortKey } from '../../src/ranking/index.js'
+import { createNeighbourhoods, type Neighbourhood, type Neighbourhoods, type PageRequest, type RankChange } from '../../src/store/neighbourhoods.js'
+import type { Merged } from '../../src/store/merge.js'
+import type { FeedQuery, PostStore, StoredPost } from '../../src/store/index.js'
+import type { Message } from '../../src/post/model.js'
+
+/**
+ * Near-me views (src/store/neighbourhoods.ts): pages from memory that must stay what reading
+ * the index ranges gives. The hot index's property test (store-hot.spec.ts) checks them against
+ * ranking every post through random histories; these are the cases it meets seldom.
+ */
+
+const ORIGIN = 'u05kq'
+const near = (over: Partial<FeedQuery> = {}): FeedQuery => ({ sort: 'near', limit: 1, now: T0, origin: ORIGIN, geohashPrefixes: neighbourhood(ORIGIN), ...over })
+const ids = (posts: Array<{ id: string }>): string[] => posts.map(p => p.id)
+
+/** A Near page, then the wait for the view it set building (in the background). */
+async function nearPage (store: PostStore, query: FeedQuery): Promise<StoredPost[]> {
+  const page = await store.feed(query)
+  await (store as unknown as { neighbourhoods: Neighbourhoods }).neighbourhoods.idle()
+  return page
+}
+
+/** Counts the LevelDB iterators opened from now on, by any database of this process. */
+function countIterators (): { opened: number, restore: () => void } {
+  const proto = Level.prototype as unknown as { _iterator: (...args: unknown[]) => unknown }
+  const original = proto._iterator
+  const counter = {
+    opened: 0,
+    restore: () => { proto._iterator = original }
+  }
+  proto._iterator = function (this: unknown, ...args: unknown[]) {
+    counter.opened++
+    return original.apply(this, args)
+  }
+  return counter
+}
+
+describe('store: Near-me views', () => {
+  describe('in a store', () => {
+    const temp = useTempStore()
+
+    it('serve a neighbourhood\'s later pages from memory, and follow new posts and votes', async () => {
+      const posts = Array.from({ length: 6 }, (_, i) => makePost({ geohash: ORIGIN, createdAt: T0 - i * 60_000 }))
+      await temp.store.ingest(posts)
+      assert.deepEqual(ids(await nearPage(temp.store, near({ limit: 3 }))), ids(posts.slice(0, 3)))
+      const iterators = countIterators()
+      try {
+        const later = makePost({ geohash: ORIGIN, createdAt: T0 + 1 })
+        const liked = posts[4] as Message
+        await temp.store.ingest([later, ...Array.from({ length: 4 }, () => makeReaction(liked, 1))])
+        assert.deepEqual(ids(await temp.store.feed(near({ limit: 3, now: T0 + 2 }))), [liked.id, later.id, posts[0]?.id])
+        assert.equal(iterators.opened, 0, 'no index range read')
+      } finally {
+        iterators.restore()
+      }
+      // without views: the same page, from the ranges
+      await temp.open({ nearViewPosts: 0 })
+      const iterators2 = countIterators()
+      try {
+        assert.equal((await temp.store.feed(near({ limit: 3, now: T0 + 2 })))[0]?.id, posts[4]?.id)
+        assert.ok(iterators2.opened > 0)
+      } finally {
+        iterators2.restore()
+      }
+    })
+
+    it('know they no longer hold every post once one was pushed out', async () => {
+      await temp.open({ nearViewPosts: 2 })
+      const soon = [makePost({ geohash: ORIGIN, createdAt: T0, expiresAt: T0 + HOUR }), makePost({ geohash: ORIGIN, createdAt: T0 - 1, expiresAt: T0 + HOUR })]
+      await temp.store.ingest(soon.slice(0, 1))
+      // built holding the one post of the cells: every post, until a third comes
+      assert.deepEqual(ids(await nearPage(temp.store, near())), [soon[0]?.id])
+      const older = makePost({ geohash: ORIGIN, createdAt: T0 - 2 })
+      await temp.store.ingest(soon.slice(1))
+      await temp.store.ingest([older])
+      // the view kept the best two: the older post went, and the two it holds have expired
+      assert.deepEqual(ids(await temp.store.feed(near({ now: T0 + 2 * HOUR }))), [older.id])
+    })
+
+    it('rank a post by the votes that came before it', async () => {
+      await temp.open({ nearViewPosts: 2 })
+      const [a, b] = [makePost({ geohash: ORIGIN, createdAt: T0 }), makePost({ geohash: ORIGIN, createdAt: T0 - 1 })]
+      await temp.store.ingest([a, b])
+      assert.deepEqual(ids(await nearPage(temp.store, near())), [a.id])
+      // an hour older, four likes ahead of it: 8 h of recency
+      const liked = makePost({ geohash: ORIGIN, createdAt: T0 - HOUR })
+      await temp.store.ingest(Array.from({ length: 4 }, () => makeReaction(liked, 1)))
+      await temp.store.ingest([liked])
+      assert.deepEqual(ids(await temp.store.feed(near())), [liked.id])
+    })
+
+    it('drop a post whose votes rank it below what they hold', async () => {
+      await temp.open({ nearViewPosts: 2 })
+      const [a, b, c] = Array.from({ length: 3 }, (_, i) => makePost({ geohash: ORIGIN, createdAt: T0 - i * 60_000 })) as [Message, Message, Message]
+      await temp.store.ingest([a, b, c])
+      assert.deepEqual(ids(await nearPage(temp.store, near())), [a.id])
+      // two dislikes: a ranks 4 h lower, below c, which the view does not hold
+      await temp.store.ingest([makeReaction(a, -1), makeReaction(a, -1)])
+      assert.deepEqual(ids(await temp.store.feed(near({ limit: 1, exclude: post => post.id === b.id }))), [c.id])
+    })
+  })
+
+  describe('the module', () => {
+    const where: Neighbourhood = { name: 'here', cells: [ORIGIN], keyOf: sortKey('near', ORIGIN) }
+    const post = (id: string, createdAt: number): StoredPost => ({ ...makePost({ geohash: ORIGIN, createdAt }), id, up: 0, down: 0, replies: 0 }) as unknown as StoredPost
+    const change = (p: StoredPost, over: Partial<RankChange> = {}): RankChange =>
+      ({ id: p.id, createdAt: p.createdAt, geohash: p.geohash, cells: [ORIGIN], up: 0, down: 0, replies: 0, removed: false, ...over })
+    const request = (store: Map<string, StoredPost>, limit = 2): PageRequest => ({
+      limit,
+      keep: (p): p is StoredPost => p !== undefined,
+      load: async wanted => wanted.map(id => store.get(id))
+    })
+    const merged = (posts: StoredPost[], settled = true) => async (): Promise<Merged> => ({ posts, settled })
+
+    it('replay what commits changed while a view was built', async () => {
+      const views = createNeighbourhoods({ entries: 4, views: 4 })
+      const [x, y, z] = [post('x', T0), post('y', T0 - 1), post('z', T0 + 1)]
+      const store = new Map([[x.id, x], [y.id, y]])
+      assert.equal(await views.page(where, request(store)), undefined, 'no view yet')
+      // the merge read x and y; meanwhile y went and z came
+      await views.build(where, async (): Promise<Merged> => {
+        store.delete(y.id)
+        store.set(z.id, z)
+        views.apply([change(y, { removed: true }), change(z)])
+        return { posts: [x, y], settled: true }
+      })
+      assert.deepEqual((await views.page(where, request(store)))?.map(p => p.id), ['z', 'x'])
+    })
+
+    it('are not kept when a commit failed during the build, or the merge did not settle; one is built at a time, once', async () => {
+      const views = createNeighbourhoods({ entries: 4, views: 4 })
+      const x = post('x', T0)
+      const store = new Map([[x.id, x]])
+      await views.build(where, async () => { views.clear(); return { posts: [x], settled: true } })
+      assert.equal(await views.page(where, request(store)), undefined)
+      await views.build(where, merged([x], false))
+      assert.equal(await views.page(where, request(store)), undefined)
+      await views.build(where, async () => { throw new Error('the store stopped') })
+      assert.equal(await views.page(where, request(store)), undefined)
+      let builds = 0
+      const counted = async (): Promise<Merged> => { builds++; return { posts: [x], settled: true } }
+      await Promise.all([views.build(where, counted), views.build({ ...where, name: 'there' }, counted)])
+      await views.build(where, counted)
+      assert.equal(builds, 1)
+      assert.deepEqual((await views.page(where, request(store)))?.map(p => p.id), ['x'])
+    })
+
+    it('keep the neighbourhoods read last', async () => {
+      const views = createNeighbourhoods({ entries: 4, views: 2 })
+      const store = new Map<string, StoredPost>()
+      const named = (name: string): Neighbourhood => ({ ...where, name })
+      await views.build(named('a'), merged([]))
+      await views.build(named('b'), merged([]))
+      assert.deepEqual(await views.page(named('a'), request(store)), [])
+      await views.build(named('c'), merged([]))
+      assert.equal(await views.page(named('b'), request(store)), undefined, 'b, read least lately, went')
+      assert.deepEqual(await views.page(named('a'), request(store)), [])
+    })
+  })
+})
