@@ -14,7 +14,7 @@ export const TAGS = ['lyon', 'paris', 'music', 'food', 'jobs', 'housing', 'bikes
   'garden', 'cats', 'dogs', 'running', 'climbing', 'jazz', 'theatre', 'coffee', 'beer', 'students']
 /** Geohash-4 cells around Lyon and Paris, the precision-6 geohashes of posts fall inside them. */
 export const CELLS = ['u05k', 'u05m', 'u05h', 'u05j', 'u09t', 'u09w', 'u09v', 'u09y']
-const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz'
+export const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz'
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 const SPKI_LENGTH = 12

@@ -1,8 +1,9 @@
-// `node dist/scripts/bench/feed.js [--posts=20000] [--dir=PATH] [--runs=60] [--loop=SORT] [--build=CHECKOUT]`: the
-// feed benchmark alone, steadier than main.ts's: each iteration times a raw nextv(50), then a
-// Hot, New, Near and Top page, and the ratios are medians of per-iteration ratios, so a burst
-// of load from other processes hits the page and its baseline alike. It also counts the
-// LevelDB calls a page makes. `--dir` keeps the filled store for the next run (and for
+// `node dist/scripts/bench/feed.js [--posts=20000] [--dir=PATH] [--runs=60] [--loop=SORT] [--build=CHECKOUT] [--near-views=500]`:
+// the feed benchmark alone, steadier than main.ts's: each iteration times a raw nextv(50), then
+// a Hot, New, Near and Top page and a Near page of a neighbourhood not read before (nearFirst),
+// and the ratios are medians of per-iteration ratios, so a burst of load from other processes
+// hits the page and its baseline alike. It also counts the LevelDB calls of each sort's second
+// page. `--near-views=0` reads every Near page from the index ranges (StoreOptions.nearViewPosts). `--dir` keeps the filled store for the next run (and for
 // `node --cpu-prof … --loop=new`, which only reads that sort's page in a loop). `--build` reads
 // with another built checkout's store (e.g. /work/main) instead of this one's.
 
@@ -13,7 +14,7 @@ import { Level as ClassicLevel } from 'level'
 import { createStore as ownCreateStore } from '../../src/store/index.js'
 import type { FeedQuery } from '../../src/store/index.js'
 import { dataset } from './dataset.js'
-import { feedQueries, fillStore, rawPage, startListed } from './store.js'
+import { feedQueries, fillStore, firstNearQuery, rawPage, startListed, viewsBuilt } from './store.js'
 import { median, peakRssMb, round, tempDir } from './common.js'
 
 const arg = (name: string): string | undefined => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3)
@@ -39,7 +40,8 @@ if (!existsSync(path)) {
   console.error(`filling a store of ${posts} posts at ${path}`)
   await fillStore(path, await dataset({ count: posts, keys: 1_000 }))
 }
-const store = createStore({ path, topicQuota: 10_000_000 })
+const nearViews = arg('near-views')
+const store = createStore({ path, topicQuota: 10_000_000, ...(nearViews === undefined ? {} : { nearViewPosts: Number(nearViews) }) })
 await startListed(store)
 // the iterator class of this LevelDB binding, to count its nextv calls
 const probe = (store as unknown as { db: ClassicLevel<Uint8Array, Uint8Array> }).db
@@ -54,6 +56,8 @@ for (const target of [Object.getPrototypeOf(probeIt) as Record<string, (...args:
 
 const now = Date.now()
 const queries: Record<string, FeedQuery> = feedQueries(now)
+// the one sort whose query changes: around another cell each iteration
+const queryOf = (name: string, i: number): FeedQuery => name === 'nearFirst' ? firstNearQuery(now, i) : queries[name] as FeedQuery
 
 try {
   if (loop !== undefined) {
@@ -72,13 +76,18 @@ try {
     const cpuOf = (since: NodeJS.CpuUsage): number => { const u = process.cpuUsage(since); return u.user + u.system }
     const ratios: Record<string, number[]> = {}
     const perPage: Record<string, typeof calls> = {}
-    for (const [name, query] of Object.entries(queries)) {
+    const names = [...Object.keys(queries), 'nearFirst']
+    for (const name of names) {
       times[name] = []
       ratios[name] = []
       cpu[name] = 0
+      // a second page, as most are (Near's first built its neighbourhood's view after it); nearFirst's is around another cell
+      await store.feed(queryOf(name, -1))
+      await viewsBuilt(store)
       const before = { ...calls }
-      const page = await store.feed(query)
+      const page = await store.feed(queryOf(name, -2))
       perPage[name] = { getMany: calls.getMany - before.getMany, get: calls.get - before.get, nextv: calls.nextv - before.nextv, iterators: calls.iterators - before.iterators }
+      await viewsBuilt(store)
       if (page.length !== 50) throw new Error(`${name}: a page of ${page.length}`)
     }
     for (let i = 0; i < runs; i++) {
@@ -86,21 +95,23 @@ try {
       const raw = await rawPage(probe)
       cpu.raw += cpuOf(since)
       times.raw.push(raw)
-      for (const [name, query] of Object.entries(queries)) {
+      for (const name of names) {
         // Top reads thousands of posts: every 10th iteration, so its garbage does not weigh on the others' baseline
         if (name === 'top' && i % 10 !== 0) continue
         since = process.cpuUsage()
         const started = performance.now()
-        await store.feed(query)
+        await store.feed(queryOf(name, i))
         const ms = performance.now() - started
         cpu[name] += cpuOf(since)
         times[name].push(ms)
         ratios[name].push(ms / raw)
       }
+      // the view of nearFirst's neighbourhood, built after its page: not beside the next pages
+      await viewsBuilt(store)
     }
     const cpuPerPage = (name: string): number => round(cpu[name] / times[name].length, 0)
     console.log(`store of ${posts} posts, ${runs} iterations, raw nextv(50) median ${round(median(times.raw), 3)} ms, CPU ${cpuPerPage('raw')} µs`)
-    for (const name of Object.keys(queries)) {
+    for (const name of names) {
       const c = perPage[name]
       console.log(`${name.padEnd(4)} ${String(round(median(times[name]), 3)).padStart(7)} ms  ratio ${String(round(median(ratios[name]))).padStart(6)}  ` +
         `CPU ${cpuPerPage(name)} µs (${round(cpuPerPage(name) / cpuPerPage('raw'))}× raw)  LevelDB calls: ${c.iterators} iterators, ${c.nextv} nextv, ${c.getMany} getMany, ${c.get} get`)

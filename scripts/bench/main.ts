@@ -75,6 +75,7 @@ if (wanted('feed')) {
       const feed = await benchFeed(join(dir.path, 'db'), size)
       feeds.push(feed)
       rows.push([`feed ${size.toLocaleString('en')}`, `hot ${feed.hot} / new ${feed.new} / near ${feed.near} ms`, `nextv(50) ${feed.raw} ms`, String(feed.ratio), '≤ 3'])
+      rows.push([`feed ${size.toLocaleString('en')}, Near's first page`, `${feed.nearFirst} ms (a neighbourhood not read before)`, '', String(feed.ratios.nearFirst), '(context)'])
       if (size === plan.rssStore) {
         log('rss: a node on that store')
         const { stdout } = await promisify(execFile)(process.execPath, [join(here, 'node-rss.js'), dir.path], { maxBuffer: 1 << 20 })
