@@ -143,7 +143,12 @@ export function createNeighbourhoods (options: NeighbourhoodsOptions): Neighbour
         at += ids.length
         for (const post of await request.load(ids)) if (request.keep(post)) picked.push({ post, key: where.keyOf(post) })
       }
-      if (picked.length < request.limit && !complete) return undefined
+      if (picked.length < request.limit && !complete) {
+        // removals shrank it (expiry, deletes): built again after the page the ranges serve; a
+        // fuller view that the page's filters empty would be built again no better
+        if (candidates.length < options.entries / 2) views.delete(where.name)
+        return undefined
+      }
       // keyed as loaded: a commit between the view's copy and the load may have moved a post
       return picked.sort(compareRanked).slice(0, request.limit).map(({ post }) => post)
     },

@@ -29,7 +29,7 @@ import type { Message } from '../post/model.js'
 export const SCHEMA_VERSION = 2
 export const DEFAULT_TOPIC_QUOTA = 50_000
 export const DEFAULT_CANDIDATES = 2_000
-/** 500 posts ≈ 60 KB a neighbourhood: pages of up to 250 from memory, 50 of them muted or hidden */
+/** 500 posts ≈ 90 KB a neighbourhood (ids as hex strings): pages of up to 250 from memory, with room for 450 posts the filters drop */
 export const DEFAULT_NEAR_VIEW_POSTS = 500
 /** a user's own place at one or two precisions, and a place they looked at */
 const NEAR_VIEWS = 4

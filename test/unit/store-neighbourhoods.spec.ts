@@ -151,6 +151,28 @@ describe('store: Near-me views', () => {
       assert.deepEqual((await views.page(where, request(store)))?.map(p => p.id), ['x'])
     })
 
+    it('are built again once removals have left under half of them and a page needs more', async () => {
+      const views = createNeighbourhoods({ entries: 4, views: 4 })
+      const posts = [post('a', T0), post('b', T0 - 1), post('c', T0 - 2), post('d', T0 - 3)]
+      const store = new Map(posts.map(p => [p.id, p]))
+      await views.build(where, merged(posts))
+      const held = post('e', T0 - 4)
+      store.set(held.id, held)
+      // full: e ranks after its floor, d
+      const only = (wanted: string[]): PageRequest => ({ ...request(store, 2), keep: (p): p is StoredPost => p !== undefined && wanted.includes(p.id) })
+      assert.equal(await views.page(where, only(['d', 'e'])), undefined, 'the filters left one: the ranges serve it')
+      let builds = 0
+      const counted = async (): Promise<Merged> => { builds++; return { posts: [...store.values()], settled: true } }
+      await views.build(where, counted)
+      assert.equal(builds, 0, 'a full view is kept')
+      for (const id of ['a', 'b', 'c']) store.delete(id)
+      views.apply(['a', 'b', 'c'].map(id => change(posts.find(p => p.id === id) as StoredPost, { removed: true })))
+      assert.equal(await views.page(where, request(store, 2)), undefined)
+      await views.build(where, counted)
+      assert.equal(builds, 1, 'one entry of four left: built again')
+      assert.deepEqual((await views.page(where, request(store, 2)))?.map(p => p.id), ['d', 'e'])
+    })
+
     it('keep the neighbourhoods read last', async () => {
       const views = createNeighbourhoods({ entries: 4, views: 2 })
       const store = new Map<string, StoredPost>()
