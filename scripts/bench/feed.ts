@@ -3,9 +3,10 @@
 // a Hot, New, Near and Top page and a Near page of a neighbourhood not read before (nearFirst),
 // and the ratios are medians of per-iteration ratios, so a burst of load from other processes
 // hits the page and its baseline alike. It also counts the LevelDB calls of each sort's second
-// page. `--near-views=0` reads every Near page from the index ranges (StoreOptions.nearViewPosts). `--dir` keeps the filled store for the next run (and for
-// `node --cpu-prof … --loop=new`, which only reads that sort's page in a loop). `--build` reads
-// with another built checkout's store (e.g. /work/main) instead of this one's.
+// page. `--near-views=0` reads every Near page from the index ranges (StoreOptions.nearViewPosts).
+// `--dir` keeps the filled store for the next run (and for `node --cpu-prof … --loop=new`,
+// which only reads that sort's page in a loop). `--build` reads with another built checkout's
+// store (e.g. /work/main) instead of this one's.
 
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
