@@ -195,6 +195,19 @@ describe('e2e: the web page in Chromium', function () {
     for (const url of requestsA) {
       assert.ok(!url.includes(String(HERE.latitude)) && !url.includes(String(HERE.longitude)), `${url} leaks the position`)
     }
+
+    // Near (hot): its first page is read from the index, then node A keeps the neighbourhood's
+    // best posts in memory (src/store/neighbourhoods.ts) and later pages come from there; a post
+    // stored after that must be in them
+    await pageA.goto(`${a.url}/#/near`)
+    await cardOf(pageA, nearText).waitFor({ timeout: UI_TIMEOUT })
+    const laterText = `And now the bells. ${Math.random().toString(36).slice(2, 8)}`
+    const later = await b.send<any>('POST', '/api/posts', { text: laterText, geohash: nearby, tags: ['lyon'] })
+    assert.equal(later.status, 201, JSON.stringify(later.body))
+    await waitFor('A to list the later post near the user', async () =>
+      (await a.get<any>(`/api/feed?near=${center.lat},${center.lon}&precision=5`)).posts.some((p: any) => p.text === laterText))
+    await pageA.reload()
+    await cardOf(pageA, laterText).waitFor({ timeout: UI_TIMEOUT })
   })
 
   it('the network page shows the node, its peers and the history syncs it ran', async () => {
