@@ -131,6 +131,11 @@ async function feedIds (store: PostStore, query: FeedQuery): Promise<string[]> {
   return (await store.feed(query)).map(p => p.id)
 }
 
+/** Asserts that the store's page for `query` is what ranking every live post of `ids` gives. */
+async function assertRanked (store: PostStore, ids: Iterable<string>, query: FeedQuery): Promise<void> {
+  assert.deepEqual(await feedIds(store, query), await expectedFeed(store, ids, query), JSON.stringify({ ...query, exclude: query.exclude !== undefined }))
+}
+
 // ---------------------------------------------------------------- random histories
 
 type Op =
@@ -255,9 +260,7 @@ describe('store: the hot index', () => {
         await checkHotIndex(run, ids)
         const now = T0 + later * HOUR
         const excluded = (post: StoredPost): boolean => post.id < '4'
-        for (const query of queries(now, excluded)) {
-          assert.deepEqual(await feedIds(run.store, query), await expectedFeed(run.store, ids, query), JSON.stringify({ ...query, exclude: query.exclude !== undefined }))
-        }
+        for (const query of queries(now, excluded)) await assertRanked(run.store, ids, query)
       } finally {
         await closeDb(run)
       }
@@ -271,16 +274,13 @@ describe('store: the hot index', () => {
     await fc.assert(fc.asyncProperty(histories, fc.constantFrom(2, 5, 12), async (ops, nearViewPosts) => {
       const run = await openDb({ nearViewPosts })
       try {
-        const check = async (query: FeedQuery, ids: string[]): Promise<void> => {
-          assert.deepEqual(await feedIds(run.store, query), await expectedFeed(run.store, ids, query), JSON.stringify({ ...query, exclude: query.exclude !== undefined }))
-        }
         const ids = await play(run.store, ops, async (o, ids) => {
           const origin = LOOK_ORIGINS[o.origin] ?? ORIGIN
           const filters = o.filtered ? { hideAtOrBelow: 0, exclude: (post: StoredPost) => post.id < '4' } : {}
-          await check({ sort: 'near', limit: o.limit, now: T0 + o.hours * HOUR, origin, geohashPrefixes: neighbourhood(origin), ...filters }, ids)
+          await assertRanked(run.store, ids, { sort: 'near', limit: o.limit, now: T0 + o.hours * HOUR, origin, geohashPrefixes: neighbourhood(origin), ...filters })
         })
         for (const origin of LOOK_ORIGINS) {
-          for (const limit of [1, Math.floor(nearViewPosts / 2)]) await check({ sort: 'near', limit, now: T0, origin, geohashPrefixes: neighbourhood(origin) }, ids)
+          for (const limit of [1, Math.floor(nearViewPosts / 2)]) await assertRanked(run.store, ids, { sort: 'near', limit, now: T0, origin, geohashPrefixes: neighbourhood(origin) })
         }
       } finally {
         await closeDb(run)
@@ -466,7 +466,7 @@ describe('store: the hot index', () => {
       const query: FeedQuery = { sort: 'top', limit: 5, now: T0, exclude: p => muted.has(p.id) }
       assert.deepEqual(await feedIds(db.store, query), posts.slice(8, 13).map(p => p.id))
       assert.deepEqual(await feedIds(db.store, { ...query, hideAtOrBelow: 9 }), posts.slice(8, 11).map(p => p.id))
-      assert.deepEqual(await feedIds(db.store, query), await expectedFeed(db.store, posts.map(p => p.id), query))
+      await assertRanked(db.store, posts.map(p => p.id), query)
     })
 
     it('near: a parent cell with more engaged posts than one read of its span holds is read cell by cell', async function () {
@@ -481,9 +481,7 @@ describe('store: the hot index', () => {
         { sort: 'near', limit: 50, now: T0, origin: ORIGIN, geohashPrefixes: AROUND },
         { sort: 'hot', limit: 50, now: T0, geohashPrefixes: AROUND },
         { sort: 'near', limit: 50, now: T0, origin: `${ORIGIN}b`, geohashPrefixes: neighbourhood(`${ORIGIN}b`) }
-      ] satisfies FeedQuery[]) {
-        assert.deepEqual(await feedIds(db.store, query), await expectedFeed(db.store, ids, query), JSON.stringify(query))
-      }
+      ] satisfies FeedQuery[]) await assertRanked(db.store, ids, query)
     })
   })
 
