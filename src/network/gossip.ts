@@ -131,8 +131,7 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
     internals.seenCache?.entries?.delete(uint8ArrayToString(gossipMessageId(msg), 'base64'))
   }
 
-  /** The verdict on a message; `accept` gives it early, when a new root post goes on before its write. */
-  const validate = async (peer: PeerId, msg: GossipMessage, accept: () => void): Promise<TopicValidatorResult> => {
+  const validate = async (peer: PeerId, msg: GossipMessage): Promise<TopicValidatorResult> => {
     const from = peer.toString()
     if (!budgets.take(from)) {
       counters.limited++
@@ -154,17 +153,7 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
     const mine = inFlight.get(from) ?? 0
     const competing = inFlight.size + (mine === 0 ? 1 : 0)
     const share = Math.max(1, Math.floor(queueSize / PEER_SHARE_OF_QUEUE), Math.floor(queueSize / competing))
-    let early = false
-    // A new root post goes on as soon as it is valid: its write cannot refuse it (ingest.ts), and
-    // a hop that waited for the disk (a batch in flight, a busy thread pool, a compaction) held
-    // every node behind it.
-    const surelyStored = (message: Message): void => {
-      early = true
-      remember(message.id, msg.topic)
-      counters.accepted++
-      accept()
-    }
-    const job = mine < share ? queue.submit(async () => ingestor.submit(msg.data, { topic: msg.topic, surelyStored })) : undefined
+    const job = mine < share ? queue.submit(async () => ingestor.submit(msg.data, { topic: msg.topic })) : undefined
     if (job == null) {
       counters.shed++
       forget(msg)
@@ -174,8 +163,6 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
     inFlight.set(from, mine + 1)
     try {
       const outcome = await job
-      // given and counted: a duplicate now means an ingest under way (sync) stored it first
-      if (early) return TopicValidatorResult.Accept
       if (outcome.status === 'stored') {
         remember(outcome.message.id, msg.topic)
         counters.accepted++
@@ -199,10 +186,9 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
       counters.rejected++
       return TopicValidatorResult.Reject
     } catch (err: any) {
-      // a store failure is ours, not the sender's: do not penalise, do not forward (a post that
-      // went on before its write was valid all the same)
+      // a store failure is ours, not the sender's: do not penalise, do not forward
       log.error('gossip ingest failed - %e', err)
-      if (!early) counters.ignored++
+      counters.ignored++
       return TopicValidatorResult.Ignore
     } finally {
       const left = (inFlight.get(from) ?? 1) - 1
@@ -213,7 +199,7 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
 
   /**
    * Gossipsub runs with asynchronous validation: it caches a message before we have judged it
-   * and forwards it once we report Accept (for a new root post, before its write). Copies of it that arrive from other peers in the
+   * and forwards it once we report Accept. Copies of it that arrive from other peers in the
    * meantime are noted in that cache entry, and the forward skips those peers; with a topic
    * validator it cached the message only after the verdict, so it sent the message back to
    * mesh peers that had already sent it (copies received per node per message in the gossip
@@ -226,22 +212,13 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
   pubsub.addEventListener('gossipsub:message', (evt: CustomEvent<GossipsubMessage>) => {
     const { propagationSource, msgId, msg } = evt.detail
     const from = propagationSource.toString()
-    let reported = false
-    const report = (acceptance: TopicValidatorResult): void => {
-      if (reported) return
-      reported = true
-      try {
-        internals.reportMessageValidationResult(msgId, from, acceptance)
-      } catch (err: unknown) {
-        log.error('could not report a gossip verdict - %e', err)
-      }
-    }
-    validate(propagationSource, msg, () => { report(TopicValidatorResult.Accept) })
+    validate(propagationSource, msg)
       .catch((err: unknown) => {
         log.error('gossip validation failed - %e', err)
         return TopicValidatorResult.Ignore
       })
-      .then(report)
+      .then(acceptance => { internals.reportMessageValidationResult(msgId, from, acceptance) })
+      .catch((err: unknown) => { log.error('could not report a gossip verdict - %e', err) })
   })
 
   return {

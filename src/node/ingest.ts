@@ -26,12 +26,6 @@ export interface IngestOptions {
   durable?: boolean
   /** with durable: the nonce (hex) the user's post key derives from, marked in the same write */
   mine?: string
-  /**
-   * Called before the write when the message has passed every check and the store will surely
-   * keep it (PostStore.surelyStores: a root post it has no trace of), so that gossip can
-   * forward it without waiting for the disk. The outcome still comes after the write.
-   */
-  surelyStored?(message: Message): void
 }
 
 export interface Ingestor {
@@ -253,7 +247,6 @@ export function createIngestor (init: IngestorInit): Ingestor {
     if (init.keepSince != null && message.createdAt < init.keepSince()) return { status: 'refused', severity: 'ignore', code: 'TOO_OLD', reason: 'older than this node keeps' }
     const refused = init.admit?.(message)
     if (refused !== undefined) return { status: 'refused', severity: 'ignore', code: refused, reason: 'a moderator this node follows labels it: not carried' }
-    if (options.surelyStored != null && init.store.surelyStores(message)) options.surelyStored(message)
     const result = options.durable === true
       ? (await init.store.ingest([message], { sync: true, ...(options.mine != null ? { mine: new Map([[message.id, options.mine]]) } : {}) }))[0]
       : await enqueue(message)

@@ -1120,11 +1120,6 @@ export class LevelPostStore implements PostStore {
     return wanted.filter(id => !held.has(id))
   }
 
-  surelyStores (message: Message): boolean {
-    // a root post has no parent whose deletion or absence the store's rules weigh; only its own id's trace could refuse it
-    return message.kind === 'post' && isHexId(message.id) && this.known?.lacks(idBytes(message.id)) === true
-  }
-
   async thread (rootId: string, options: ThreadOptions = {}): Promise<Thread> {
     const { t } = this.tables()
     if (!isHexId(rootId)) return { replies: [] }

@@ -164,12 +164,6 @@ export interface PostStore {
   isTombstoned(id: string): Promise<boolean>
   /** of `ids`, those neither held nor deleted, in the order asked: what sync should fetch, in one read */
   lacking(ids: string[]): Promise<string[]>
-  /**
-   * True when `ingest` of this validated message can only store it (or find it stored by an
-   * ingest already under way): a root post of which the store surely has no record, tombstone
-   * or awaited mark. Synchronous, no read; false whenever unsure.
-   */
-  surelyStores(message: Message): boolean
   thread(rootId: string, options?: ThreadOptions): Promise<Thread>
   myReaction(targetId: string, authorHex: string): Promise<number | undefined>
   feed(query: FeedQuery): Promise<StoredPost[]>

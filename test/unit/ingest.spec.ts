@@ -5,14 +5,13 @@ import { join } from 'node:path'
 import pWaitFor from 'p-wait-for'
 import { Body, Envelope } from '../../src/post/murmur.js'
 import { sign } from '../../src/post/signature.js'
-import { bodyId, createMessage, decodeEnvelope, uniformPolicy } from '../../src/post/index.js'
+import { createMessage, uniformPolicy } from '../../src/post/index.js'
 import { createIngestor, type IngestOutcome, type Ingestor } from '../../src/node/ingest.js'
-import { createStore, type PostStore } from '../../src/store/index.js'
+import { createStore } from '../../src/store/index.js'
 import { createVerifier, verifyHere, type Verifier } from '../../src/verify/index.js'
 import { useTempStore } from '../helpers/temp-store.js'
-import { DAY, NOW, OTHER_SECRET, SECRET, envelopeOf, hex as hexBytes, postFields, replyFields } from './post-helpers.js'
+import { DAY, NOW, OTHER_SECRET, SECRET, envelopeOf, postFields, replyFields } from './post-helpers.js'
 import type { SignatureCheck } from '../../src/post/signature.js'
-import type { Message } from '../../src/post/model.js'
 
 const POW = uniformPolicy(0)
 
@@ -195,76 +194,5 @@ describe('node/ingest with a signature verifier', function () {
       const outcomes = await Promise.all([envelopeOf(postFields({ text: `fine ${n}` })), forged(postFields({ text: 'forged' }))].map(async e => ingestor.submit(e, { now: NOW })))
       assert.deepEqual(outcomes.map(summary), ['stored', 'refused BAD_SIGNATURE reject'])
     }
-  })
-})
-
-describe('node/ingest: a new root post is known sure before its write', function () {
-  const temp = useTempStore()
-
-  /** The temp store, its writes held until `open()`: what is told before it opens was told before the write. */
-  function heldStore (): { store: PostStore, open(): void, writes: () => number } {
-    let open: () => void = () => {}
-    const gate = new Promise<void>(resolve => { open = resolve })
-    const real = temp.store
-    let writes = 0
-    const store = Object.assign(Object.create(real) as PostStore, {
-      ingest: async (...args: Parameters<PostStore['ingest']>) => {
-        writes++
-        await gate
-        return await real.ingest(...args)
-      }
-    })
-    return { store, open, writes: () => writes }
-  }
-
-  const idOf = (envelope: Uint8Array): string => Buffer.from(bodyId(decodeEnvelope(envelope).body)).toString('hex')
-
-  it('tells of a root post the store has no trace of before its write, and gives the outcome after it', async () => {
-    const envelope = envelopeOf(postFields({ text: 'new here' }))
-    // the filter of held ids is listed in the background after start; until then nothing is sure
-    await pWaitFor(() => temp.store.surelyStores({ kind: 'post', id: idOf(envelope) } as Message))
-    const held = heldStore()
-    const told: string[] = []
-    const ingestor = createIngestor({ store: held.store, pow: () => POW })
-    const outcome = ingestor.submit(envelope, { now: NOW, surelyStored: m => { told.push(m.id) } })
-    await pWaitFor(() => held.writes() === 1)
-    assert.deepEqual(told, [idOf(envelope)])
-    assert.equal(await temp.store.has(idOf(envelope)), false, 'told before the write')
-    held.open()
-    assert.equal(summary(await outcome), 'stored')
-    assert.equal(await temp.store.has(idOf(envelope)), true)
-  })
-
-  it('tells nothing of what the store may refuse or already holds', async () => {
-    const root = envelopeOf(postFields({ text: 'a root' }))
-    const awaitedRoot = envelopeOf(postFields({ text: 'a root whose reply came first' }))
-    const dropped = envelopeOf(postFields({ text: 'dropped by the user' }))
-    const told: string[] = []
-    const ingestor = createIngestor({
-      store: temp.store,
-      pow: () => POW,
-      keepSince: () => NOW - DAY,
-      admit: m => m.kind === 'post' && m.text === 'labelled' ? 'LABELLED' : undefined
-    })
-    await pWaitFor(() => temp.store.surelyStores({ kind: 'post', id: idOf(root) } as Message))
-    const submit = async (envelope: Uint8Array): Promise<string> => summary(await ingestor.submit(envelope, { now: NOW, surelyStored: m => { told.push(m.id) } }))
-    assert.equal(await submit(root), 'stored')
-    const firstTold = told.splice(0)
-    assert.deepEqual(firstTold, [idOf(root)])
-    const stored = await ingestor.submit(dropped, { now: NOW })
-    assert.equal(stored.status, 'stored')
-    assert.deepEqual(await temp.store.drop([idOf(dropped)]), [idOf(dropped)])
-    const outcomes = [
-      await submit(root),
-      await submit(dropped),
-      await submit(envelopeOf(replyFields({ text: 'a reply', parent: hexBytes(idOf(root)), root: hexBytes(idOf(root)) }))),
-      await submit(envelopeOf(replyFields({ text: 'before its root', parent: hexBytes(idOf(awaitedRoot)), root: hexBytes(idOf(awaitedRoot)) }))),
-      await submit(awaitedRoot),
-      await submit(forged(postFields({ text: 'forged' }))),
-      await submit(envelopeOf(postFields({ text: 'labelled' }))),
-      await submit(envelopeOf(postFields({ text: 'too old', createdAt: BigInt(NOW - 2 * DAY), expiresAt: BigInt(NOW + DAY) })))
-    ]
-    assert.deepEqual(outcomes, ['known DUPLICATE', 'known DELETED', 'stored', 'stored', 'stored', 'refused BAD_SIGNATURE reject', 'refused LABELLED ignore', 'refused TOO_OLD ignore'])
-    assert.deepEqual(told, [], 'none of them told early')
   })
 })
