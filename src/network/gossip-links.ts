@@ -29,9 +29,9 @@ const GOSSIP_PROTOCOL = '/meshsub/'
  * How many checks' time a connection is left to gossipsub first. It opens streams one peer at
  * a time, and a starting node's queue of them ran for most of a minute in a 50-node
  * simulation: mending connections of any age counted 308 links in one run and, on two
- * sightings 15 s apart, 146–147 in two others; every mend logged was on a node up for 48–109 s,
- * of a connection 17–57 s old that gossipsub's queue had yet to reach. A leaving peer's stream also closes before its
- * connection does.
+ * sightings 15 s apart, 146–147 in two others; every mend logged was on a node up for
+ * 48–109 s, of a connection 17–57 s old that gossipsub's queue had yet to reach. A leaving
+ * peer's stream also closes before its connection does.
  */
 const MIN_AGE_CHECKS = 4
 
