@@ -98,7 +98,7 @@ if (wanted('gossip')) {
   ratios.gossip_ratio = gossip.ratio
   ratios.gossip_p50_ratio = gossip.p50Ratio
   ratios.delivery_ratio = gossip.deliveryRatio
-  rows.push(['gossip burst', `${gossip.murmur.burstRate} deliveries/s`, `${gossip.bare.burstRate} bare`, String(gossip.ratio), '≥ 0.8'])
+  rows.push(['gossip burst (faster of 2)', `${gossip.murmur.burstRate} deliveries/s (${gossip.murmur.burstRates.join(', ')})`, `${gossip.bare.burstRate} bare (${gossip.bare.burstRates.join(', ')})`, String(gossip.ratio), '≥ 0.8'])
   rows.push([`gossip paced ${gossip.pacedRate}/s p50`, `${gossip.murmur.pacedP50} ms (p99 ${gossip.murmur.pacedP99})`, `${gossip.bare.pacedP50} ms (p99 ${gossip.bare.pacedP99})`, String(gossip.p50Ratio), '≤ 1.5'])
   rows.push(['gossip delivery', `burst ${gossip.murmur.burstDelivery}, paced ${gossip.murmur.pacedDelivery}`, `burst ${gossip.bare.burstDelivery}, paced ${gossip.bare.pacedDelivery}`, String(gossip.deliveryRatio), '1.0'])
   // CPU time does not depend on what else the machine runs, as rates do: where the cost went
