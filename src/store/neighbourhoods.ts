@@ -80,7 +80,8 @@ export interface Neighbourhoods {
 
 export function createNeighbourhoods (options: NeighbourhoodsOptions): Neighbourhoods {
   const views = new Map<string, View>()
-  const building = new Set<Building>()
+  // one build at a time (`current`), and what commits did meanwhile (`building`)
+  let building: Building | undefined
   let current: Promise<void> | undefined
 
   function update (view: View, change: RankChange): void {
@@ -100,14 +101,14 @@ export function createNeighbourhoods (options: NeighbourhoodsOptions): Neighbour
 
   async function open (where: Neighbourhood, merge: (limit: number) => Promise<Merged>): Promise<void> {
     const pending: Building = { changes: [], broken: false }
-    building.add(pending)
+    building = pending
     let merged: Merged
     try {
       // the page that asked goes out first
       await new Promise(resolve => setImmediate(resolve))
       merged = await merge(options.entries)
     } finally {
-      building.delete(pending)
+      building = undefined
     }
     if (pending.broken || !merged.settled) return
     const entries = merged.posts.map(post => ({ key: where.keyOf(post), createdAt: post.createdAt, id: post.id }))
@@ -164,16 +165,16 @@ export function createNeighbourhoods (options: NeighbourhoodsOptions): Neighbour
     },
 
     apply (changes) {
-      if (views.size === 0 && building.size === 0) return
+      if (views.size === 0 && building === undefined) return
       for (const change of changes) {
         for (const view of views.values()) update(view, change)
-        for (const pending of building) pending.changes.push(change)
+        building?.changes.push(change)
       }
     },
 
     clear () {
       views.clear()
-      for (const pending of building) pending.broken = true
+      if (building !== undefined) building.broken = true
     }
   }
 }
