@@ -15,7 +15,7 @@ import { Level as ClassicLevel } from 'level'
 import { createStore as ownCreateStore } from '../../src/store/index.js'
 import type { FeedQuery } from '../../src/store/index.js'
 import { dataset } from './dataset.js'
-import { feedQueries, fillStore, firstNearQuery, rawPage, startListed, viewsBuilt } from './store.js'
+import { feedQueries, fillStore, pageQuery, rawPage, startListed, viewsBuilt, type FeedSort } from './store.js'
 import { median, peakRssMb, round, tempDir } from './common.js'
 
 const arg = (name: string): string | undefined => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3)
@@ -56,13 +56,12 @@ for (const target of [Object.getPrototypeOf(probeIt) as Record<string, (...args:
 }
 
 const now = Date.now()
-const queries: Record<string, FeedQuery> = feedQueries(now)
-// the one sort whose query changes: around another cell each iteration
-const queryOf = (name: string, i: number): FeedQuery => name === 'nearFirst' ? firstNearQuery(now, i) : queries[name] as FeedQuery
+const queries = feedQueries(now)
+const queryOf = (name: FeedSort, i: number): FeedQuery => pageQuery(queries, now, name, i)
 
 try {
   if (loop !== undefined) {
-    const query = queries[loop]
+    const query = (queries as Record<string, FeedQuery | undefined>)[loop]
     if (query === undefined) throw new Error(`--loop must be one of ${Object.keys(queries).join(', ')}`)
     const rssBefore = peakRssMb()
     const started = performance.now()
@@ -77,7 +76,7 @@ try {
     const cpuOf = (since: NodeJS.CpuUsage): number => { const u = process.cpuUsage(since); return u.user + u.system }
     const ratios: Record<string, number[]> = {}
     const perPage: Record<string, typeof calls> = {}
-    const names = [...Object.keys(queries), 'nearFirst']
+    const names: FeedSort[] = [...Object.keys(queries) as Array<keyof typeof queries>, 'nearFirst']
     for (const name of names) {
       times[name] = []
       ratios[name] = []

@@ -251,6 +251,13 @@ export function firstNearQuery (now: number, i: number): FeedQuery {
   return { geohashPrefixes: neighbourhood(origin), sort: 'near', origin, limit: 50, now }
 }
 
+export type FeedSort = keyof ReturnType<typeof feedQueries> | 'nearFirst'
+
+/** The `i`-th page of a sort: nearFirst around another cell each time, the others always the same (`queries`). */
+export function pageQuery (queries: ReturnType<typeof feedQueries>, now: number, sort: FeedSort, i: number): FeedQuery {
+  return sort === 'nearFirst' ? firstNearQuery(now, i) : queries[sort]
+}
+
 /** Settles once the store builds no Near-me view: a neighbourhood's first page builds one after it, in the background. */
 export async function viewsBuilt (store: PostStore): Promise<void> {
   await (store as unknown as { neighbourhoods?: { idle: () => Promise<void> } }).neighbourhoods?.idle()
@@ -289,16 +296,15 @@ export async function benchFeed (path: string, posts: number, runs = 30): Promis
   const ratios: Record<typeof sorts[number], number[]> = { hot: [], new: [], near: [], nearFirst: [] }
   // the store's own handle: LevelDB lets one process open a database once
   const db = (store as unknown as { db: ClassicLevel<Uint8Array, Uint8Array> }).db
-  const query = (sort: typeof sorts[number], i: number): FeedQuery => sort === 'nearFirst' ? firstNearQuery(now, i) : queries[sort]
   try {
-    for (const sort of sorts) await store.feed(query(sort, -1))
+    for (const sort of sorts) await store.feed(pageQuery(queries, now, sort, -1))
     await viewsBuilt(store)
     for (let i = 0; i < runs; i++) {
       const raw = await rawPage(db)
       times.raw.push(raw)
       for (const sort of sorts) {
         const started = performance.now()
-        await store.feed(query(sort, i))
+        await store.feed(pageQuery(queries, now, sort, i))
         const ms = performance.now() - started
         times[sort].push(ms)
         ratios[sort].push(ms / raw)
