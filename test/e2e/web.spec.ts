@@ -106,6 +106,8 @@ describe('e2e: the web page in Chromium', function () {
     await pageA.waitForSelector(`#compose-tags .chip:has-text("#${TAG}")`)
     await pageA.click('#compose-submit')
     await cardOf(pageA, text).waitFor({ timeout: UI_TIMEOUT })
+    // the node's live event can bring the card before the API's answer closes the dialog
+    await pageA.locator('#compose[open]').waitFor({ state: 'detached', timeout: UI_TIMEOUT })
     assert.equal(await pageA.locator('#compose[open]').count(), 0, 'the dialog closed')
     await cardOf(pageB, text).waitFor({ timeout: UI_TIMEOUT })
     assert.equal(await pageB.evaluate(() => (window as any).__notReloaded), true, 'B’s page was not reloaded')
