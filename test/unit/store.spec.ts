@@ -140,6 +140,14 @@ describe('store: ingest and state', () => {
       assert.deepEqual(await store.stats(), { posts: 1, replies: 3, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
+    it('lists a thread of more replies than one read of cards holds, oldest first and whole', async () => {
+      // past 64 cards a load reads two halves at once: they must come back joined in order
+      const post = makePost()
+      const replies = Array.from({ length: 150 }, (_, i) => makeReply(post, { createdAt: T0 + 1000 * (i + 1) }))
+      await store.ingest([post, ...[...replies].reverse()])
+      assert.deepEqual((await store.thread(post.id)).replies.map(r => r.id), replies.map(r => r.id))
+    })
+
     it('rejects a reply whose root is not a post (BAD_PARENT) or whose topics differ (TOPIC_MISMATCH)', async () => {
       const post = makePost()
       const reply = makeReply(post)
