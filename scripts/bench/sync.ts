@@ -166,6 +166,8 @@ export async function catchUp (n: number, verifyThreads: number): Promise<CatchU
     for (let round = 0; round < 2; round++) {
       ingestRate = Math.max(ingestRate, (await pipelineRate(envelopes, verifyThreads)).rate)
       const once = await catchUpOnce(b, verifier)
+      // the ratio divides by n: a session that fetched fewer would flatter it
+      if (once.stored !== n) throw new Error(`the catch-up stored ${once.stored} of ${n} posts`)
       if (once.seconds < seconds) ({ seconds, stored } = once)
     }
     return { n, seconds: round(seconds, 2), stored, ingestRate: round(ingestRate, 0), ratio: round(seconds / (n / ingestRate), 3) }
