@@ -2,17 +2,17 @@
 // pipeline against another built checkout's (e.g. main's), in one process and alternated, so
 // that both meet the same load; on a shared machine, separate runs differ more than the change.
 
-import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { uniformPolicy } from '../../src/post/index.js'
 import { createIngestor } from '../../src/node/ingest.js'
 import { createStore } from '../../src/store/index.js'
 import { dataset } from './dataset.js'
-import { feedQueries } from './store.js'
+import { feedQueries, rawPage, rawStart } from './store.js'
 import { median, round, tempDir, trustedMessage } from './common.js'
 import type { FeedQuery, PostStore, StoreOptions } from '../../src/store/index.js'
 import type { Ingestor } from '../../src/node/ingest.js'
+import type { Level as ClassicLevel } from 'level'
 
 interface Build {
   name: string
@@ -89,18 +89,16 @@ if (wanted('ingest')) {
 }
 
 /** The store's own LevelDB handle (a private field of both builds' store), so a raw page reads the same files. */
-function levelOf (store: PostStore): {
-  iterator: (options: object) => { nextv: (n: number) => Promise<unknown[]>, close: () => Promise<void> }
-  compactRange: (start: Uint8Array, end: Uint8Array) => Promise<void>
-} {
-  return (store as unknown as { db: ReturnType<typeof levelOf> }).db
+type StoreDb = ClassicLevel<Uint8Array, Uint8Array> & { compactRange: (start: Uint8Array, end: Uint8Array) => Promise<void> }
+function levelOf (store: PostStore): StoreDb {
+  return (store as unknown as { db: StoreDb }).db
 }
 
 // feeds: both stores filled once with the same posts, pages alternated; each page follows a raw
 // nextv(50) of envelopes in the same database, and the ratio is the median of page ÷ that raw page
 if (wanted('feed')) {
   const feedMessages = (await dataset({ count: feedPosts, keys: 1_000 })).map(trustedMessage)
-  const stores = new Map<string, { store: PostStore, remove: () => Promise<void> }>()
+  const stores = new Map<string, { store: PostStore, remove: () => Promise<void>, start: Uint8Array }>()
   for (const build of builds) {
     const dir = await tempDir('compare-feed')
     const store = build.createStore({ path: dir.path, topicQuota: 10_000_000 })
@@ -114,20 +112,9 @@ if (wanted('feed')) {
       // so that neither build's pages meet the other's compaction after the fill
       await levelOf(store).compactRange(Buffer.from([0]), Buffer.from([0xff]))
     }
-    stores.set(build.name, { store, remove: dir.remove })
-  }
-  const rawPage = async (store: PostStore): Promise<number> => {
-    const db = levelOf(store)
-    const started = performance.now()
-    const prefix = Buffer.from('!e!')
-    let it = db.iterator({ gte: Buffer.concat([prefix, randomBytes(32)]), lt: Buffer.from('!e"') })
-    if ((await it.nextv(50)).length < 50) {
-      await it.close()
-      it = db.iterator({ gte: prefix, lt: Buffer.from('!e"') })
-      await it.nextv(50)
-    }
-    await it.close()
-    return performance.now() - started
+    const start = await rawStart(levelOf(store))
+    await rawPage(levelOf(store), start)
+    stores.set(build.name, { store, remove: dir.remove, start })
   }
   const now = Date.now()
   const queries: Record<string, FeedQuery> = feedQueries(now)
@@ -137,7 +124,7 @@ if (wanted('feed')) {
       // CPU of the whole process per page (LevelDB reads on libuv's threads included): steadier than time under load
       const cpu: Record<string, number[]> = { this: [], other: [] }
       const ms = await alternate(async build => {
-        const store = stores.get(build.name)?.store as PostStore
+        const { store, start } = stores.get(build.name) as { store: PostStore, start: Uint8Array }
         await store.feed(query)
         const times: number[] = []
         const perRaw: number[] = []
@@ -145,7 +132,7 @@ if (wanted('feed')) {
         let rawCpu = 0
         for (let i = 0; i < 7; i++) {
           const before = process.cpuUsage()
-          const raw = await rawPage(store)
+          const raw = await rawPage(levelOf(store), start)
           const used = process.cpuUsage(before)
           rawCpu += used.user + used.system
           const started = performance.now()
