@@ -27,10 +27,11 @@ const createStore: typeof ownCreateStore = build === undefined
   ? ownCreateStore
   : (await import(pathToFileURL(resolve(build, 'dist', 'src', 'store', 'index.js')).href)).createStore
 
-// count what reaches the binding: every getMany/get and every iterator step is a trip through libuv's pool
-const calls = { getMany: 0, get: 0, nextv: 0, iterators: 0 }
+// count what reaches the binding: every getMany/get and every iterator step is a trip through
+// libuv's pool; a getSync reads on the event loop
+const calls = { getMany: 0, get: 0, getSync: 0, nextv: 0, iterators: 0 }
 const proto = ClassicLevel.prototype as unknown as Record<string, (...args: unknown[]) => unknown>
-for (const [method, counter] of [['_getMany', 'getMany'], ['_get', 'get'], ['_iterator', 'iterators']] as const) {
+for (const [method, counter] of [['_getMany', 'getMany'], ['_get', 'get'], ['_getSync', 'getSync'], ['_iterator', 'iterators']] as const) {
   const original = proto[method]
   proto[method] = function (this: unknown, ...args: unknown[]) { calls[counter]++; return original.apply(this, args) }
 }
@@ -88,7 +89,7 @@ try {
       await viewsBuilt(store)
       const before = { ...calls }
       const page = await store.feed(queryOf(name, -2))
-      perPage[name] = { getMany: calls.getMany - before.getMany, get: calls.get - before.get, nextv: calls.nextv - before.nextv, iterators: calls.iterators - before.iterators }
+      perPage[name] = { getMany: calls.getMany - before.getMany, get: calls.get - before.get, getSync: calls.getSync - before.getSync, nextv: calls.nextv - before.nextv, iterators: calls.iterators - before.iterators }
       await viewsBuilt(store)
       if (page.length !== 50) throw new Error(`${name}: a page of ${page.length}`)
     }
@@ -116,7 +117,7 @@ try {
     for (const name of names) {
       const c = perPage[name]
       console.log(`${name.padEnd(4)} ${String(round(median(times[name]), 3)).padStart(7)} ms  ratio ${String(round(median(ratios[name]))).padStart(6)}  ` +
-        `CPU ${cpuPerPage(name)} µs (${round(cpuPerPage(name) / cpuPerPage('raw'))}× raw)  LevelDB calls: ${c.iterators} iterators, ${c.nextv} nextv, ${c.getMany} getMany, ${c.get} get`)
+        `CPU ${cpuPerPage(name)} µs (${round(cpuPerPage(name) / cpuPerPage('raw'))}× raw)  LevelDB calls: ${c.iterators} iterators, ${c.nextv} nextv, ${c.getMany} getMany, ${c.get} get, ${c.getSync} getSync`)
     }
   }
 } finally {

@@ -33,8 +33,8 @@ export const DEFAULT_CANDIDATES = 2_000
 export const DEFAULT_NEAR_VIEW_POSTS = 500
 /** a user's own place at one or two precisions, and a place they looked at */
 const NEAR_VIEWS = 4
-/** Cards read in one getMany; more are read as two (`load`). */
-const SPLIT_LOAD = 64
+/** ms a load of cards reads on the event loop before the rest goes to libuv's pool (`load`) */
+export const DEFAULT_SYNC_READ_MS = 2
 export const MAX_FEED_LIMIT = 200
 /** Near-me cells per feed query (a cell and its 8 neighbours at two precisions fit easily). */
 export const MAX_FEED_PREFIXES = 64
@@ -323,6 +323,7 @@ export class LevelPostStore implements PostStore {
   private readonly topicQuota: number
   private readonly candidates: number
   private readonly nearViewPosts: number
+  private readonly syncReadMs: number
   private readonly onUpgrade?: StoreOptions['onUpgrade']
   private db?: RootDb
   private t?: Tables
@@ -353,10 +354,12 @@ export class LevelPostStore implements PostStore {
     this.topicQuota = options.topicQuota ?? DEFAULT_TOPIC_QUOTA
     this.candidates = options.candidates ?? DEFAULT_CANDIDATES
     this.nearViewPosts = options.nearViewPosts ?? DEFAULT_NEAR_VIEW_POSTS
+    this.syncReadMs = options.syncReadMs ?? DEFAULT_SYNC_READ_MS
     this.onUpgrade = options.onUpgrade
     if (!Number.isSafeInteger(this.topicQuota) || this.topicQuota < 1) throw new BadRequestError('topicQuota must be a positive integer', 'BAD_CONFIG')
     if (!Number.isSafeInteger(this.candidates) || this.candidates < 1) throw new BadRequestError('candidates must be a positive integer', 'BAD_CONFIG')
     if (!Number.isSafeInteger(this.nearViewPosts) || this.nearViewPosts < 0) throw new BadRequestError('nearViewPosts must be an integer ≥ 0', 'BAD_CONFIG')
+    if (!Number.isFinite(this.syncReadMs) || this.syncReadMs < 0) throw new BadRequestError('syncReadMs must be a number ≥ 0', 'BAD_CONFIG')
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -1052,30 +1055,17 @@ export class LevelPostStore implements PostStore {
   // ---------------------------------------------------------------- reads
 
   /**
-   * Cards of these ids, in order (undefined: not stored). More than SPLIT_LOAD ids (a
-   * neighbourhood's first Near page loads 80) are read as two halves at once, on two of
-   * libuv's threads: such a page 7–10 % faster at 100 000 and 1 000 000 posts; a page of 50
-   * gained nothing (docs/performance.md).
+   * Cards of these ids, in order (undefined: not stored): the envelopes, the counters and the
+   * authorship marks of the ids that may be mine, all read in one LevelDB snapshot, so a card's
+   * counters and record belong to the same state of the store.
    */
   private async load (t: Tables, ids: string[]): Promise<Array<StoredPost | undefined>> {
-    if (ids.length <= SPLIT_LOAD) return await this.loadOnce(t, ids)
-    const half = Math.ceil(ids.length / 2)
-    const [first, second] = await Promise.all([this.loadOnce(t, ids.slice(0, half)), this.loadOnce(t, ids.slice(half))])
-    return [...first, ...second]
-  }
-
-  /**
-   * One getMany on the root database for the envelopes, the counters and the authorship marks
-   * of the ids that may be mine: one trip through libuv's thread pool instead of three, and one
-   * LevelDB snapshot, so a card's counters and record belong to the same state of the store.
-   */
-  private async loadOnce (t: Tables, ids: string[]): Promise<Array<StoredPost | undefined>> {
     const n = ids.length
     if (n === 0) return []
     const { db } = this.tables()
     const marks = ids.filter(id => this.maybeMine.has(id))
     const keys = [...keysOf([t.cards.envelope, t.cards.counters], ids), ...keysOf([t.cards.mine], marks)]
-    const values = await db.getMany(keys)
+    const values = await this.readMany(db, keys)
     const mine = new Set(marks.filter((_, i) => values[2 * n + i] !== undefined))
     const out = new Array<StoredPost | undefined>(n)
     for (let i = 0; i < n; i++) {
@@ -1086,6 +1076,31 @@ export class LevelPostStore implements PostStore {
         : toStored(ids[i], decodeTrusted(envelope), counters === undefined ? undefined : JSON.parse(fromUtf8(counters)) as Counters, mine.has(ids[i]))
     }
     return out
+  }
+
+  /**
+   * The values of `keys`, read on the event loop while that stays quick, the rest in one getMany
+   * on libuv's pool. Blocks that LevelDB or the OS hold answer in microseconds, and the pool's
+   * round trip (waking a thread, which on two cores often takes the loop's core) cost more than
+   * the reads: Hot and New pages 18–28 % faster, a neighbourhood's first Near page 7–14 %
+   * (docs/performance.md). A cold store's reads go to disk: past `syncReadMs` the loop stops
+   * reading, so it is held for that long and one read at most.
+   */
+  private async readMany (db: RootDb, keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    const snapshot = db.snapshot()
+    try {
+      const values = new Array<Uint8Array | undefined>(keys.length)
+      const until = performance.now() + this.syncReadMs
+      let i = 0
+      for (; i < keys.length && performance.now() < until; i++) values[i] = db.getSync(keys[i], { snapshot })
+      if (i < keys.length) {
+        const rest = await db.getMany(keys.slice(i), { snapshot })
+        for (let j = 0; j < rest.length; j++) values[i + j] = rest[j]
+      }
+      return values
+    } finally {
+      await snapshot.close()
+    }
   }
 
   async get (id: string): Promise<StoredPost | undefined> {

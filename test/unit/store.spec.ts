@@ -140,12 +140,19 @@ describe('store: ingest and state', () => {
       assert.deepEqual(await store.stats(), { posts: 1, replies: 3, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 })
     })
 
-    it('lists a thread of more replies than one read of cards holds, oldest first and whole', async () => {
-      // past 64 cards a load reads two halves at once: they must come back joined in order
+    it('reads cards on the event loop, in libuv\'s pool, or part each way, and returns them whole and in order', async () => {
       const post = makePost()
       const replies = Array.from({ length: 150 }, (_, i) => makeReply(post, { createdAt: T0 + 1000 * (i + 1) }))
-      await store.ingest([post, ...[...replies].reverse()])
-      assert.deepEqual((await store.thread(post.id)).replies.map(r => r.id), replies.map(r => r.id))
+      await store.ingest([post, ...[...replies].reverse(), makeReaction(replies[7], 1), makeReaction(replies[7], 1), makeReaction(replies[7], -1)])
+      // the default (all on the loop here), none on the loop, and a budget that ends after the first read or few
+      for (const syncReadMs of [undefined, 0, 0.001]) {
+        await open(syncReadMs === undefined ? {} : { syncReadMs })
+        const thread = await store.thread(post.id)
+        assert.deepEqual(thread.replies.map(r => r.id), replies.map(r => r.id), `syncReadMs ${syncReadMs}`)
+        assert.deepEqual([thread.replies[7].up, thread.replies[7].down, thread.replies[8].up], [2, 1, 0], `syncReadMs ${syncReadMs}`)
+        assert.equal(thread.post?.replies, 150)
+      }
+      await assert.rejects(open({ syncReadMs: -1 }), /syncReadMs/)
     })
 
     it('rejects a reply whose root is not a post (BAD_PARENT) or whose topics differ (TOPIC_MISMATCH)', async () => {
