@@ -274,7 +274,7 @@ const ENVELOPES_END = Buffer.from('!e"')
  * Where the raw page starts: a random envelope key of `db`, drawn once per run and read again
  * for every raw page. murmur's pages repeat the same queries, so their LevelDB blocks are warm
  * after the first; a raw page from a new random key each time met cold blocks instead (a block
- * read and decompressed per level: 10 % slower at 100 000 posts, 30 % at 1 000 000, measured
+ * read and decompressed per level: 10 % slower at 100 000 posts, 25–35 % at 1 000 000, measured
  * side by side), which flattered the ratios.
  */
 export async function rawStart (db: ClassicLevel<Uint8Array, Uint8Array>): Promise<Uint8Array> {
@@ -293,6 +293,13 @@ export async function rawPage (db: ClassicLevel<Uint8Array, Uint8Array>, start: 
   return performance.now() - started
 }
 
+/**
+ * Ranked pages from a filled store at `path` beside raw nextv(50) pages of the same database,
+ * interleaved: each iteration times a raw page, then a Hot, New and Near page, and a ratio is
+ * the median of the iterations' ratios, so a burst of load (or of LevelDB compacting after the
+ * fill) weighs on a page and its baseline alike. Timing the pages first and the raw reads
+ * after, as this did before, gave ratios 1.5–3× those of scripts/bench/feed.ts on one store.
+ */
 export async function benchFeed (path: string, posts: number, runs = 30): Promise<FeedFigures> {
   const store = createStore({ path, topicQuota: 10_000_000 })
   await startListed(store)
