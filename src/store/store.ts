@@ -33,7 +33,7 @@ export const DEFAULT_CANDIDATES = 2_000
 export const DEFAULT_NEAR_VIEW_POSTS = 500
 /** a user's own place at one or two precisions, and a place they looked at */
 const NEAR_VIEWS = 4
-/** ms a load of cards reads on the event loop before the rest goes to libuv's pool (`load`) */
+/** ms a load of cards reads on the event loop before the rest goes to libuv's pool (`readMany`) */
 export const DEFAULT_SYNC_READ_MS = 2
 export const MAX_FEED_LIMIT = 200
 /** Near-me cells per feed query (a cell and its 8 neighbours at two precisions fit easily). */
