@@ -115,7 +115,7 @@ if (wanted('sync')) {
       log(`sync: n ${n}, d ${d}`)
       const row = reconcile(n, d)
       sync.push(row)
-      rows.push([`sync n ${n.toLocaleString('en')} d ${d}`, `${row.bytes} B, ${row.reconcileRoundTrips} round trips`, `32 × d = ${32 * d} B; goal ${row.roundTripGoal} trips`, String(row.sync_bytes_ratio), '≤ 40'])
+      rows.push([`sync n ${n.toLocaleString('en')} d ${d}`, `${row.bytes} B, ${row.roundTrips} round trips`, `32 × d = ${32 * d} B; goal ${row.roundTripGoal} trips`, String(row.sync_bytes_ratio), '≤ 40'])
     }
   }
   report.sync = sync

@@ -6,6 +6,7 @@
 // and its varints break from 2^31. The unit tests check this code byte for byte against it.
 
 import { sha256 } from '@noble/hashes/sha2.js'
+import { equals } from 'uint8arrays/equals'
 
 export const NEGENTROPY_VERSION = 0x61
 export const ID_SIZE = 32
@@ -76,6 +77,12 @@ export class NegentropyStorage {
 
   id (i: number): Bytes {
     return this.ids.subarray(i * ID_SIZE, (i + 1) * ID_SIZE)
+  }
+
+  /** Whether the set holds the item (timestamp, id): a binary search, as the set is sorted. */
+  has (timestamp: number, id: Uint8Array): boolean {
+    const i = this.lowerBound(0, this.size(), { timestamp, id })
+    return i < this.size() && this.timestamps[i] === timestamp && equals(this.id(i), id)
   }
 
   /** The first index in [begin, end) whose item is ≥ bound, or end. */
@@ -217,6 +224,11 @@ export class Negentropy {
   /** items reconciled on this side */
   size (): number {
     return this.storage.size()
+  }
+
+  /** Whether this side's set holds the item. */
+  has (timestamp: number, id: Uint8Array): boolean {
+    return this.storage.has(timestamp, id)
   }
 
   initiate (): Bytes {

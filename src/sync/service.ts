@@ -1,4 +1,4 @@
-// The sync service: serves /murmur/sync/1.0.0, starts sessions when a peer sharing a topic
+// The sync service: serves /murmur/sync/2.0.0, starts sessions when a peer sharing a topic
 // appears (unless the topic is covered already), when a session brought news (to pass it on)
 // and periodically, bounds concurrency, penalises peers that break the protocol, and reports
 // progress.

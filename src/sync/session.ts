@@ -1,8 +1,8 @@
 // One sync session on one stream, both roles: frame I/O with limits and timeouts, the
-// Negentropy rounds, then fetching what we lack and offering what the peer lacks. No libp2p
+// Negentropy rounds, then turns that push what the peer lacks and fetch what we lack. No libp2p
 // node here (only a Stream), so unit tests and the benchmark run it over a stream pair.
 
-import { decodeEnvelope, bodyId, gossipTopicsOfBody, readTrustedBody, MAX_ENVELOPE_BYTES, MAX_TTL_MS } from '../post/index.js'
+import { decodeEnvelope, decodeBody, bodyId, gossipTopicsOfBody, readTrustedBody, MAX_ENVELOPE_BYTES, MAX_TTL_MS } from '../post/index.js'
 import { parseTopic, formatTopic, toGossipTopic } from '../geo/index.js'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { hexToBytes } from '@noble/hashes/utils.js'
@@ -13,11 +13,16 @@ import type { Stream } from '@libp2p/interface'
 import type { PostStore } from '../store/index.js'
 import type { Ingestor } from '../node/ingest.js'
 
-export const SYNC_PROTOCOL = '/murmur/sync/1.0.0'
-/** ids in one have or want frame */
+export const SYNC_PROTOCOL = '/murmur/sync/2.0.0'
+/** ids in one want frame, and envelopes pushed in one turn */
 export const MAX_IDS_PER_FRAME = 256
 /** envelopes in one envelopes frame: 64 × 4096 B stays well under the frame limit */
 export const MAX_ENVELOPES_PER_FRAME = 64
+/**
+ * Turns the initiator sends before it reads the oldest one's answer: two, so up to 512
+ * differences each way cost one round trip, and at most 2 MiB of envelopes are in flight
+ */
+export const TURNS_IN_FLIGHT = 2
 
 export interface SyncLimits {
   /** largest frame read or written (the length prefix's value) */
@@ -30,7 +35,7 @@ export interface SyncLimits {
   sessionTimeoutMs: number
   /** Negentropy rounds in one session */
   maxRounds: number
-  /** items reconciled per side (the newest are kept), and ids a peer may claim, want or offer */
+  /** items reconciled per side (the newest are kept), and ids a peer may claim, want or push */
   maxItems: number
   /** the live window: posts created at most this long ago */
   windowMs: number
@@ -64,6 +69,8 @@ export interface SessionProgress {
   /** envelopes sent */
   sent: number
   rounds: number
+  /** times this side wrote after reading: the initiator's are the session's round trips */
+  roundTrips: number
   bytesIn: number
   bytesOut: number
   startedAt: number
@@ -82,12 +89,14 @@ export interface SessionContext {
 }
 
 export function newProgress (peer: string, topic: string, role: SessionProgress['role']): SessionProgress {
-  return { peer, topic, role, phase: 'open', have: 0, need: 0, received: 0, stored: 0, sent: 0, rounds: 0, bytesIn: 0, bytesOut: 0, startedAt: Date.now() }
+  return { peer, topic, role, phase: 'open', have: 0, need: 0, received: 0, stored: 0, sent: 0, rounds: 0, roundTrips: 0, bytesIn: 0, bytesOut: 0, startedAt: Date.now() }
 }
 
 /**
- * The initiator: open, reconcile, fetch what we lack (want → envelopes), offer what the peer
- * lacks (have → want → envelopes), done. Both sides know each other's differences after it.
+ * The initiator: open, reconcile, then turns, each pushing up to 256 envelopes the peer lacks
+ * and asking for up to 256 we lack, the last followed by done. Both sides hold the union after
+ * it. Up to 256 differences each way, the whole exchange after the reconciliation is one round
+ * trip.
  */
 export async function initiateSession (stream: Stream, topic: string, ctx: SessionContext): Promise<void> {
   const { limits, progress } = ctx
@@ -116,14 +125,32 @@ export async function initiateSession (stream: Stream, topic: string, ctx: Sessi
     await frames.write({ neg: result.output })
   }
 
-  progress.phase = 'fetch'
   const settling = new Settling(frames)
+  let fetched = 0
+  let pushed = 0
+  let doneSent = false
+  let noMoreTurns = false
+  // the wants of the turns sent whose answers are not read yet, oldest first
+  const unanswered: Array<Array<Uint8Array<ArrayBuffer>>> = []
   try {
-    for (let i = 0; i < need.length; i += MAX_IDS_PER_FRAME) {
-      // gossip or another session may have brought some meanwhile; a deleted id stays deleted
-      const ids = await lacking(ctx, need.slice(i, i + MAX_IDS_PER_FRAME))
-      if (ids.length === 0) continue
-      await frames.write({ want: { ids } })
+    while (true) {
+      while (unanswered.length < TURNS_IN_FLIGHT && !noMoreTurns) {
+        // gossip or another session may have brought some meanwhile; a deleted id stays deleted
+        let ids: Array<Uint8Array<ArrayBuffer>> = []
+        while (ids.length === 0 && fetched < need.length) ids = await lacking(ctx, need.slice(fetched, fetched += MAX_IDS_PER_FRAME))
+        // and some we hold may have expired or been deleted since the reconciliation
+        let items: Array<Uint8Array<ArrayBuffer>> = []
+        while (items.length === 0 && pushed < have.length) items = await servableEnvelopes(ctx, have.slice(pushed, pushed += MAX_IDS_PER_FRAME), gossipTopic, now)
+        noMoreTurns = fetched >= need.length && pushed >= have.length
+        if (ids.length === 0 && items.length === 0) break
+        doneSent = noMoreTurns
+        progress.phase = ids.length > 0 ? 'fetch' : 'push'
+        await frames.write(...envelopesFrames(items, 'push'), { want: { ids } }, ...(doneSent ? [{ done: true }] : []))
+        progress.sent += items.length
+        unanswered.push(ids)
+      }
+      const ids = unanswered.shift()
+      if (ids === undefined) break
       await settling.next(await receiveEnvelopes(frames, ids, gossipTopic, ctx))
     }
     await settling.drain()
@@ -131,20 +158,9 @@ export async function initiateSession (stream: Stream, topic: string, ctx: Sessi
     throw await settling.abandon(err)
   }
 
-  progress.phase = 'push'
-  for (let i = 0; i < have.length; i += MAX_IDS_PER_FRAME) {
-    const ids = have.slice(i, i + MAX_IDS_PER_FRAME)
-    await frames.write({ have: { ids } })
-    const answer = await frames.read()
-    if (answer.want == null) throw new SyncProtocolError('expected a want frame')
-    const offered = new Set(ids.map(hex))
-    if (!answer.want.ids.every(id => offered.has(hex(id)))) throw new SyncProtocolError('wanted an id that was not offered')
-    await sendEnvelopes(frames, answer.want.ids, gossipTopic, now, ctx)
-  }
-
   // the responder answers done once all it received is stored: the session is over for both
   progress.phase = 'done'
-  await frames.write({ done: true })
+  if (!doneSent) await frames.write({ done: true })
   const last = await frames.read()
   if (last.done !== true) throw new SyncProtocolError('expected done')
   await stream.close({ signal: frames.frameSignal() })
@@ -178,7 +194,11 @@ export async function respondSession (stream: Stream, ctx: SessionContext, joine
   const since = Math.max(Number(first.open.since), now - limits.windowMs)
   const neg = new Negentropy(await loadSet(ctx, topic, since, now), limits.negFrameBytes)
   let wanted = 0
-  let offered = 0
+  let pushed = 0
+  let turns = 0
+  // the pushed envelopes of the turn being read, and how many
+  let turn: Intake | undefined
+  let turnPushed = 0
 
   progress.phase = 'reconcile'
   const settling = new Settling(frames)
@@ -186,26 +206,44 @@ export async function respondSession (stream: Stream, ctx: SessionContext, joine
     while (true) {
       const frame = await frames.read()
       if (frame.neg != null) {
+        if (turn != null || turns > 0) throw new SyncProtocolError('a neg frame after the reconciliation')
         if (++progress.rounds > limits.maxRounds) throw new SyncLimitError(`more than ${limits.maxRounds} rounds`)
         const { output } = reconcileOrThrow(neg, frame.neg)
         // a responder always answers (a lone version byte means every range matched)
         await frames.write({ neg: output ?? Uint8Array.of(NEGENTROPY_VERSION) })
+      } else if (frame.envelopes != null) {
+        progress.phase = 'fetch'
+        const items = frame.envelopes.items
+        turnPushed += items.length
+        pushed += items.length
+        if (items.length === 0 || turnPushed > MAX_IDS_PER_FRAME || pushed > limits.maxItems) throw new SyncProtocolError('pushed no envelopes, or more than a turn or a session may')
+        turn ??= new Intake(gossipTopic, ctx)
+        for (const item of items) {
+          const pushedItem = itemOf(item)
+          // the reconciliation found what we lack: an honest initiator pushes nothing we hold
+          if (pushedItem == null || neg.has(pushedItem.timestamp, pushedItem.id) || !turn.claim(hex(pushedItem.id))) {
+            throw new SyncProtocolError('pushed an envelope we hold, twice, or one that does not decode')
+          }
+        }
+        turn.add(items)
+        progress.need = pushed
       } else if (frame.want != null) {
         progress.phase = 'serve'
+        turns++
         wanted += frame.want.ids.length
-        // an honest initiator wants only ids we listed, each once, and never nothing
-        if (frame.want.ids.length === 0 || wanted > neg.size()) throw new SyncProtocolError('wanted more ids than we hold')
+        // an honest initiator wants only ids we listed, each once, and never ends a turn with nothing in it
+        if ((frame.want.ids.length === 0 && turn == null) || wanted > neg.size()) throw new SyncProtocolError('an empty turn, or wanted more ids than we hold')
         progress.have = wanted
-        await sendEnvelopes(frames, frame.want.ids, gossipTopic, now, ctx)
-      } else if (frame.have != null) {
-        progress.phase = 'fetch'
-        offered += frame.have.ids.length
-        if (frame.have.ids.length === 0 || offered > limits.maxItems) throw new SyncProtocolError('offered no ids, or more than the limit')
-        const ids = await lacking(ctx, frame.have.ids)
-        progress.need += ids.length
-        await frames.write({ want: { ids } })
-        await settling.next(await receiveEnvelopes(frames, ids, gossipTopic, ctx))
+        const items = await servableEnvelopes(ctx, frame.want.ids, gossipTopic, now)
+        await frames.write(...envelopesFrames(items, 'answer'))
+        progress.sent += items.length
+        // the turn's pushes settle while the next turn is read, but not past the one after it
+        const pushes = turn
+        turn = undefined
+        turnPushed = 0
+        if (pushes != null) await settling.next({ settled: pushes.settled() })
       } else if (frame.done === true) {
+        if (turn != null) throw new SyncProtocolError('done before the want that ends a turn')
         progress.phase = 'done'
         // done says that all we received is stored
         await settling.drain()
@@ -217,17 +255,19 @@ export async function respondSession (stream: Stream, ctx: SessionContext, joine
       }
     }
   } catch (err) {
+    // nothing handed to the pipeline is left unsettled
+    await turn?.settled().catch(() => {})
     throw await settling.abandon(err)
   }
 }
 
 /**
- * The envelopes of the last want received, settling (validated, verified, stored) while the
- * next want is asked for and its answer read: waiting for them first left the signature
- * workers and the store idle for a round trip and the peer's reads every 256 envelopes. One
- * answer is still in flight at a time, and at most two wants' envelopes are in the pipeline.
- * A want that turns out to break the protocol stops the frames at once, so the session does
- * not wait on a peer that has nothing more to say.
+ * The envelopes of the last want's answer (or turn's pushes) received, settling (validated,
+ * verified, stored) while the next turn is sent or read: waiting for them first left the
+ * signature workers and the store idle for a round trip and the peer's reads every 256
+ * envelopes. One turn is still in flight at a time, and at most two turns' envelopes are in
+ * the pipeline. A batch that turns out to break the protocol stops the frames at once, so the
+ * session does not wait on a peer that has nothing more to say.
  */
 class Settling {
   private last: Promise<void> | undefined
@@ -235,7 +275,7 @@ class Settling {
 
   constructor (private readonly frames: Frames) {}
 
-  /** Takes a want just read; returns once the want before it has settled (throwing if its sender broke the protocol). */
+  /** Takes a batch just read; returns once the batch before it has settled (throwing if its sender broke the protocol). */
   async next ({ settled }: { settled: Promise<void> }): Promise<void> {
     settled.catch(err => {
       if (this.failure !== undefined) return
@@ -263,30 +303,57 @@ class Settling {
 }
 
 /**
- * Reads envelopes frames up to the one marked end: each must be one of `ids`, each is
- * validated and stored. Returns once the frames are read, with the settling of their
- * envelopes, which fails if the sender broke the protocol in any of them.
+ * Envelopes received in one batch (a want's answer, a turn's pushes), each frame's handed to
+ * the pipeline as it arrives while the next is read, so a batch is validated, verified and
+ * written together. The sender is judged on every one once all are settled; a bounded batch
+ * bounds the work.
  */
-async function receiveEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic: string, ctx: SessionContext): Promise<{ settled: Promise<void> }> {
-  const pending = new Set(ids.map(hex))
-  // the answer to k ids takes at most ⌈k / 64⌉ frames (one if k is 0): no stream of empty frames
-  let budget = Math.max(1, Math.ceil(ids.length / MAX_ENVELOPES_PER_FRAME))
-  // each frame goes to the pipeline as it arrives and the next is read meanwhile, so the
-  // frames of one want are validated, verified and written together; the sender is judged on
-  // every one once all are settled, and a bounded want bounds the work
-  const settling: Array<Promise<void>> = []
-  const settle = async (items: Uint8Array[]): Promise<void> => {
+class Intake {
+  private readonly ids = new Set<string>()
+  private readonly settling: Array<Promise<void>> = []
+
+  constructor (private readonly gossipTopic: string, private readonly ctx: SessionContext) {}
+
+  /** False if the id came before in this batch. */
+  claim (id: string): boolean {
+    if (this.ids.has(id)) return false
+    this.ids.add(id)
+    return true
+  }
+
+  add (items: Uint8Array[]): void {
+    if (items.length > 0) this.settling.push(this.settle(items))
+  }
+
+  /** Fails if the sender broke the protocol in any of the batch's envelopes. */
+  async settled (): Promise<void> {
+    const results = await Promise.allSettled(this.settling)
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
+  }
+
+  private async settle (items: Uint8Array[]): Promise<void> {
     // the gossip topic makes the pipeline refuse a message of another topic, as gossip does
-    const outcomes = await ctx.ingestor.submitMany(items, { topic: gossipTopic })
+    const outcomes = await this.ctx.ingestor.submitMany(items, { topic: this.gossipTopic })
     for (const outcome of outcomes) {
       if (outcome.status === 'refused' && outcome.severity === 'reject') {
         throw new SyncProtocolError(`invalid envelope: ${outcome.code}`)
       }
-      if (outcome.status === 'stored') ctx.progress.stored++
+      if (outcome.status === 'stored') this.ctx.progress.stored++
     }
-    ctx.progress.received += items.length
+    this.ctx.progress.received += items.length
   }
-  let broken: unknown
+}
+
+/**
+ * Reads the envelopes frames answering a want, up to the one marked end: each must be one of
+ * `ids`. Returns once the frames are read, with the settling of their envelopes.
+ */
+async function receiveEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic: string, ctx: SessionContext): Promise<{ settled: Promise<void> }> {
+  const asked = new Set(ids.map(hex))
+  // the answer to k ids takes at most ⌈k / 64⌉ frames (one if k is 0): no stream of empty frames
+  let budget = Math.max(1, Math.ceil(ids.length / MAX_ENVELOPES_PER_FRAME))
+  const intake = new Intake(gossipTopic, ctx)
   try {
     while (true) {
       const frame = await frames.read()
@@ -295,40 +362,38 @@ async function receiveEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic:
       const items = frame.envelopes.items
       for (const item of items) {
         const id = envelopeId(item)
-        // also refuses repeats: each wanted id is struck off once
-        if (id == null || !pending.delete(id)) throw new SyncProtocolError('an envelope that was not asked for')
+        // also refuses repeats: each wanted id is claimed once
+        if (id == null || !asked.has(id) || !intake.claim(id)) throw new SyncProtocolError('an envelope that was not asked for')
       }
-      if (items.length > 0) settling.push(settle(items))
+      intake.add(items)
       if (frame.envelopes.end) break
     }
   } catch (err) {
-    broken = err
-  }
-  const settled = Promise.allSettled(settling).then(results => {
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-    if (failed !== undefined) throw failed.reason
-  })
-  if (broken !== undefined) {
     // nothing handed to the pipeline is left unsettled, whatever ended the want
-    await settled.catch(() => {})
-    throw broken
+    await intake.settled().catch(() => {})
+    throw err
   }
-  return { settled }
+  return { settled: intake.settled() }
 }
 
-/** Answers a want: the envelopes we still hold that belong to the topic and are live, ≤ 64 per frame. */
-async function sendEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic: string, now: number, ctx: SessionContext): Promise<void> {
+/** The envelopes of `ids` we still hold that belong to the topic and are live. */
+async function servableEnvelopes (ctx: SessionContext, ids: Uint8Array[], gossipTopic: string, now: number): Promise<Array<Uint8Array<ArrayBuffer>>> {
   const items: Array<Uint8Array<ArrayBuffer>> = []
   for (const envelope of await ctx.store.getEnvelopes(ids.map(hex))) {
     if (envelope != null && servable(envelope, gossipTopic, now)) items.push(envelope as Uint8Array<ArrayBuffer>)
   }
-  const batch: SyncFrame[] = []
-  for (let i = 0; i < items.length || i === 0; i += MAX_ENVELOPES_PER_FRAME) {
-    const chunk = items.slice(i, i + MAX_ENVELOPES_PER_FRAME)
-    batch.push({ envelopes: { items: chunk, end: i + MAX_ENVELOPES_PER_FRAME >= items.length } })
-  }
-  await frames.write(...batch)
-  ctx.progress.sent += items.length
+  return items
+}
+
+/**
+ * Envelopes in frames of ≤ 64. An answer is at least one frame and marks its last `end`; a
+ * push is as many frames as it needs, none if nothing, since the want after it ends the turn.
+ */
+function envelopesFrames (items: Array<Uint8Array<ArrayBuffer>>, as: 'answer' | 'push'): SyncFrame[] {
+  const chunks: Array<Array<Uint8Array<ArrayBuffer>>> = []
+  for (let i = 0; i < items.length; i += MAX_ENVELOPES_PER_FRAME) chunks.push(items.slice(i, i + MAX_ENVELOPES_PER_FRAME))
+  if (as === 'answer' && chunks.length === 0) chunks.push([])
+  return chunks.map((chunk, i) => ({ envelopes: { items: chunk, end: as === 'answer' && i === chunks.length - 1 } }))
 }
 
 /**
@@ -349,6 +414,17 @@ function envelopeId (bytes: Uint8Array): string | undefined {
   if (bytes.byteLength > MAX_ENVELOPE_BYTES) return undefined
   try {
     return hex(bodyId(decodeEnvelope(bytes).body))
+  } catch {
+    return undefined
+  }
+}
+
+/** A pushed envelope as a Negentropy item, or undefined if it does not decode. */
+function itemOf (bytes: Uint8Array): { timestamp: number, id: Uint8Array } | undefined {
+  if (bytes.byteLength > MAX_ENVELOPE_BYTES) return undefined
+  try {
+    const { body } = decodeEnvelope(bytes)
+    return { timestamp: Number(decodeBody(body).createdAt / 1000n), id: bodyId(body) }
   } catch {
     return undefined
   }
@@ -385,7 +461,6 @@ async function loadSet (ctx: SessionContext, topic: string, since: number, now: 
 /** Frame limits given to the decoder, so a frame cannot even allocate more than this. */
 const DECODE_LIMITS = {
   limits: {
-    have: { ids: MAX_IDS_PER_FRAME },
     want: { ids: MAX_IDS_PER_FRAME },
     envelopes: { items: MAX_ENVELOPES_PER_FRAME }
   }
@@ -396,11 +471,12 @@ class Frames {
   private readonly lp: LengthPrefixedStream<Stream>
   private readonly ctx: SessionContext
   private readonly stopped = new AbortController()
+  private wroteLast = false
 
   constructor (stream: Stream, ctx: SessionContext) {
     this.ctx = ctx
-    // the lockstep flow keeps at most one want's answer (≤ 1 MiB) in flight: 4 frames of slack
-    this.lp = lpStream(stream, { maxDataLength: ctx.limits.maxFrameBytes, maxBufferSize: 4 * ctx.limits.maxFrameBytes + 1024 * 1024 })
+    // the flow keeps at most two turns or answers (≤ 2 MiB) unread: two frames of slack
+    this.lp = lpStream(stream, { maxDataLength: ctx.limits.maxFrameBytes, maxBufferSize: TURNS_IN_FLIGHT * 1024 * 1024 + 2 * ctx.limits.maxFrameBytes })
   }
 
   /** The session's signal bounded by one frame timeout. */
@@ -422,6 +498,7 @@ class Frames {
       throw this.classify(err, signal)
     }
     this.ctx.progress.bytesIn += bytes.byteLength
+    this.wroteLast = false
     let frame: SyncFrame
     try {
       frame = SyncFrame.decode(bytes, DECODE_LIMITS)
@@ -442,6 +519,8 @@ class Frames {
     }
     if (this.ctx.spend?.(total) === false) throw new SyncLimitError('the peer has used its sync byte budget for now')
     this.ctx.progress.bytesOut += total
+    if (!this.wroteLast) this.ctx.progress.roundTrips++
+    this.wroteLast = true
     const signal = this.frameSignal()
     try {
       await this.lp.writeV(encoded, { signal })
@@ -480,9 +559,9 @@ class Frames {
 
 /** Exactly one field set; ids exactly 32 bytes. */
 function checkShape (frame: SyncFrame): void {
-  const set = [frame.open, frame.neg, frame.have, frame.want, frame.envelopes, frame.done, frame.error].filter(v => v != null)
+  const set = [frame.open, frame.neg, frame.want, frame.envelopes, frame.done, frame.error].filter(v => v != null)
   if (set.length !== 1) throw new SyncProtocolError(`a frame sets ${set.length} fields, not 1`)
-  for (const id of [...frame.have?.ids ?? [], ...frame.want?.ids ?? []]) {
+  for (const id of frame.want?.ids ?? []) {
     if (id.byteLength !== ID_SIZE) throw new SyncProtocolError('an id is not 32 bytes')
   }
 }

@@ -5,7 +5,6 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 export interface SyncFrame {
   open?: Open
   neg?: Uint8Array<ArrayBuffer>
-  have?: Ids
   want?: Ids
   envelopes?: Envelopes
   done?: boolean
@@ -30,11 +29,6 @@ export namespace SyncFrame {
         if (obj.neg != null) {
           w.uint32(18)
           w.bytes(obj.neg)
-        }
-
-        if (obj.have != null) {
-          w.uint32(26)
-          Ids.codec().encode(obj.have, w)
         }
 
         if (obj.want != null) {
@@ -77,12 +71,6 @@ export namespace SyncFrame {
             }
             case 2: {
               obj.neg = reader.bytes()
-              break
-            }
-            case 3: {
-              obj.have = Ids.codec().decode(reader, reader.uint32(), {
-                limits: opts.limits?.have
-              })
               break
             }
             case 4: {
@@ -132,13 +120,6 @@ export namespace SyncFrame {
                 field: `${prefix}.neg`,
                 value: reader.bytes()
               }
-              break
-            }
-            case 3: {
-              yield * Ids.codec().stream(reader, reader.uint32(), `${prefix}.have`, {
-                limits: opts.limits?.have
-              })
-
               break
             }
             case 4: {
@@ -196,12 +177,6 @@ export namespace SyncFrame {
     value: Uint8Array<ArrayBuffer>
   }
 
-  export interface SyncFrameHaveIdsFieldEvent {
-    field: '$.have.ids[]'
-    index: number
-    value: Uint8Array<ArrayBuffer>
-  }
-
   export interface SyncFrameWantIdsFieldEvent {
     field: '$.want.ids[]'
     index: number
@@ -237,7 +212,7 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameOpenTopicFieldEvent | SyncFrameOpenSinceFieldEvent | SyncFrameNegFieldEvent | SyncFrameHaveIdsFieldEvent | SyncFrameWantIdsFieldEvent | SyncFrameEnvelopesItemsFieldEvent | SyncFrameEnvelopesEndFieldEvent | SyncFrameDoneFieldEvent | SyncFrameErrorFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameOpenTopicFieldEvent | SyncFrameOpenSinceFieldEvent | SyncFrameNegFieldEvent | SyncFrameWantIdsFieldEvent | SyncFrameEnvelopesItemsFieldEvent | SyncFrameEnvelopesEndFieldEvent | SyncFrameDoneFieldEvent | SyncFrameErrorFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }

@@ -304,7 +304,6 @@ const syncFrameArb = (envelopes: Uint8Array[]): fc.Arbitrary<Uint8Array> => fc.o
   fc.record({
     open: fc.option(fc.record({ topic: fc.constantFrom('tag:fuzz', 'tag:other', 'nonsense', 'geo:u05k', ''), since: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }) }), { nil: undefined }),
     neg: fc.option(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.constant(Uint8Array.of(0x61)), fc.uint8Array({ minLength: 1, maxLength: 64 }).map(b => Uint8Array.from([0x61, ...b]))), { nil: undefined }),
-    have: fc.option(fc.record({ ids: fc.array(fc.oneof(id32, fc.uint8Array({ maxLength: 40 })), { maxLength: 6 }) }), { nil: undefined }),
     want: fc.option(fc.record({ ids: fc.array(fc.oneof(id32, fc.uint8Array({ maxLength: 40 })), { maxLength: 6 }) }), { nil: undefined }),
     envelopes: fc.option(fc.record({ items: fc.array(fc.oneof(fc.constantFrom(...envelopes), fc.uint8Array({ maxLength: 300 })), { maxLength: 4 }), end: fc.boolean() }), { nil: undefined }),
     done: fc.option(fc.boolean(), { nil: undefined }),

@@ -3,7 +3,7 @@ import { syncProgressLine } from '../../src/cli/format.js'
 import type { SyncSessionView } from '../../src/sync/index.js'
 
 function session (over: Partial<SyncSessionView>): SyncSessionView {
-  return { peer: 'p', topic: 'tag:lyon', role: 'initiator', phase: 'fetch', have: 0, need: 0, received: 0, stored: 0, sent: 0, rounds: 1, bytesIn: 0, bytesOut: 0, durationMs: 10, ...over }
+  return { peer: 'p', topic: 'tag:lyon', role: 'initiator', phase: 'fetch', have: 0, need: 0, received: 0, stored: 0, sent: 0, rounds: 1, roundTrips: 2, bytesIn: 0, bytesOut: 0, durationMs: 10, ...over }
 }
 
 describe('cli: sync progress line', () => {

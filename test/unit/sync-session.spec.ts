@@ -140,18 +140,106 @@ describe('sync: sessions over a stream pair', function () {
     assert.deepEqual({ need: ctxA.progress.need, have: ctxA.progress.have, stored: ctxA.progress.stored }, { need: 50, have: 50, stored: 50 })
     assert.equal(ctxB.progress.stored, 50)
     assert.ok(ctxA.progress.bytesOut > 0 && ctxA.progress.bytesIn > 0)
+    // pushing the 50 and fetching the other 50 took one round trip after the reconciliation
+    assert.equal(ctxA.progress.roundTrips, ctxA.progress.rounds + 1)
   })
 
-  it('asks for the next want while the last one settles, never for a third', async () => {
+  it('takes a round trip per two turns of 256 each way, and one for done alone when nothing differs', async () => {
+    const all = await posts(600)
+    const a = new StubStore()
+    const b = new StubStore()
+    // a lacks 80 (one turn of wants), b lacks 520 (three turns of pushes): turns 1 and 2 go at
+    // once, turn 3 once the answer to turn 1 is read
+    all.forEach((m, i) => {
+      if (i >= 80) a.messages.set(m.id, m)
+      if (i < 80) b.messages.set(m.id, m)
+    })
+    for (const expected of [{ roundTrips: 2, stored: 80 }, { roundTrips: 1, stored: 0 }]) {
+      const [outbound, inbound] = await streamPair()
+      const ctxA = context(a, 'initiator')
+      const ctxB = context(b, 'responder')
+      await Promise.all([initiateSession(outbound, 'tag:unit', ctxA), respondSession(inbound, ctxB, () => true)])
+      assert.equal(ctxA.progress.roundTrips, ctxA.progress.rounds + expected.roundTrips)
+      assert.equal(ctxA.progress.stored, expected.stored)
+      assert.deepEqual(a.ids(), b.ids())
+    }
+  })
+
+  it('reads the next turn while the last one\'s pushes settle, never a third', async () => {
     const all = await posts(520)
+    const initiator = new StubStore()
+    for (const m of all) initiator.messages.set(m.id, m)
+    // the responder's pipeline holds every batch until let go
+    const responder = new StubStore()
+    const submit = responder.ingestor.submitMany
+    let open = false
+    let letGo: () => void = () => {}
+    const gate = new Promise<void>(resolve => { letGo = resolve })
+    let batches = 0
+    let firstSettled = false
+    let firstSettledAtThird: boolean | undefined
+    responder.ingestor.submitMany = async (envelopes, options) => {
+      // a turn pushes 256 envelopes in frames of 64: batches 1–4 are the first turn, 9 starts the third
+      const batch = ++batches
+      if (batch === 9) firstSettledAtThird = firstSettled
+      if (!open) await gate
+      const outcomes = await submit(envelopes, options)
+      if (batch === 4) firstSettled = true
+      return outcomes
+    }
+    const [outbound, inbound] = await streamPair()
+    const ctx = context(responder, 'responder')
+    const session = initiateSession(outbound, 'tag:unit', context(initiator, 'initiator'))
+    const serving = respondSession(inbound, ctx, () => true)
+    await pWaitFor(() => batches === 8, { timeout: 20_000 })
+    assert.equal(firstSettled, false, 'the second turn was read before the first settled')
+    open = true
+    letGo()
+    await Promise.all([session, serving])
+    assert.equal(firstSettledAtThird, true, 'the third turn waited for the first to settle')
+    assert.deepEqual(responder.ids(), initiator.ids())
+    assert.equal(ctx.progress.stored, 520)
+  })
+
+  it('refuses pushes an honest initiator would not send', async () => {
+    const all = await posts(300)
+    const held = all[0]
+    const mine = all.slice(1)
+    const emptySet = Uint8Array.of(0x61, 0x00, 0x00, 0x02, 0x00)
+    const one = (m: Message): SyncFrame => ({ envelopes: { items: [m.envelope as Uint8Array<ArrayBuffer>], end: false } })
+    const ends: SyncFrame = { want: { ids: [] } }
+    const cases: Array<[string, SyncFrame[], RegExp]> = [
+      ['an envelope the responder holds', [one(held), ends], /pushed an envelope we hold/],
+      ['the same envelope twice in a turn', [{ envelopes: { items: [mine[0].envelope, mine[0].envelope] as Array<Uint8Array<ArrayBuffer>>, end: false } }, ends], /twice/],
+      ['a turn with nothing in it', [ends], /an empty turn/],
+      ['more than 256 in a turn', [...mine.slice(0, 257).map(one), ends], /more than a turn/],
+      ['done before the want that ends a turn', [one(mine[2]), { done: true }], /done before the want/],
+      ['a neg frame after a turn', [one(mine[2]), ends, { neg: emptySet }], /a neg frame after/]
+    ]
+    for (const [name, turn, reason] of cases) {
+      const responder = new StubStore()
+      responder.messages.set(held.id, held)
+      const [outbound, inbound] = await streamPair()
+      const serving = respondSession(inbound, context(responder, 'responder'), () => true)
+      const frames = pbStream(outbound).pb(SyncFrame)
+      await frames.write({ open: { topic: 'tag:unit', since: BigInt(Date.now() - DEFAULT_LIMITS.windowMs) } })
+      await frames.write({ neg: emptySet })
+      await frames.read()
+      for (const frame of turn) await frames.write(frame)
+      await assert.rejects(serving, (err: Error) => err.name === 'SyncProtocolError' && reason.test(err.message), name)
+    }
+  })
+
+  it('keeps two wants ahead of the answer settling, and never reads a third answer before the first settled', async () => {
+    const all = await posts(900)
     const responder = new StubStore()
     for (const m of all) responder.messages.set(m.id, m)
     // each want's answer is served by one getEnvelopes; count them as they come
     let served = 0
-    let firstSettledAtThird: boolean | undefined
+    let firstSettledAtFourth: boolean | undefined
     const getEnvelopes = responder.getEnvelopes.bind(responder)
     responder.getEnvelopes = async ids => {
-      if (++served === 3) firstSettledAtThird = firstSettled
+      if (++served === 4) firstSettledAtFourth = firstSettled
       return await getEnvelopes(ids)
     }
     // the initiator's pipeline holds every batch until let go
@@ -161,10 +249,12 @@ describe('sync: sessions over a stream pair', function () {
     let letGo: () => void = () => {}
     const gate = new Promise<void>(resolve => { letGo = resolve })
     let firstSettled = false
+    let firstSettledAtThird: boolean | undefined
     let batches = 0
     initiator.ingestor.submitMany = async (envelopes, options) => {
-      // the first want's 256 envelopes come in frames of 64: its fourth batch is its last
+      // each answer of 256 envelopes comes in frames of 64: batches 1–4 are the first, 9 starts the third
       const batch = ++batches
+      if (batch === 9) firstSettledAtThird = firstSettled
       if (!open) await gate
       const outcomes = await submit(envelopes, options)
       if (batch === 4) firstSettled = true
@@ -174,14 +264,16 @@ describe('sync: sessions over a stream pair', function () {
     const ctx = context(initiator, 'initiator')
     const session = initiateSession(outbound, 'tag:unit', ctx)
     const serving = respondSession(inbound, context(responder, 'responder'), () => true)
-    await pWaitFor(() => served === 2, { timeout: 20_000 })
-    assert.equal(firstSettled, false, 'the second want left before the first settled')
+    // wants 1 and 2 at once, want 3 once answer 1 is read: two answers settling, one on its way
+    await pWaitFor(() => served === 3 && batches === 8, { timeout: 20_000 })
+    assert.equal(firstSettled, false, 'the third want left after the first answer settled')
     open = true
     letGo()
     await Promise.all([session, serving])
-    assert.equal(firstSettledAtThird, true, 'the third want waited for the first to settle')
+    assert.equal(firstSettledAtFourth, true, 'the fourth want waited for the first answer to settle')
+    assert.equal(firstSettledAtThird, true, 'the third answer was read before the first settled')
     assert.deepEqual(initiator.ids(), responder.ids())
-    assert.equal(ctx.progress.stored, 520)
+    assert.equal(ctx.progress.stored, 900)
   })
 
   it('refuses a topic the responder has not joined', async () => {
