@@ -136,11 +136,15 @@ export interface CatchUp {
   ingestRate: number
   /** seconds ÷ (n ÷ ingestRate) */
   ratio: number
+  /** the same with the full node initiating: the posts travel as pushes */
+  pushedSeconds: number
+  pushedRatio: number
 }
 
 /**
  * A node that has nothing catches up on a topic of n posts from one that has them all: one
- * real session between two LevelDB stores and ingest pipelines, over an in-memory stream pair.
+ * real session between two LevelDB stores and ingest pipelines, over an in-memory stream pair,
+ * started by the empty node (it fetches) and by the full one (it pushes).
  * The baseline is the ingest pipeline's rate on the same posts, measured alternately with the
  * sessions (rate, session, rate, session), each into a fresh store; the better of two counts
  * on both sides, as in the ingest figure, since the first of each pays for compiling its path.
@@ -155,17 +159,19 @@ export async function catchUp (n: number, verifyThreads: number): Promise<CatchU
   const verifier = verifyThreads > 0 ? sharedVerifier({ threads: verifyThreads }) : undefined
   verifier?.start()
   try {
-    let seconds = Infinity
+    const seconds = { fetch: Infinity, push: Infinity }
     let ingestRate = 0
-    let stored = 0
     for (let round = 0; round < 2; round++) {
       ingestRate = Math.max(ingestRate, (await pipelineRate(envelopes, verifyThreads)).rate)
-      const once = await catchUpOnce(b, verifier)
-      // the ratio divides by n: a session that fetched fewer would flatter it
-      if (once.stored !== n) throw new Error(`the catch-up stored ${once.stored} of ${n} posts`)
-      if (once.seconds < seconds) ({ seconds, stored } = once)
+      for (const how of ['fetch', 'push'] as const) {
+        const once = await catchUpOnce(b, verifier, how)
+        // the ratio divides by n: a session that brought fewer would flatter it
+        if (once.stored !== n) throw new Error(`the catch-up (${how}) stored ${once.stored} of ${n} posts`)
+        seconds[how] = Math.min(seconds[how], once.seconds)
+      }
     }
-    return { n, seconds: round(seconds, 2), stored, ingestRate: round(ingestRate, 0), ratio: round(seconds / (n / ingestRate), 3) }
+    const ratio = (s: number): number => round(s / (n / ingestRate), 3)
+    return { n, seconds: round(seconds.fetch, 2), stored: n, ingestRate: round(ingestRate, 0), ratio: ratio(seconds.fetch), pushedSeconds: round(seconds.push, 2), pushedRatio: ratio(seconds.push) }
   } finally {
     await verifier?.stop()
     await b.stop()
@@ -173,7 +179,7 @@ export async function catchUp (n: number, verifyThreads: number): Promise<CatchU
   }
 }
 
-async function catchUpOnce (b: PostStore, verifier: Verifier | undefined): Promise<{ seconds: number, stored: number }> {
+async function catchUpOnce (b: PostStore, verifier: Verifier | undefined, how: 'fetch' | 'push'): Promise<{ seconds: number, stored: number }> {
   const empty = await tempDir('sync-empty')
   const a = createStore({ path: empty.path, topicQuota: 10_000_000 })
   await a.start()
@@ -183,10 +189,13 @@ async function catchUpOnce (b: PostStore, verifier: Verifier | undefined): Promi
     const ingestB = createIngestor({ store: b, pow })
     const limits = { ...DEFAULT_LIMITS }
     const [outbound, inbound] = await streamPair()
+    const lacking = { store: a, ingestor: ingestA }
+    const holding = { store: b, ingestor: ingestB }
+    const [initiator, responder] = how === 'fetch' ? [lacking, holding] : [holding, lacking]
     const started = performance.now()
     await Promise.all([
-      initiateSession(outbound, 'tag:lyon', { store: a, ingestor: ingestA, limits, progress: newProgress('b', 'tag:lyon', 'initiator'), signal: AbortSignal.timeout(600_000) }),
-      respondSession(inbound, { store: b, ingestor: ingestB, limits, progress: newProgress('a', 'tag:lyon', 'responder'), signal: AbortSignal.timeout(600_000) }, () => true)
+      initiateSession(outbound, 'tag:lyon', { ...initiator, limits, progress: newProgress('responder', 'tag:lyon', 'initiator'), signal: AbortSignal.timeout(600_000) }),
+      respondSession(inbound, { ...responder, limits, progress: newProgress('initiator', 'tag:lyon', 'responder'), signal: AbortSignal.timeout(600_000) }, () => true)
     ])
     await ingestA.flush()
     return { seconds: (performance.now() - started) / 1000, stored: (await a.stats()).posts }
