@@ -94,9 +94,9 @@ export function newProgress (peer: string, topic: string, role: SessionProgress[
 
 /**
  * The initiator: open, reconcile, then turns, each pushing up to 256 envelopes the peer lacks
- * and asking for up to 256 we lack, the last followed by done. Both sides hold the union after
- * it. Up to 256 differences each way, the whole exchange after the reconciliation is one round
- * trip.
+ * and asking for up to 256 we lack, two at a time, the last followed by done. Both sides hold
+ * the union after it. Up to 512 differences each way, the whole exchange after the
+ * reconciliation is one round trip.
  */
 export async function initiateSession (stream: Stream, topic: string, ctx: SessionContext): Promise<void> {
   const { limits, progress } = ctx
