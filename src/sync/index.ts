@@ -1,5 +1,5 @@
 // src/sync owns history sync: Negentropy set reconciliation (NIP-77 format) and the
-// /murmur/sync/2.0.0 protocol service that fetches and offers missing posts. See docs/sync.md.
+// /murmur/sync/2.0.0 protocol service that fetches and pushes missing posts. See docs/sync.md.
 
 export { createSync, DEFAULT_SYNC_OPTIONS } from './service.js'
 export type { Sync, SyncInit, SyncOptions, SyncResult, SyncStatus, SyncSessionView, SyncTopicSummary } from './service.js'

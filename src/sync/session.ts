@@ -69,7 +69,10 @@ export interface SessionProgress {
   /** envelopes sent */
   sent: number
   rounds: number
-  /** times this side wrote after reading: the initiator's are the session's round trips */
+  /**
+   * the initiator: the session's round trips so far, a flight counting one more than the
+   * answer it waited for (Negentropy rounds, then one per two turns); 0 for the responder
+   */
   roundTrips: number
   bytesIn: number
   bytesOut: number
@@ -110,6 +113,7 @@ export async function initiateSession (stream: Stream, topic: string, ctx: Sessi
 
   progress.phase = 'reconcile'
   await frames.write({ open: { topic, since: BigInt(since) } }, { neg: neg.initiate() })
+  progress.roundTrips = 1
   while (true) {
     const frame = await frames.read()
     if (frame.neg == null) throw new SyncProtocolError('expected a neg frame')
@@ -123,35 +127,41 @@ export async function initiateSession (stream: Stream, topic: string, ctx: Sessi
     if (need.length > limits.maxItems || have.length > limits.maxItems) throw new SyncProtocolError('the peer claims more ids than the limit')
     if (result.output == null) break
     await frames.write({ neg: result.output })
+    progress.roundTrips++
   }
 
   const settling = new Settling(frames)
   let fetched = 0
   let pushed = 0
   let doneSent = false
-  let noMoreTurns = false
-  // the wants of the turns sent whose answers are not read yet, oldest first
-  const unanswered: Array<Array<Uint8Array<ArrayBuffer>>> = []
+  // the round trip of the last answer read: what we send next goes in the one after it
+  let trip = progress.roundTrips
+  // the turns sent whose answers are not read yet, oldest first: their wants and round trips
+  const unanswered: Array<{ ids: Array<Uint8Array<ArrayBuffer>>, trip: number }> = []
   try {
     while (true) {
-      while (unanswered.length < TURNS_IN_FLIGHT && !noMoreTurns) {
+      while (unanswered.length < TURNS_IN_FLIGHT && !doneSent) {
         // gossip or another session may have brought some meanwhile; a deleted id stays deleted
         let ids: Array<Uint8Array<ArrayBuffer>> = []
         while (ids.length === 0 && fetched < need.length) ids = await lacking(ctx, need.slice(fetched, fetched += MAX_IDS_PER_FRAME))
-        // and some we hold may have expired or been deleted since the reconciliation
+        // and some we hold may have been deleted meanwhile, or expired by the session's clock
         let items: Array<Uint8Array<ArrayBuffer>> = []
         while (items.length === 0 && pushed < have.length) items = await servableEnvelopes(ctx, have.slice(pushed, pushed += MAX_IDS_PER_FRAME), gossipTopic, now)
-        noMoreTurns = fetched >= need.length && pushed >= have.length
-        if (ids.length === 0 && items.length === 0) break
-        doneSent = noMoreTurns
-        progress.phase = ids.length > 0 ? 'fetch' : 'push'
-        await frames.write(...envelopesFrames(items, 'push'), { want: { ids } }, ...(doneSent ? [{ done: true }] : []))
+        // done goes with the last turn, or at once if what was left came to nothing: it must
+        // not wait for the answers still to come
+        doneSent = fetched >= need.length && pushed >= have.length
+        const turn: SyncFrame[] = ids.length > 0 || items.length > 0 ? [...envelopesFrames(items, 'push'), { want: { ids } }] : []
+        if (turn.length > 0) progress.phase = ids.length > 0 ? 'fetch' : 'push'
+        await frames.write(...turn, ...(doneSent ? [{ done: true }] : []))
+        progress.roundTrips = Math.max(progress.roundTrips, trip + 1)
+        if (turn.length === 0) continue
         progress.sent += items.length
-        unanswered.push(ids)
+        unanswered.push({ ids, trip: trip + 1 })
       }
-      const ids = unanswered.shift()
-      if (ids === undefined) break
-      await settling.next(await receiveEnvelopes(frames, ids, gossipTopic, ctx))
+      const oldest = unanswered.shift()
+      if (oldest === undefined) break
+      await settling.next(await receiveEnvelopes(frames, oldest.ids, gossipTopic, ctx))
+      trip = oldest.trip
     }
     await settling.drain()
   } catch (err) {
@@ -160,7 +170,6 @@ export async function initiateSession (stream: Stream, topic: string, ctx: Sessi
 
   // the responder answers done once all it received is stored: the session is over for both
   progress.phase = 'done'
-  if (!doneSent) await frames.write({ done: true })
   const last = await frames.read()
   if (last.done !== true) throw new SyncProtocolError('expected done')
   await stream.close({ signal: frames.frameSignal() })
@@ -217,15 +226,21 @@ export async function respondSession (stream: Stream, ctx: SessionContext, joine
         turnPushed += items.length
         pushed += items.length
         if (items.length === 0 || turnPushed > MAX_IDS_PER_FRAME || pushed > limits.maxItems) throw new SyncProtocolError('pushed no envelopes, or more than a turn or a session may')
-        turn ??= new Intake(gossipTopic, ctx)
+        turn ??= new Intake(gossipTopic, ctx, err => { frames.stop(err) })
+        const ids: string[] = []
         for (const item of items) {
           const pushedItem = itemOf(item)
-          // the reconciliation found what we lack: an honest initiator pushes nothing we hold
-          if (pushedItem == null || neg.has(pushedItem.timestamp, pushedItem.id) || !turn.claim(hex(pushedItem.id))) {
-            throw new SyncProtocolError('pushed an envelope we hold, twice, or one that does not decode')
-          }
+          if (pushedItem == null) throw new SyncProtocolError('pushed an envelope that does not decode')
+          // the reconciliation found what we lack: an honest initiator pushes nothing we listed
+          if (neg.has(pushedItem.timestamp, pushedItem.id)) throw new SyncProtocolError('pushed an envelope we hold')
+          const id = hex(pushedItem.id)
+          if (!turn.claim(id)) throw new SyncProtocolError('pushed an envelope twice in a turn')
+          ids.push(id)
         }
-        turn.add(items)
+        // ones we hold outside the reconciled set (before its window, past its cap) or deleted
+        // go no further: pushing them again must not make us verify their signatures again
+        const missing = new Set(await ctx.store.lacking(ids))
+        turn.add(items.filter((_, i) => missing.has(ids[i])))
         progress.need = pushed
       } else if (frame.want != null) {
         progress.phase = 'serve'
@@ -265,8 +280,8 @@ export async function respondSession (stream: Stream, ctx: SessionContext, joine
  * The envelopes of the last want's answer (or turn's pushes) received, settling (validated,
  * verified, stored) while the next turn is sent or read: waiting for them first left the
  * signature workers and the store idle for a round trip and the peer's reads every 256
- * envelopes. One turn is still in flight at a time, and at most two turns' envelopes are in
- * the pipeline. A batch that turns out to break the protocol stops the frames at once, so the
+ * envelopes. At most two batches are in the pipeline; the third is read once the first has
+ * settled. A batch that turns out to break the protocol stops the frames at once, so the
  * session does not wait on a peer that has nothing more to say.
  */
 class Settling {
@@ -311,8 +326,10 @@ class Settling {
 class Intake {
   private readonly ids = new Set<string>()
   private readonly settling: Array<Promise<void>> = []
+  private broken = false
 
-  constructor (private readonly gossipTopic: string, private readonly ctx: SessionContext) {}
+  /** `onBreach` hears of the first envelope that breaks the protocol, as soon as it is judged. */
+  constructor (private readonly gossipTopic: string, private readonly ctx: SessionContext, private readonly onBreach: (err: unknown) => void) {}
 
   /** False if the id came before in this batch. */
   claim (id: string): boolean {
@@ -322,7 +339,16 @@ class Intake {
   }
 
   add (items: Uint8Array[]): void {
-    if (items.length > 0) this.settling.push(this.settle(items))
+    if (items.length === 0) return
+    const settling = this.settle(items)
+    // handled at once, not when the batch's last frame is read: a breach ends the session now,
+    // and a rejection nobody awaits yet would end the process
+    settling.catch(err => {
+      if (this.broken) return
+      this.broken = true
+      this.onBreach(err)
+    })
+    this.settling.push(settling)
   }
 
   /** Fails if the sender broke the protocol in any of the batch's envelopes. */
@@ -353,7 +379,7 @@ async function receiveEnvelopes (frames: Frames, ids: Uint8Array[], gossipTopic:
   const asked = new Set(ids.map(hex))
   // the answer to k ids takes at most ⌈k / 64⌉ frames (one if k is 0): no stream of empty frames
   let budget = Math.max(1, Math.ceil(ids.length / MAX_ENVELOPES_PER_FRAME))
-  const intake = new Intake(gossipTopic, ctx)
+  const intake = new Intake(gossipTopic, ctx, err => { frames.stop(err) })
   try {
     while (true) {
       const frame = await frames.read()
@@ -471,7 +497,6 @@ class Frames {
   private readonly lp: LengthPrefixedStream<Stream>
   private readonly ctx: SessionContext
   private readonly stopped = new AbortController()
-  private wroteLast = false
 
   constructor (stream: Stream, ctx: SessionContext) {
     this.ctx = ctx
@@ -498,7 +523,6 @@ class Frames {
       throw this.classify(err, signal)
     }
     this.ctx.progress.bytesIn += bytes.byteLength
-    this.wroteLast = false
     let frame: SyncFrame
     try {
       frame = SyncFrame.decode(bytes, DECODE_LIMITS)
@@ -519,8 +543,6 @@ class Frames {
     }
     if (this.ctx.spend?.(total) === false) throw new SyncLimitError('the peer has used its sync byte budget for now')
     this.ctx.progress.bytesOut += total
-    if (!this.wroteLast) this.ctx.progress.roundTrips++
-    this.wroteLast = true
     const signal = this.frameSignal()
     try {
       await this.lp.writeV(encoded, { signal })

@@ -7,7 +7,8 @@ import { nip77 } from 'nostr-tools'
 import { pbStream, streamPair } from '@libp2p/utils'
 import pWaitFor from 'p-wait-for'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
-import { createMessage, uniformPolicy, validateEnvelope } from '../../src/post/index.js'
+import { createMessage, decodeEnvelope, encodeEnvelope, uniformPolicy, validateEnvelope } from '../../src/post/index.js'
+import { Negentropy, NegentropyStorage } from '../../src/sync/negentropy.js'
 import { initiateSession, respondSession, newProgress, DEFAULT_LIMITS, SyncFrame, SyncRemoteError, type SessionContext } from '../../src/sync/index.js'
 import type { Ingestor, IngestOutcome } from '../../src/node/ingest.js'
 import type { PostStore, TopicEntry } from '../../src/store/index.js'
@@ -145,16 +146,16 @@ describe('sync: sessions over a stream pair', function () {
   })
 
   it('takes a round trip per two turns of 256 each way, and one for done alone when nothing differs', async () => {
-    const all = await posts(600)
+    const all = await posts(1_200)
     const a = new StubStore()
     const b = new StubStore()
-    // a lacks 80 (one turn of wants), b lacks 520 (three turns of pushes): turns 1 and 2 go at
-    // once, turn 3 once the answer to turn 1 is read
+    // a lacks 80 (one turn of wants), b lacks 1 120 (five turns of pushes): turns 1 and 2 go at
+    // once, turns 3 and 4 once the answers to 1 and 2 are read, turn 5 after the answer to 3
     all.forEach((m, i) => {
       if (i >= 80) a.messages.set(m.id, m)
       if (i < 80) b.messages.set(m.id, m)
     })
-    for (const expected of [{ roundTrips: 2, stored: 80 }, { roundTrips: 1, stored: 0 }]) {
+    for (const expected of [{ roundTrips: 3, stored: 80 }, { roundTrips: 1, stored: 0 }]) {
       const [outbound, inbound] = await streamPair()
       const ctxA = context(a, 'initiator')
       const ctxB = context(b, 'responder')
@@ -163,6 +164,22 @@ describe('sync: sessions over a stream pair', function () {
       assert.equal(ctxA.progress.stored, expected.stored)
       assert.deepEqual(a.ids(), b.ids())
     }
+  })
+
+  it('sends done at once when the turns left come to nothing, not after the answers', async () => {
+    const all = await posts(300)
+    const a = new StubStore()
+    const b = new StubStore()
+    for (const m of all) b.messages.set(m.id, m)
+    // a lacks 300, but gossip brings the last 44 before their turn is built
+    const lacking = a.lacking.bind(a)
+    let calls = 0
+    a.lacking = async ids => ++calls === 2 ? [] : await lacking(ids)
+    const [outbound, inbound] = await streamPair()
+    const ctxA = context(a, 'initiator')
+    await Promise.all([initiateSession(outbound, 'tag:unit', ctxA), respondSession(inbound, context(b, 'responder'), () => true)])
+    assert.equal(ctxA.progress.stored, 256)
+    assert.equal(ctxA.progress.roundTrips, ctxA.progress.rounds + 1)
   })
 
   it('reads the next turn while the last one\'s pushes settle, never a third', async () => {
@@ -191,8 +208,8 @@ describe('sync: sessions over a stream pair', function () {
     const ctx = context(responder, 'responder')
     const session = initiateSession(outbound, 'tag:unit', context(initiator, 'initiator'))
     const serving = respondSession(inbound, ctx, () => true)
+    // the second turn's pushes are in the pipeline beside the first's
     await pWaitFor(() => batches === 8, { timeout: 20_000 })
-    assert.equal(firstSettled, false, 'the second turn was read before the first settled')
     open = true
     letGo()
     await Promise.all([session, serving])
@@ -210,10 +227,13 @@ describe('sync: sessions over a stream pair', function () {
     const ends: SyncFrame = { want: { ids: [] } }
     const cases: Array<[string, SyncFrame[], RegExp]> = [
       ['an envelope the responder holds', [one(held), ends], /pushed an envelope we hold/],
-      ['the same envelope twice in a turn', [{ envelopes: { items: [mine[0].envelope, mine[0].envelope] as Array<Uint8Array<ArrayBuffer>>, end: false } }, ends], /twice/],
+      ['the same envelope twice in a turn', [{ envelopes: { items: [mine[0].envelope, mine[0].envelope] as Array<Uint8Array<ArrayBuffer>>, end: false } }, ends], /twice in a turn/],
+      ['an envelope that does not decode', [{ envelopes: { items: [Uint8Array.of(1, 2, 3)], end: false } }, ends], /does not decode/],
+      ['an empty push frame', [{ envelopes: { items: [], end: false } }, ends], /pushed no envelopes/],
       ['a turn with nothing in it', [ends], /an empty turn/],
       ['more than 256 in a turn', [...mine.slice(0, 257).map(one), ends], /more than a turn/],
       ['done before the want that ends a turn', [one(mine[2]), { done: true }], /done before the want/],
+      ['a neg frame in a turn', [one(mine[2]), { neg: emptySet }], /a neg frame after/],
       ['a neg frame after a turn', [one(mine[2]), ends, { neg: emptySet }], /a neg frame after/]
     ]
     for (const [name, turn, reason] of cases) {
@@ -266,7 +286,6 @@ describe('sync: sessions over a stream pair', function () {
     const serving = respondSession(inbound, context(responder, 'responder'), () => true)
     // wants 1 and 2 at once, want 3 once answer 1 is read: two answers settling, one on its way
     await pWaitFor(() => served === 3 && batches === 8, { timeout: 20_000 })
-    assert.equal(firstSettled, false, 'the third want left after the first answer settled')
     open = true
     letGo()
     await Promise.all([session, serving])
@@ -274,6 +293,55 @@ describe('sync: sessions over a stream pair', function () {
     assert.equal(firstSettledAtThird, true, 'the third answer was read before the first settled')
     assert.deepEqual(initiator.ids(), responder.ids())
     assert.equal(ctx.progress.stored, 900)
+  })
+
+  it('ends the session as soon as a pushed or fetched envelope is judged invalid, without waiting for the peer', async () => {
+    const [post] = await posts(1)
+    const envelope = decodeEnvelope(post.envelope)
+    const forged = encodeEnvelope({ ...envelope, signature: envelope.signature.map((b, i) => i === 0 ? b ^ 1 : b) })
+    const emptySet = Uint8Array.of(0x61, 0x00, 0x00, 0x02, 0x00)
+
+    // an initiator that pushes it and then says nothing (no want ends the turn)
+    const [outbound, inbound] = await streamPair()
+    const serving = respondSession(inbound, context(new StubStore(), 'responder'), () => true)
+    const frames = pbStream(outbound).pb(SyncFrame)
+    await frames.write({ open: { topic: 'tag:unit', since: BigInt(Date.now() - DEFAULT_LIMITS.windowMs) } })
+    await frames.write({ neg: emptySet })
+    await frames.read()
+    await frames.write({ envelopes: { items: [forged], end: false } })
+    // the frame timeout is 2 s: a session waiting for the want would end with SyncTimeoutError
+    await assert.rejects(serving, (err: Error) => err.name === 'SyncProtocolError' && /invalid envelope: BAD_SIGNATURE/.test(err.message))
+
+    // a responder that lists it, sends it in a frame not marked end, then says nothing
+    const [out2, in2] = await streamPair()
+    const session = initiateSession(out2, 'tag:unit', context(new StubStore(), 'initiator'))
+    const peer = pbStream(in2).pb(SyncFrame)
+    await peer.read()
+    const query = await peer.read()
+    const theirs = new Negentropy(NegentropyStorage.from([{ timestamp: Math.floor(post.createdAt / 1000), id: hexToBytes(post.id) }]), 4_096)
+    await peer.write({ neg: theirs.reconcile(query.neg as Uint8Array).output ?? Uint8Array.of(0x61) })
+    assert.deepEqual((await peer.read()).want?.ids.map(bytesToHex), [post.id])
+    await peer.write({ envelopes: { items: [forged], end: false } })
+    await assert.rejects(session, (err: Error) => err.name === 'SyncProtocolError' && /invalid envelope: BAD_SIGNATURE/.test(err.message))
+  })
+
+  it('drops pushes of posts it holds outside its reconciled set without verifying them again', async () => {
+    // posts 0–99 are 0–99 s old; both sides hold them all, but the responder reconciles only
+    // its last 50 s, so the initiator finds 50 to push
+    const all = await posts(100)
+    const a = new StubStore()
+    const b = new StubStore()
+    for (const m of all) { a.messages.set(m.id, m); b.messages.set(m.id, m) }
+    let submitted = 0
+    const submit = b.ingestor.submitMany
+    b.ingestor.submitMany = async (envelopes, options) => { submitted += envelopes.length; return await submit(envelopes, options) }
+    const [outbound, inbound] = await streamPair()
+    const ctxA = context(a, 'initiator')
+    const ctxB = { ...context(b, 'responder'), limits: { ...context(b, 'responder').limits, windowMs: 50_000 } }
+    await Promise.all([initiateSession(outbound, 'tag:unit', ctxA), respondSession(inbound, ctxB, () => true)])
+    assert.ok(ctxA.progress.sent >= 45, `pushed ${ctxA.progress.sent}`)
+    assert.equal(ctxB.progress.need, ctxA.progress.sent)
+    assert.equal(submitted, 0)
   })
 
   it('refuses a topic the responder has not joined', async () => {
