@@ -130,7 +130,9 @@ export function createApiServer ({ node, listen, webRoot, admin = false }: ApiSe
 
   return {
     async start () {
-      server = createServer((req, res) => { void handle(req, res) })
+      // handle answers every error itself; should answering fail too, the request is dropped
+      // rather than left as a rejection nobody handles, which would end the process
+      server = createServer((req, res) => { handle(req, res).catch(() => { res.destroy() }) })
       server.requestTimeout = 30_000
       server.headersTimeout = 10_000
       await new Promise<void>((resolve, reject) => {
