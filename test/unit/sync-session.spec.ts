@@ -54,6 +54,28 @@ function context (store: StubStore, role: 'initiator' | 'responder'): SessionCon
   }
 }
 
+/**
+ * Holds every batch `store`'s pipeline is handed until released, and notes whether the first
+ * 256 envelopes (batches 1–4, frames of 64) had settled when the ninth batch came.
+ */
+function gated (store: StubStore): { batches: () => number, release: () => void, firstSettled: () => boolean, firstSettledAtThird: () => boolean | undefined } {
+  const submit = store.ingestor.submitMany
+  let letGo: () => void = () => {}
+  const gate = new Promise<void>(resolve => { letGo = resolve })
+  let batches = 0
+  let firstSettled = false
+  let atThird: boolean | undefined
+  store.ingestor.submitMany = async (envelopes, options) => {
+    const batch = ++batches
+    if (batch === 9) atThird = firstSettled
+    await gate
+    const outcomes = await submit(envelopes, options)
+    if (batch === 4) firstSettled = true
+    return outcomes
+  }
+  return { batches: () => batches, release: letGo, firstSettled: () => firstSettled, firstSettledAtThird: () => atThird }
+}
+
 const key = crypto.getRandomValues(new Uint8Array(32))
 let made: Message[] = []
 
@@ -187,33 +209,18 @@ describe('sync: sessions over a stream pair', function () {
     const initiator = new StubStore()
     for (const m of all) initiator.messages.set(m.id, m)
     // the responder's pipeline holds every batch until let go
+    // a turn pushes 256 envelopes in frames of 64: batches 1–4 are the first turn, 9 starts the third
     const responder = new StubStore()
-    const submit = responder.ingestor.submitMany
-    let open = false
-    let letGo: () => void = () => {}
-    const gate = new Promise<void>(resolve => { letGo = resolve })
-    let batches = 0
-    let firstSettled = false
-    let firstSettledAtThird: boolean | undefined
-    responder.ingestor.submitMany = async (envelopes, options) => {
-      // a turn pushes 256 envelopes in frames of 64: batches 1–4 are the first turn, 9 starts the third
-      const batch = ++batches
-      if (batch === 9) firstSettledAtThird = firstSettled
-      if (!open) await gate
-      const outcomes = await submit(envelopes, options)
-      if (batch === 4) firstSettled = true
-      return outcomes
-    }
+    const pipeline = gated(responder)
     const [outbound, inbound] = await streamPair()
     const ctx = context(responder, 'responder')
     const session = initiateSession(outbound, 'tag:unit', context(initiator, 'initiator'))
     const serving = respondSession(inbound, ctx, () => true)
     // the second turn's pushes are in the pipeline beside the first's
-    await pWaitFor(() => batches === 8, { timeout: 20_000 })
-    open = true
-    letGo()
+    await pWaitFor(() => pipeline.batches() === 8, { timeout: 20_000 })
+    pipeline.release()
     await Promise.all([session, serving])
-    assert.equal(firstSettledAtThird, true, 'the third turn waited for the first to settle')
+    assert.equal(pipeline.firstSettledAtThird(), true, 'the third turn waited for the first to settle')
     assert.deepEqual(responder.ids(), initiator.ids())
     assert.equal(ctx.progress.stored, 520)
   })
@@ -259,38 +266,22 @@ describe('sync: sessions over a stream pair', function () {
     let firstSettledAtFourth: boolean | undefined
     const getEnvelopes = responder.getEnvelopes.bind(responder)
     responder.getEnvelopes = async ids => {
-      if (++served === 4) firstSettledAtFourth = firstSettled
+      if (++served === 4) firstSettledAtFourth = pipeline.firstSettled()
       return await getEnvelopes(ids)
     }
-    // the initiator's pipeline holds every batch until let go
+    // each answer of 256 envelopes comes in frames of 64: batches 1–4 are the first, 9 starts the third
     const initiator = new StubStore()
-    const submit = initiator.ingestor.submitMany
-    let open = false
-    let letGo: () => void = () => {}
-    const gate = new Promise<void>(resolve => { letGo = resolve })
-    let firstSettled = false
-    let firstSettledAtThird: boolean | undefined
-    let batches = 0
-    initiator.ingestor.submitMany = async (envelopes, options) => {
-      // each answer of 256 envelopes comes in frames of 64: batches 1–4 are the first, 9 starts the third
-      const batch = ++batches
-      if (batch === 9) firstSettledAtThird = firstSettled
-      if (!open) await gate
-      const outcomes = await submit(envelopes, options)
-      if (batch === 4) firstSettled = true
-      return outcomes
-    }
+    const pipeline = gated(initiator)
     const [outbound, inbound] = await streamPair()
     const ctx = context(initiator, 'initiator')
     const session = initiateSession(outbound, 'tag:unit', ctx)
     const serving = respondSession(inbound, context(responder, 'responder'), () => true)
     // wants 1 and 2 at once, want 3 once answer 1 is read: two answers settling, one on its way
-    await pWaitFor(() => served === 3 && batches === 8, { timeout: 20_000 })
-    open = true
-    letGo()
+    await pWaitFor(() => served === 3 && pipeline.batches() === 8, { timeout: 20_000 })
+    pipeline.release()
     await Promise.all([session, serving])
     assert.equal(firstSettledAtFourth, true, 'the fourth want waited for the first answer to settle')
-    assert.equal(firstSettledAtThird, true, 'the third answer was read before the first settled')
+    assert.equal(pipeline.firstSettledAtThird(), true, 'the third answer was read before the first settled')
     assert.deepEqual(initiator.ids(), responder.ids())
     assert.equal(ctx.progress.stored, 900)
   })
