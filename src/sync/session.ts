@@ -320,8 +320,8 @@ class Settling {
 /**
  * Envelopes received in one batch (a want's answer, a turn's pushes), each frame's handed to
  * the pipeline as it arrives while the next is read, so a batch is validated, verified and
- * written together. The sender is judged on every one once all are settled; a bounded batch
- * bounds the work.
+ * written together; a bounded batch bounds the work. The first envelope that breaks the rules
+ * is reported as soon as it is judged; `settled` gives the verdict on all of them.
  */
 class Intake {
   private readonly ids = new Set<string>()
