@@ -187,7 +187,8 @@ interface Run {
   seconds: number
   latencies: number[]
   /** CPU µs per delivery: the event loop's thread, and the whole process (workers, libuv's pool) */
-  cpu: { mainUs: number, processUs: number }
+  /** per delivery; busy: the event loop's CPU time over the run's time, in cores */
+  cpu: { mainUs: number, processUs: number, busy: number }
   /** the event loop's, until the traffic settled (copiesSettled): the late duplicates' cost too */
   cpuSettledMainUs: number
   /** messages received per node but the publisher, per message published, duplicates included, by the run's end */
@@ -257,7 +258,7 @@ async function publishRun (net: Net, envelopes: Uint8Array[], interval: number, 
       expected,
       seconds,
       latencies,
-      cpu: { mainUs: per(thread), processUs: per(all) },
+      cpu: { mainUs: per(thread), processUs: per(all), busy: round((thread.user + thread.system) / 1e6 / Math.max(seconds, 1e-3), 2) },
       cpuSettledMainUs: per(threadSettled),
       copies: perMessage(received),
       copiesSettled: perMessage(last),
@@ -282,7 +283,7 @@ export interface GossipFigures {
   deliveryRatio: number
 }
 
-export interface GossipSide { burstRate: number, burstRates: number[], pacedP50: number, pacedP99: number, burstDelivery: number, pacedDelivery: number, burstCpu: Run['cpu'], burstTraffic: TrafficFigures }
+export interface GossipSide { burstRate: number, burstRates: number[], pacedP50: number, pacedP99: number, burstDelivery: number, pacedDelivery: number, burstCpu: Run['cpu'], pacedCpu: Run['cpu'], burstTraffic: TrafficFigures }
 
 export type TrafficFigures = Pick<Run, 'copies' | 'copiesSettled' | 'cpuSettledMainUs' | 'sendFailures' | 'meshes'>
 
@@ -344,6 +345,7 @@ export async function benchGossip (options: { nodes: number, burst: number, pace
     burstDelivery: round(Math.min(...runs.map(delivery)), 4),
     pacedDelivery: round(delivery(pacedRun), 4),
     burstCpu: burst.cpu,
+    pacedCpu: pacedRun.cpu,
     burstTraffic: trafficFigures(burst)
   })
   return {
