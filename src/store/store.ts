@@ -17,7 +17,7 @@ import { thresholdMerge } from './merge.js'
 import type { HotRange, HotSpan, Merged } from './merge.js'
 import { createNeighbourhoods, type Neighbourhoods, type RankChange } from './neighbourhoods.js'
 import { Known } from './known.js'
-import { Tx } from './tx.js'
+import { Tx, readKeys } from './tx.js'
 import type { RootDb, Table } from './tx.js'
 import type {
   FeedQuery, IngestOptions, IngestResult, LabelRecord, ModerationLogOptions, PostStore, StoreOptions, StoreStats,
@@ -33,7 +33,7 @@ export const DEFAULT_CANDIDATES = 2_000
 export const DEFAULT_NEAR_VIEW_POSTS = 500
 /** a user's own place at one or two precisions, and a place they looked at */
 const NEAR_VIEWS = 4
-/** ms a load of cards reads on the event loop before the rest goes to libuv's pool (`readMany`) */
+/** ms a read of many keys (a page's cards, a write's prefetch) takes on the event loop before the rest goes to libuv's pool (`readKeys`) */
 export const DEFAULT_SYNC_READ_MS = 2
 export const MAX_FEED_LIMIT = 200
 /** Near-me cells per feed query (a cell and its 8 neighbours at two precisions fit easily). */
@@ -474,7 +474,7 @@ export class LevelPostStore implements PostStore {
     if (messages.length === 0) return []
     return await this.serialise(async () => {
       const { db, t } = this.tables()
-      const tx = new Tx(db)
+      const tx = new Tx(db, this.syncReadMs)
       // each message's shape checked and id parsed once: prefetchFor, ingestOne and putMessage need them
       const arrivals = messages.map((m): Arrival => {
         const shape = shapeError(m)
@@ -1010,7 +1010,7 @@ export class LevelPostStore implements PostStore {
       while (true) {
         const entries = await it.nextv(PURGE_BATCH)
         if (entries.length === 0) return
-        const tx = new Tx(db)
+        const tx = new Tx(db, this.syncReadMs)
         const recs = await t.records.sub.getMany(entries.map(([key]) => key))
         entries.forEach(([key, counters], i) => { this.reindexHot(tx, t, toHex(key), recs[i], undefined, counters) })
         await this.commit(tx)
@@ -1078,26 +1078,11 @@ export class LevelPostStore implements PostStore {
     return out
   }
 
-  /**
-   * The values of `keys`, read on the event loop while that stays quick, the rest in one getMany
-   * on libuv's pool. Blocks that LevelDB or the OS hold answer in microseconds, and the pool's
-   * round trip (waking a thread, which on two cores often takes the loop's core) cost more than
-   * the reads: Hot and New pages 18–28 % faster, a neighbourhood's first Near page 7–14 %
-   * (docs/performance.md). A cold store's reads go to disk: past `syncReadMs` the loop stops
-   * reading, so it is held for that long and one read at most.
-   */
+  /** The values of `keys` in one snapshot, on the event loop as far as `syncReadMs` allows (`readKeys`). */
   private async readMany (db: RootDb, keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
     const snapshot = db.snapshot()
     try {
-      const values = new Array<Uint8Array | undefined>(keys.length)
-      const until = performance.now() + this.syncReadMs
-      let i = 0
-      for (; i < keys.length && performance.now() < until; i++) values[i] = db.getSync(keys[i], { snapshot })
-      if (i < keys.length) {
-        const rest = await db.getMany(keys.slice(i), { snapshot })
-        for (let j = 0; j < rest.length; j++) values[i + j] = rest[j]
-      }
-      return values
+      return await readKeys(db, keys, this.syncReadMs, { snapshot })
     } finally {
       await snapshot.close()
     }
@@ -1413,7 +1398,7 @@ export class LevelPostStore implements PostStore {
       const n = await this.serialise(async () => {
         const { db, t } = this.tables()
         const old = await t.byTopic.sub.keys({ gte: prefix, lt: concat(prefix, u64(Math.floor(before))), limit: PURGE_BATCH }).all()
-        const tx = new Tx(db)
+        const tx = new Tx(db, this.syncReadMs)
         for (const key of old) {
           const { id } = tailEntry(key)
           const rec = await tx.get(t.records, idBytes(id))
@@ -1433,7 +1418,7 @@ export class LevelPostStore implements PostStore {
     const keys = await t.expiry.sub.keys({ lt: u64(Math.floor(now) + 1), limit: PURGE_BATCH }).all()
     if (keys.length === 0) return { read: 0, removed: 0 }
     let removed = 0
-    const tx = new Tx(db)
+    const tx = new Tx(db, this.syncReadMs)
     const byType = (type: number): Uint8Array[] => keys.filter(k => k[TS_LEN] === type).map(k => k.subarray(TS_LEN + 1, TS_LEN + 1 + ID_LEN))
     const messageIds = byType(EXP_MESSAGE)
     await tx.prefetchMany([
@@ -1552,7 +1537,7 @@ export class LevelPostStore implements PostStore {
     if (wanted.length === 0) return []
     return await this.serialise(async () => {
       const { db, t } = this.tables()
-      const tx = new Tx(db)
+      const tx = new Tx(db, this.syncReadMs)
       await Promise.all([tx.prefetch(t.records, wanted.map(idBytes)), tx.prefetch(t.meta, [COUNTS_KEY])])
       const dropped: string[] = []
       const seen = new Set<string>()
@@ -1572,7 +1557,7 @@ export class LevelPostStore implements PostStore {
     if (fresh.length === 0) return
     await this.serialise(async () => {
       const { db, t } = this.tables()
-      const tx = new Tx(db)
+      const tx = new Tx(db, this.syncReadMs)
       const ids = fresh.map(m => idBytes(m.id))
       await Promise.all([tx.prefetch(t.records, ids), tx.prefetch(t.tombstones, ids), tx.prefetch(t.meta, [COUNTS_KEY])])
       for (const m of fresh) {

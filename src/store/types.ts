@@ -135,8 +135,9 @@ export interface StoreOptions {
    */
   nearViewPosts?: number
   /**
-   * ms a load of cards may read on the event loop before it hands the rest to libuv's thread
-   * pool (src/store/store.ts, `readMany`); 0: always the pool; default 2
+   * ms a read of many keys (a page's cards, a write's prefetch) may take on the event loop
+   * before it hands the rest to libuv's thread pool (src/store/tx.ts, `readKeys`); 0: always
+   * the pool; default 2
    */
   syncReadMs?: number
   /** told how an upgrade of an older store's layout goes, in start(): minutes on a million posts */

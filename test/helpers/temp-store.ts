@@ -11,6 +11,8 @@ export interface TempStore {
   readonly store: PostStore
   /** closes the current store and opens the same folder again, with these options */
   open(options?: Partial<StoreOptions>): Promise<PostStore>
+  /** closes the current store and opens an empty one in its place, with these options */
+  openEmpty(options?: Partial<StoreOptions>): Promise<PostStore>
 }
 
 /** Call inside a describe block: registers the beforeEach/afterEach that make and remove the store. */
@@ -27,6 +29,12 @@ export function useTempStore (): TempStore {
       current = createStore({ path: join(dir, 'db'), ...options })
       await current.start()
       return current
+    },
+    async openEmpty (options = {}) {
+      await current?.stop()
+      current = undefined
+      await rm(join(dir, 'db'), { recursive: true, force: true })
+      return await temp.open(options)
     }
   }
   beforeEach(async () => {

@@ -155,6 +155,28 @@ describe('store: ingest and state', () => {
       await assert.rejects(open({ syncReadMs: -1 }), /syncReadMs/)
     })
 
+    it('ingests alike whether its prefetch reads on the event loop, in libuv\'s pool, or part each way', async () => {
+      const post = makePost()
+      const [r1, r2, r3] = [1, 2, 3].map(i => makeReply(post, { createdAt: T0 + 1000 * i }))
+      // r2's delete comes before r2 (pending), then r2 itself (deleted on arrival)
+      const batches = [
+        [post, r1, r1, makeReaction(post, 1), makeDelete(r2)],
+        [post, r2, r3, makeReaction(r1, -1)]
+      ]
+      const seen: unknown[] = []
+      // none on the loop (the pool, as before), the default (all on the loop here), and a budget that ends after the first read or few
+      for (const syncReadMs of [0, undefined, 0.001]) {
+        const fresh = await temp.openEmpty(syncReadMs === undefined ? {} : { syncReadMs })
+        const results = []
+        for (const batch of batches) results.push(statuses(await fresh.ingest(batch)))
+        const thread = await fresh.thread(post.id)
+        seen.push({ results, stats: await fresh.stats(), replies: thread.replies.map(r => [r.id, r.up, r.down]), post: [thread.post?.up, thread.post?.replies] })
+      }
+      assert.deepEqual((seen[0] as { results: string[][] }).results[1].slice(0, 2), ['duplicate:DUPLICATE', 'deleted:PENDING_DELETE'])
+      assert.deepEqual(seen[1], seen[0], 'the default budget')
+      assert.deepEqual(seen[2], seen[0], 'a budget that ends after the first read')
+    })
+
     it('rejects a reply whose root is not a post (BAD_PARENT) or whose topics differ (TOPIC_MISMATCH)', async () => {
       const post = makePost()
       const reply = makeReply(post)
