@@ -76,6 +76,23 @@ function gated (store: StubStore): { batches: () => number, release: () => void,
   return { batches: () => batches, release: letGo, firstSettled: () => firstSettled, firstSettledAtThird: () => atThird }
 }
 
+/** A Negentropy v1 message for an empty set: an initiator holding nothing. */
+const EMPTY_SET = Uint8Array.of(0x61, 0x00, 0x00, 0x02, 0x00)
+
+/**
+ * A responder on `store`, and an initiator driven by hand that has opened tag:unit and
+ * reconciled holding nothing: its frames are ready for the turns.
+ */
+async function reconciledByHand (store: StubStore): Promise<{ frames: ReturnType<ReturnType<typeof pbStream>['pb']>, serving: Promise<void> }> {
+  const [outbound, inbound] = await streamPair()
+  const serving = respondSession(inbound, context(store, 'responder'), () => true)
+  const frames = pbStream(outbound).pb(SyncFrame)
+  await frames.write({ open: { topic: 'tag:unit', since: BigInt(Date.now() - DEFAULT_LIMITS.windowMs) } })
+  await frames.write({ neg: EMPTY_SET })
+  await frames.read()
+  return { frames, serving }
+}
+
 const key = crypto.getRandomValues(new Uint8Array(32))
 let made: Message[] = []
 
@@ -229,7 +246,6 @@ describe('sync: sessions over a stream pair', function () {
     const all = await posts(300)
     const held = all[0]
     const mine = all.slice(1)
-    const emptySet = Uint8Array.of(0x61, 0x00, 0x00, 0x02, 0x00)
     const one = (m: Message): SyncFrame => ({ envelopes: { items: [m.envelope as Uint8Array<ArrayBuffer>], end: false } })
     const ends: SyncFrame = { want: { ids: [] } }
     const cases: Array<[string, SyncFrame[], RegExp]> = [
@@ -240,18 +256,13 @@ describe('sync: sessions over a stream pair', function () {
       ['a turn with nothing in it', [ends], /an empty turn/],
       ['more than 256 in a turn', [...mine.slice(0, 257).map(one), ends], /more than a turn/],
       ['done before the want that ends a turn', [one(mine[2]), { done: true }], /done before the want/],
-      ['a neg frame in a turn', [one(mine[2]), { neg: emptySet }], /a neg frame after/],
-      ['a neg frame after a turn', [one(mine[2]), ends, { neg: emptySet }], /a neg frame after/]
+      ['a neg frame in a turn', [one(mine[2]), { neg: EMPTY_SET }], /a neg frame after/],
+      ['a neg frame after a turn', [one(mine[2]), ends, { neg: EMPTY_SET }], /a neg frame after/]
     ]
     for (const [name, turn, reason] of cases) {
       const responder = new StubStore()
       responder.messages.set(held.id, held)
-      const [outbound, inbound] = await streamPair()
-      const serving = respondSession(inbound, context(responder, 'responder'), () => true)
-      const frames = pbStream(outbound).pb(SyncFrame)
-      await frames.write({ open: { topic: 'tag:unit', since: BigInt(Date.now() - DEFAULT_LIMITS.windowMs) } })
-      await frames.write({ neg: emptySet })
-      await frames.read()
+      const { frames, serving } = await reconciledByHand(responder)
       for (const frame of turn) await frames.write(frame)
       await assert.rejects(serving, (err: Error) => err.name === 'SyncProtocolError' && reason.test(err.message), name)
     }
@@ -290,15 +301,9 @@ describe('sync: sessions over a stream pair', function () {
     const [post] = await posts(1)
     const envelope = decodeEnvelope(post.envelope)
     const forged = encodeEnvelope({ ...envelope, signature: envelope.signature.map((b, i) => i === 0 ? b ^ 1 : b) })
-    const emptySet = Uint8Array.of(0x61, 0x00, 0x00, 0x02, 0x00)
 
     // an initiator that pushes it and then says nothing (no want ends the turn)
-    const [outbound, inbound] = await streamPair()
-    const serving = respondSession(inbound, context(new StubStore(), 'responder'), () => true)
-    const frames = pbStream(outbound).pb(SyncFrame)
-    await frames.write({ open: { topic: 'tag:unit', since: BigInt(Date.now() - DEFAULT_LIMITS.windowMs) } })
-    await frames.write({ neg: emptySet })
-    await frames.read()
+    const { frames, serving } = await reconciledByHand(new StubStore())
     await frames.write({ envelopes: { items: [forged], end: false } })
     // the frame timeout is 2 s: a session waiting for the want would end with SyncTimeoutError
     await assert.rejects(serving, (err: Error) => err.name === 'SyncProtocolError' && /invalid envelope: BAD_SIGNATURE/.test(err.message))
