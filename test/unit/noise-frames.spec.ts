@@ -4,12 +4,10 @@
 
 import assert from 'node:assert/strict'
 import { Socket } from 'node:net'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { tcp } from '@libp2p/tcp'
 import { lpStream } from '@libp2p/utils'
-import { createLibp2p, type Libp2p } from 'libp2p'
-import { noiseWholeFrames } from '../../src/network/noise-frames.js'
+import type { Libp2p } from 'libp2p'
 import { renewYamuxWindowsAtHalf } from '../../src/network/yamux-window.js'
+import { loopbackTcpNode } from '../helpers/tcp-node.js'
 
 const PROTOCOL = '/murmur-test/echo/1.0.0'
 const MESSAGES = 100
@@ -17,13 +15,7 @@ const MESSAGES = 100
 /** murmur's transport: yamux renews windows at half, so a small message is one frame each way */
 async function tcpNode (): Promise<Libp2p> {
   renewYamuxWindowsAtHalf()
-  return createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noiseWholeFrames()],
-    streamMuxers: [yamux()],
-    connectionGater: { denyDialMultiaddr: () => false }
-  })
+  return await loopbackTcpNode()
 }
 
 describe('network: noise frames written whole', function () {

@@ -4,26 +4,18 @@
 
 import assert from 'node:assert/strict'
 import { Socket } from 'node:net'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { tcp } from '@libp2p/tcp'
 import type { Stream } from '@libp2p/interface'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import type { Libp2p } from 'libp2p'
 import { pEvent } from 'p-event'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { noiseWholeFrames } from '../../src/network/noise-frames.js'
 import { gatherSocketWritesPerTick } from '../../src/network/socket-writes.js'
+import { loopbackTcpNode } from '../helpers/tcp-node.js'
 
 const PROTOCOL = '/murmur-test/sink/1.0.0'
 
 async function tcpNode (): Promise<Libp2p> {
   gatherSocketWritesPerTick()
-  return createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noiseWholeFrames()],
-    streamMuxers: [yamux()],
-    connectionGater: { denyDialMultiaddr: () => false }
-  })
+  return await loopbackTcpNode()
 }
 
 /** Socket.prototype's two write paths below the stream's buffering: each call is one system call. */
@@ -49,7 +41,7 @@ describe('network: socket writes gathered per tick', function () {
   let sink: Stream
 
   beforeEach(async () => {
-    [a] = [await tcpNode()]
+    a = await tcpNode()
     const b = await tcpNode()
     nodes.push(a, b)
     received = new Promise(resolve => {
