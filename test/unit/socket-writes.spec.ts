@@ -1,6 +1,6 @@
-// A connection's socket writes gathered per tick (src/network/socket-writes.ts): over real TCP
-// on loopback, the frames a stream sends in one tick leave in one system call, and every byte
-// arrives in order, also when a tick's writes overflow the socket's buffer.
+// A connection's socket writes gathered (src/network/socket-writes.ts): over real TCP on
+// loopback, the frames a stream sends together leave in one system call, and every byte
+// arrives in order, also when the gathered writes overflow the socket's buffer.
 
 import assert from 'node:assert/strict'
 import { Socket } from 'node:net'
@@ -8,13 +8,13 @@ import type { Stream } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import { pEvent } from 'p-event'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { gatherSocketWritesPerTick } from '../../src/network/socket-writes.js'
+import { gatherSocketWrites } from '../../src/network/socket-writes.js'
 import { loopbackTcpNode } from '../helpers/tcp-node.js'
 
 const PROTOCOL = '/murmur-test/sink/1.0.0'
 
 async function tcpNode (): Promise<Libp2p> {
-  gatherSocketWritesPerTick()
+  gatherSocketWrites()
   return await loopbackTcpNode()
 }
 
@@ -32,7 +32,7 @@ function countSocketCalls (): { calls: () => number, restore: () => void } {
   return { calls: () => calls, restore: () => { Object.assign(proto, original) } }
 }
 
-describe('network: socket writes gathered per tick', function () {
+describe('network: socket writes gathered', function () {
   this.timeout(60_000)
   const nodes: Libp2p[] = []
   let counter: ReturnType<typeof countSocketCalls> | undefined
@@ -60,7 +60,7 @@ describe('network: socket writes gathered per tick', function () {
     await Promise.all(nodes.splice(0).map(async n => n.stop()))
   })
 
-  it('sends the frames of one tick in one system call, in order', async () => {
+  it('sends frames written together in one system call, in order', async () => {
     const frames = Array.from({ length: 50 }, (_, i) => new Uint8Array(200).fill(i))
     counter = countSocketCalls()
     for (const frame of frames) sink.send(frame)
@@ -68,11 +68,11 @@ describe('network: socket writes gathered per tick', function () {
     const calls = counter.calls()
     counter.restore()
     await sink.close()
-    assert.equal(calls, 1, `${calls} socket calls for 50 frames sent in one tick`)
+    assert.equal(calls, 1, `${calls} socket calls for 50 frames sent together`)
     assert.deepEqual(Buffer.from((await received).subarray()), Buffer.concat(frames))
   })
 
-  it('delivers a tick of writes larger than the socket buffer once it drains', async () => {
+  it('delivers writes gathered past the socket buffer once it drains', async () => {
     const chunk = (i: number): Uint8Array => new Uint8Array(32 * 1024).fill(i)
     const sent: Uint8Array[] = []
     let full = false
