@@ -117,7 +117,7 @@ export class Tx {
   private readonly cache = new Map<Table<any>, Map<string, unknown>>()
 
   /** `syncReadMs`: how long a prefetch may read on the event loop (`readKeys`) */
-  constructor (private readonly db: RootDb, private readonly syncReadMs = 0) {}
+  constructor (private readonly db: RootDb, private readonly syncReadMs: number) {}
 
   put<V>(table: Table<V>, key: Uint8Array, value: V): void {
     this.set(table, key, value)
