@@ -48,7 +48,7 @@ export function createMetrics (): NodeMetrics {
   const topics = gauge('murmur_topics', 'topics joined')
   const stored = gauge('murmur_messages_stored', 'messages in the store, by kind', ['kind'])
   const messages = counter('murmur_gossip_messages_total', 'gossiped messages validated, by verdict', ['verdict'])
-  const mended = counter('murmur_gossip_links_mended_total', 'gossip streams opened again on connections that had lost theirs', [])
+  const mended = counter('murmur_gossip_links_mended_total', 'gossip streams opened again on connections that had lost theirs, and connections identified again that identify had failed on', [])
   const walks = counter('murmur_discovery_walks_total', 'DHT walks started by topic discovery, by kind', ['kind'])
   const sessions = counter('murmur_sync_sessions_total', 'finished history sync sessions, by result', ['result'])
   const active = gauge('murmur_sync_sessions_active', 'history sync sessions running')
