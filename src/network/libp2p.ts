@@ -19,6 +19,7 @@ import { renewYamuxWindowsAtHalf } from './yamux-window.js'
 import { noiseWholeFrames } from './noise-frames.js'
 import { cachePeerRecords } from './peer-store-cache.js'
 import { decodeLengthPrefixesWithoutThrowing } from './length-prefix.js'
+import { gatherSocketWrites } from './socket-writes.js'
 import { liveness } from './liveness.js'
 import type { GossipSub, Message as GossipMessage } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
@@ -90,6 +91,7 @@ export function isLoopback (addr: Multiaddr): boolean {
 export function patchStreamStack (): void {
   renewYamuxWindowsAtHalf()
   decodeLengthPrefixesWithoutThrowing()
+  gatherSocketWrites()
 }
 
 /**
