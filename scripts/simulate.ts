@@ -543,6 +543,7 @@ try {
   const gossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
   // streams gossip-links.ts opened again: a connection that had lost its gossip stream
   let linksMended = 0
+  let identifiedAgain = 0
   // DHT walks of discovery, over each process's life: a node that never left over the run, a returned one since its last return
   const walks = { firstProcess: { provide: 0, lookup: 0 }, afterReturn: { provide: 0, lookup: 0 }, returns: 0 }
   // history sync besides gossip: sessions as initiator or responder, and newly met subscribers
@@ -553,9 +554,10 @@ try {
   const add = (into: Record<string, number>, from: Record<string, number>): void => { for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n }
   for (const node of nodes.filter(n => n.online)) {
     try {
-      const status = await apiJson<{ gossip: typeof gossipCounters, gossipLinksMended: number, discoveryWalks: { provide: number, lookup: number }, sync: typeof syncCounters & { triggered: Record<string, number>, failures: Record<string, number> } }>(node, '/api/status')
+      const status = await apiJson<{ gossip: typeof gossipCounters, gossipLinksMended: number, identifiedAgain: number, discoveryWalks: { provide: number, lookup: number }, sync: typeof syncCounters & { triggered: Record<string, number>, failures: Record<string, number> } }>(node, '/api/status')
       for (const key of Object.keys(gossipCounters) as Array<keyof typeof gossipCounters>) gossipCounters[key] += status.gossip[key]
       linksMended += status.gossipLinksMended
+      identifiedAgain += status.identifiedAgain
       const into = node.sessions.length < 2 ? walks.firstProcess : walks.afterReturn
       into.provide += status.discoveryWalks.provide
       into.lookup += status.discoveryWalks.lookup
@@ -565,7 +567,7 @@ try {
       add(syncFailures, status.sync.failures)
     } catch {}
   }
-  log(`gossip validator outcomes on the nodes online at the end: ${JSON.stringify(gossipCounters)}; gossip streams mended: ${linksMended}; discovery's DHT walks: ${JSON.stringify(walks)}; sync sessions: ${JSON.stringify(syncCounters)}, started on ${JSON.stringify(syncTriggers)}, failed with ${JSON.stringify(syncFailures)}`)
+  log(`gossip validator outcomes on the nodes online at the end: ${JSON.stringify(gossipCounters)}; gossip streams mended: ${linksMended}; connections identified again: ${identifiedAgain}; discovery's DHT walks: ${JSON.stringify(walks)}; sync sessions: ${JSON.stringify(syncCounters)}, started on ${JSON.stringify(syncTriggers)}, failed with ${JSON.stringify(syncFailures)}`)
   // discovery's lookups and other nodes' DHT walks add connections as the run goes on
   const connectivityAtEnd = await survey()
   log(`at the end, connections per node: median ${connectivityAtEnd.connections.median}, min ${connectivityAtEnd.connections.min}`)
@@ -646,6 +648,7 @@ try {
     settleSeconds,
     gossipCounters,
     linksMended,
+    identifiedAgain,
     discoveryWalks: walks,
     restartSeconds: restarts,
     rejoinSeconds: rejoins,

@@ -11,6 +11,7 @@ import { createNetwork, isLoopback, multiaddr } from './network/libp2p.js'
 import { createGossip } from './network/gossip.js'
 import { createTopicDiscovery } from './network/discovery.js'
 import { createGossipLinks } from './network/gossip-links.js'
+import { createIdentifyAgain } from './network/identify-again.js'
 import { createKnownPeers } from './network/known-peers.js'
 import { createTopicFollower } from './network/follow.js'
 import { nodeLogger } from './network/quiet-logger.js'
@@ -105,6 +106,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     powFloor: () => powFloor
   })
   const links = createGossipLinks({ libp2p, log: logger.forComponent('murmur:gossip-links') })
+  const identifyAgain = createIdentifyAgain({ libp2p, log: logger.forComponent('murmur:identify-again') })
   const knownPeers = createKnownPeers({
     libp2p,
     log: logger.forComponent('murmur:known-peers'),
@@ -252,6 +254,8 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
     verifier?.start()
     await store.start()
     await moderation.start()
+    // before libp2p starts, to see every connection open
+    identifyAgain.start()
     await libp2p.start()
     await sync.start()
     links.start()
@@ -323,6 +327,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
       links.stop()
       await sync.stop()
       await libp2p.stop()
+      identifyAgain.stop()
       await ingestor.flush()
       await store.stop()
       await verifier?.stop()
@@ -340,6 +345,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         posts: await store.count(),
         gossip: gossip.counters(),
         gossipLinksMended: links.mended(),
+        identifiedAgain: identifyAgain.identified(),
         discoveryWalks: discovery.walks(),
         sync: sync.progress(),
         powBits: pow.post,
@@ -365,6 +371,7 @@ export async function createNode (partial: Partial<MurmurConfig> = {}, options: 
         stored: { post: stats.posts, reply: stats.replies, reaction: stats.reactions, delete: stats.deletes, label: stats.labels, report: stats.reports },
         messages: { ...status.gossip },
         gossipLinksMended: status.gossipLinksMended,
+        identifiedAgain: status.identifiedAgain,
         discoveryWalks: { ...status.discoveryWalks },
         syncSessions: { completed: status.sync.completed, failed: status.sync.failed },
         syncActive: status.sync.active,

@@ -15,6 +15,8 @@ export interface MetricsSnapshot {
   messages: Record<string, number>
   /** gossip streams opened again on connections that had lost theirs */
   gossipLinksMended: number
+  /** connections identified again after identify's own run on them failed */
+  identifiedAgain: number
   /** DHT walks topic discovery started, by kind: provide, lookup */
   discoveryWalks: Record<string, number>
   /** finished sync sessions by result: completed, failed */
@@ -48,7 +50,8 @@ export function createMetrics (): NodeMetrics {
   const topics = gauge('murmur_topics', 'topics joined')
   const stored = gauge('murmur_messages_stored', 'messages in the store, by kind', ['kind'])
   const messages = counter('murmur_gossip_messages_total', 'gossiped messages validated, by verdict', ['verdict'])
-  const mended = counter('murmur_gossip_links_mended_total', 'gossip streams opened again on connections that had lost theirs, and connections identified again that identify had failed on', [])
+  const mended = counter('murmur_gossip_links_mended_total', 'gossip streams opened again on connections that had lost theirs', [])
+  const identifiedAgain = counter('murmur_connections_identified_again_total', 'connections identified again after identify\'s own run on them failed', [])
   const walks = counter('murmur_discovery_walks_total', 'DHT walks started by topic discovery, by kind', ['kind'])
   const sessions = counter('murmur_sync_sessions_total', 'finished history sync sessions, by result', ['result'])
   const active = gauge('murmur_sync_sessions_active', 'history sync sessions running')
@@ -75,6 +78,8 @@ export function createMetrics (): NodeMetrics {
       setAll(messages, s.messages, 'verdict')
       mended.reset()
       mended.inc(s.gossipLinksMended)
+      identifiedAgain.reset()
+      identifiedAgain.inc(s.identifiedAgain)
       setAll(walks, s.discoveryWalks, 'kind')
       setAll(sessions, s.syncSessions, 'result')
       active.set(s.syncActive)

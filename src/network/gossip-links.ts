@@ -1,6 +1,5 @@
 // Mending gossip links: a connected peer that speaks gossipsub but has no stream from us
-// never hears our subscriptions, so neither side counts the other as a member of any topic;
-// nor does one that identify never completed with, of which gossipsub never hears at all.
+// never hears our subscriptions, so neither side counts the other as a member of any topic.
 
 import type { MurmurLibp2p } from './libp2p.js'
 import type { Connection, Logger, PeerId, Startable } from '@libp2p/interface'
@@ -13,7 +12,7 @@ export interface GossipLinksInit {
 }
 
 export interface GossipLinks extends Startable {
-  /** links mended so far: streams opened again, and connections identified again that speak gossipsub */
+  /** streams opened again so far */
   mended: () => number
 }
 
@@ -26,8 +25,6 @@ interface GossipsubInternals {
 
 const GOSSIP_PROTOCOL = '/meshsub/'
 
-const speaksGossip = (protocols: string[]): boolean => protocols.some(p => p.startsWith(GOSSIP_PROTOCOL))
-
 /**
  * How many checks' time a connection is left to gossipsub first. It opens streams one peer at
  * a time, and a starting node's queue of them ran for most of a minute in a 50-node
@@ -37,12 +34,6 @@ const speaksGossip = (protocols: string[]): boolean => protocols.some(p => p.sta
  * peer's stream also closes before its connection does.
  */
 const MIN_AGE_CHECKS = 4
-
-/** Identify runs again on a connection at most this many times (a peer may not speak it at all). */
-const MAX_IDENTIFY_ATTEMPTS = 2
-
-/** as long as identify's own first attempt (@libp2p/identify's default) */
-const IDENTIFY_TIMEOUT_MS = 5_000
 
 /**
  * Gossipsub opens its stream to a peer once, when the connection opens (or when the peer
@@ -56,14 +47,9 @@ const IDENTIFY_TIMEOUT_MS = 5_000
  * gossipsub peer, open for MIN_AGE_CHECKS checks' time and found without our outbound stream
  * at two checks in a row, is handed to gossipsub as if it had just opened, which adds the
  * peer back and opens the stream (our subscriptions follow on it). Relayed connections are
- * left alone: gossipsub does not run on limited connections.
- *
- * Gossipsub hears of a connection only when identify completes on it, and identify runs once,
- * when the connection opens, with 5 s to finish. On a node too busy for that (50 processes
- * starting on two cores), a first connection between two peers whose identify failed at both
- * ends left each unknown to the other's gossipsub for good: no stream either way, and no
- * protocols in the peer store to show that the peer speaks gossipsub. Such a connection is
- * identified again here; the registrar then tells gossipsub, which opens its stream.
+ * left alone: gossipsub does not run on limited connections; so is a peer identify has not
+ * completed with, whose protocols are unknown (identify-again.ts runs identify again, and the
+ * registrar then tells gossipsub).
  */
 export function createGossipLinks ({ libp2p, log, intervalMs = 15_000 }: GossipLinksInit): GossipLinks {
   const pubsub = libp2p.services.pubsub as unknown as GossipsubInternals
@@ -72,28 +58,11 @@ export function createGossipLinks ({ libp2p, log, intervalMs = 15_000 }: GossipL
   let mended = 0
   // connections found without our stream at the last check: a link is mended at the second
   let suspects = new Set<string>()
-  const identifyAttempts = new WeakMap<Connection, number>()
 
-  /** the peer's protocols as identify last told them; none if it never completed with this peer */
-  async function protocolsOf (peer: PeerId): Promise<string[]> {
+  async function speaksGossip (peer: PeerId): Promise<boolean> {
     try {
-      return (await libp2p.peerStore.get(peer)).protocols
+      return (await libp2p.peerStore.get(peer)).protocols.some(p => p.startsWith(GOSSIP_PROTOCOL))
     } catch {
-      return []
-    }
-  }
-
-  /** Whether identify, run again, found that the peer speaks gossipsub. */
-  async function identifyAgain (connection: Connection): Promise<boolean> {
-    const attempts = identifyAttempts.get(connection) ?? 0
-    if (attempts >= MAX_IDENTIFY_ATTEMPTS) return false
-    identifyAttempts.set(connection, attempts + 1)
-    log('%p never identified on a connection open for %d s: identifying it again', connection.remotePeer, Math.round((Date.now() - connection.timeline.open) / 1000))
-    try {
-      const { protocols } = await libp2p.services.identify.identify(connection, { signal: AbortSignal.timeout(IDENTIFY_TIMEOUT_MS) })
-      return speaksGossip(protocols)
-    } catch (err) {
-      log('identifying %p again failed - %e', connection.remotePeer, err)
       return false
     }
   }
@@ -108,14 +77,10 @@ export function createGossipLinks ({ libp2p, log, intervalMs = 15_000 }: GossipL
     for (const connection of lacking) {
       const peer = connection.remotePeer.toString()
       if (!before.has(connection.id) || done.has(peer)) continue
-      if (connection.status !== 'open' || pubsub.streamsOutbound.has(peer)) continue
-      const protocols = await protocolsOf(connection.remotePeer)
-      if (protocols.length > 0 && !speaksGossip(protocols)) continue
-      if (protocols.length > 0) {
-        log('no gossip stream to %p on a connection open for %d s: opening it again', connection.remotePeer, Math.round((Date.now() - connection.timeline.open) / 1000))
-        pubsub.onPeerConnected(connection.remotePeer, connection)
-      } else if (!await identifyAgain(connection)) continue
+      if (connection.status !== 'open' || pubsub.streamsOutbound.has(peer) || !await speaksGossip(connection.remotePeer)) continue
       done.add(peer)
+      log('no gossip stream to %p on a connection open for %d s: opening it again', connection.remotePeer, Math.round((Date.now() - connection.timeline.open) / 1000))
+      pubsub.onPeerConnected(connection.remotePeer, connection)
       mended++
     }
   }

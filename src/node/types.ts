@@ -41,6 +41,8 @@ export interface NodeStatus {
   gossip: GossipCounters
   /** gossip streams opened again on connections that had lost theirs (network/gossip-links.ts) */
   gossipLinksMended: number
+  /** connections identified again after identify's own run on them failed (network/identify-again.ts) */
+  identifiedAgain: number
   /** DHT walks topic discovery started, by kind (network/discovery.ts) */
   discoveryWalks: DiscoveryWalks
   /** history sync sessions running and done, bytes exchanged */

@@ -150,6 +150,7 @@ describe('e2e: a community relay and a node behind NAT', function () {
     assert.ok(accepted >= 2 && accepted <= sample(text, 'murmur_messages_stored{kind="post"}'), text)
     assert.equal(sample(text, 'murmur_gossip_messages_total{verdict="rejected"}'), 0)
     assert.ok(Number.isInteger(sample(text, 'murmur_gossip_links_mended_total')), text)
+    assert.ok(Number.isInteger(sample(text, 'murmur_connections_identified_again_total')), text)
     // the relay provides each topic it joins
     assert.ok(sample(text, 'murmur_discovery_walks_total{kind="provide"}') >= 1, text)
     assert.ok(Number.isInteger(sample(text, 'murmur_discovery_walks_total{kind="lookup"}')), text)
