@@ -240,19 +240,11 @@ export function createIngestor (init: IngestorInit): Ingestor {
     return { status: 'refused', severity: failure.severity, code: failure.code, reason: failure.reason }
   }
 
-  async function admitAndStore (verdict: ValidationResult, options: IngestOptions): Promise<IngestOutcome> {
-    if (!verdict.ok) return refusal(verdict)
-    const { message } = verdict
-    // not the sender's fault: it keeps longer than we do
-    if (init.keepSince != null && message.createdAt < init.keepSince()) return { status: 'refused', severity: 'ignore', code: 'TOO_OLD', reason: 'older than this node keeps' }
-    const refused = init.admit?.(message)
-    if (refused !== undefined) return { status: 'refused', severity: 'ignore', code: refused, reason: 'a moderator this node follows labels it: not carried' }
-    const result = options.durable === true
-      ? (await init.store.ingest([message], { sync: true, ...(options.mine != null ? { mine: new Map([[message.id, options.mine]]) } : {}) }))[0]
-      : await enqueue(message)
+  /** What the store's answer on a valid message means to whoever submitted it. */
+  function outcomeOf (result: IngestResult, message: Message, local: boolean): IngestOutcome {
     switch (result.status) {
       case 'stored':
-        init.onStored?.(message, options.durable === true)
+        init.onStored?.(message, local)
         return { status: 'stored', message }
       case 'duplicate':
         return { status: 'known', message, code: 'DUPLICATE' }
@@ -265,13 +257,32 @@ export function createIngestor (init: IngestorInit): Ingestor {
     }
   }
 
+  /**
+   * Not an async function, like gossip's validator: a burst's messages wait here for the
+   * batched write by the hundred, and a suspended frame each outlived the scavenges.
+   */
+  function admitAndStore (verdict: ValidationResult, options: IngestOptions): IngestOutcome | Promise<IngestOutcome> {
+    if (!verdict.ok) return refusal(verdict)
+    const { message } = verdict
+    // not the sender's fault: it keeps longer than we do
+    if (init.keepSince != null && message.createdAt < init.keepSince()) return { status: 'refused', severity: 'ignore', code: 'TOO_OLD', reason: 'older than this node keeps' }
+    const refused = init.admit?.(message)
+    if (refused !== undefined) return { status: 'refused', severity: 'ignore', code: refused, reason: 'a moderator this node follows labels it: not carried' }
+    if (options.durable !== true) return enqueue(message).then(result => outcomeOf(result, message, false))
+    return init.store.ingest([message], { sync: true, ...(options.mine != null ? { mine: new Map([[message.id, options.mine]]) } : {}) })
+      .then(results => outcomeOf(results[0], message, true))
+  }
+
+  /** The local user's own messages skip the queue and the verifier: the API waits on them. */
+  async function submitLocal (envelope: Uint8Array, options: IngestOptions): Promise<IngestOutcome> {
+    return await admitAndStore(validateEnvelope(envelope, validateOptions(options)), options)
+  }
+
   return {
-    // the local user's own messages skip the queue and the verifier: the API waits on them
-    submit: async (envelope, options = {}) => options.durable === true
-      ? admitAndStore(validateEnvelope(envelope, validateOptions(options)), options)
-      : validateLater(envelope, options, true),
+    // gossip's messages go to the queue with no async frame of their own around them
+    submit: (envelope, options = {}) => options.durable === true ? submitLocal(envelope, options) : validateLater(envelope, options, true),
     // sync paces itself frame by frame and must not lose what it fetched: queued, never refused
-    submitMany: async (envelopes, options = {}) => Promise.all(envelopes.map(async e => validateLater(e, options, false))),
+    submitMany: async (envelopes, options = {}) => await Promise.all(envelopes.map(e => validateLater(e, options, false))),
     flush: async () => {
       while (scheduled != null || writing != null || queue.length > 0 || next < jobs.length || atVerifier.length > 0) {
         await (scheduled ?? writing ?? atVerifier[0]?.answered ?? (next < jobs.length ? new Promise(resolve => setImmediate(resolve)) : writeQueued()))
