@@ -69,6 +69,11 @@ export function createMetrics (): NodeMetrics {
     }
   }
 
+  const setTotal = (metric: Counter, value: number): void => {
+    metric.reset()
+    metric.inc(value)
+  }
+
   return {
     libp2p: prometheusMetrics({ registry }),
     async render (s) {
@@ -76,10 +81,8 @@ export function createMetrics (): NodeMetrics {
       topics.set(s.topics)
       setAll(stored, s.stored, 'kind')
       setAll(messages, s.messages, 'verdict')
-      mended.reset()
-      mended.inc(s.gossipLinksMended)
-      identifiedAgain.reset()
-      identifiedAgain.inc(s.identifiedAgain)
+      setTotal(mended, s.gossipLinksMended)
+      setTotal(identifiedAgain, s.identifiedAgain)
       setAll(walks, s.discoveryWalks, 'kind')
       setAll(sessions, s.syncSessions, 'result')
       active.set(s.syncActive)

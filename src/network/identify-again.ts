@@ -47,7 +47,8 @@ export function createIdentifyAgain ({ libp2p, log, afterMs = 6_000, attempts = 
   }
 
   async function retry (connection: Connection, attempt: number): Promise<void> {
-    if (connection.status !== 'open' || !pending.has(connection.id)) {
+    // its timer ran, so it is still pending: identify and close clear the timer
+    if (connection.status !== 'open') {
       pending.delete(connection.id)
       return
     }
