@@ -1,7 +1,8 @@
 // Gossip benchmark: eight or more libp2p nodes in this process on loopback TCP + noise + yamux,
 // murmur nodes (createNode: validator, store, DHT, sync) beside bare gossipsub nodes (no
 // validator) in the same topology with the same envelopes: an untimed burst each, then two
-// bursts each, alternated, then a paced run each. One process: both networks pay the same
+// bursts each, alternated, then a paced run each, and one at a quarter of that rate (context:
+// at the rate both loops run nearly full). One process: both networks pay the same
 // in-process costs, and latencies share one clock.
 
 import type { GossipSub } from '@libp2p/gossipsub'
@@ -278,12 +279,26 @@ export interface GossipFigures {
   murmur: GossipSide
   /** messages per second published in the paced runs: half the faster bare burst's rate */
   pacedRate: number
+  /** the same, in the runs at a quarter of pacedRate */
+  quarterRate: number
   ratio: number
   p50Ratio: number
+  quarterP50Ratio: number
+  /** murmur's worst: its bursts, its paced run and its quarter-rate run */
   deliveryRatio: number
 }
 
-export interface GossipSide { burstRate: number, burstRates: number[], pacedP50: number, pacedP99: number, burstDelivery: number, pacedDelivery: number, burstCpu: Run['cpu'], pacedCpu: Run['cpu'], burstTraffic: TrafficFigures }
+export interface GossipSide {
+  burstRate: number
+  burstRates: number[]
+  burstDelivery: number
+  burstCpu: Run['cpu']
+  burstTraffic: TrafficFigures
+  paced: PacedFigures
+  quarter: PacedFigures
+}
+
+export interface PacedFigures { p50: number, p99: number, delivery: number, cpu: Run['cpu'] }
 
 export type TrafficFigures = Pick<Run, 'copies' | 'copiesSettled' | 'cpuSettledMainUs' | 'sendFailures' | 'meshes'>
 
@@ -304,6 +319,7 @@ export async function benchGossip (options: { nodes: number, burst: number, pace
   const warmUp = await envelopes(options.burst, 14)
   const bursts = [await envelopes(options.burst, 11), await envelopes(options.burst, 13)]
   const paced = await envelopes(options.paced, 12)
+  const quartered = await envelopes(Math.ceil(options.paced / 2), 15)
   const envelopeBytes = round(bursts[0].reduce((n, e) => n + e.byteLength, 0) / bursts[0].length, 0)
 
   // Both networks are up together and their bursts alternate (bare, murmur, murmur, bare), each
@@ -314,9 +330,9 @@ export async function benchGossip (options: { nodes: number, burst: number, pace
   let murmur: Awaited<ReturnType<typeof murmurNet>> | undefined
   const bareBursts: Run[] = []
   const murmurBursts: Run[] = []
-  let barePaced: Run, murmurPaced: Run, pacedRate: number
+  let barePaced: Run, murmurPaced: Run, bareQuarter: Run, murmurQuarter: Run, pacedRate: number
   try {
-    murmur = await murmurNet(options.nodes, options.verifyThreads, [...warmUp, ...bursts.flat(), ...paced])
+    murmur = await murmurNet(options.nodes, options.verifyThreads, [...warmUp, ...bursts.flat(), ...paced, ...quartered])
     const nodes = murmur.nodes
     // Every run waits until murmur's nodes have no sync session: their start-up sessions, and
     // those a burst can leave behind (a node that heard of a post before it had it), would
@@ -337,32 +353,41 @@ export async function benchGossip (options: { nodes: number, burst: number, pace
     pacedRate = rateOf(fastest(bareBursts)) / (options.nodes - 1) / 2
     barePaced = await run(bare, paced, 1000 / pacedRate, 60_000)
     murmurPaced = await run(murmur, paced, 1000 / pacedRate, 120_000)
+    bareQuarter = await run(bare, quartered, 4000 / pacedRate, 60_000)
+    murmurQuarter = await run(murmur, quartered, 4000 / pacedRate, 120_000)
   } finally {
     await murmur?.stop()
     await bare.stop()
   }
 
   const delivery = (run: Run): number => run.delivered / run.expected
-  const side = (runs: Run[], pacedRun: Run, burst = fastest(runs)): GossipSide => ({
+  const pacedFigures = (run: Run): PacedFigures => ({
+    p50: round(percentile(run.latencies, 50), 1),
+    p99: round(percentile(run.latencies, 99), 1),
+    delivery: round(delivery(run), 4),
+    cpu: run.cpu
+  })
+  const side = (runs: Run[], pacedRun: Run, quarterRun: Run, burst = fastest(runs)): GossipSide => ({
     burstRate: round(rateOf(burst), 0),
     burstRates: runs.map(run => round(rateOf(run), 0)),
-    pacedP50: round(percentile(pacedRun.latencies, 50), 1),
-    pacedP99: round(percentile(pacedRun.latencies, 99), 1),
     burstDelivery: round(Math.min(...runs.map(delivery)), 4),
-    pacedDelivery: round(delivery(pacedRun), 4),
     burstCpu: burst.cpu,
-    pacedCpu: pacedRun.cpu,
-    burstTraffic: trafficFigures(burst)
+    burstTraffic: trafficFigures(burst),
+    paced: pacedFigures(pacedRun),
+    quarter: pacedFigures(quarterRun)
   })
+  const p50Ratio = (murmurRun: Run, bareRun: Run): number => round(percentile(murmurRun.latencies, 50) / percentile(bareRun.latencies, 50), 3)
   return {
     nodes: options.nodes,
     envelopeBytes,
-    bare: side(bareBursts, barePaced),
-    murmur: side(murmurBursts, murmurPaced),
+    bare: side(bareBursts, barePaced, bareQuarter),
+    murmur: side(murmurBursts, murmurPaced, murmurQuarter),
     pacedRate: round(pacedRate, 1),
+    quarterRate: round(pacedRate / 4, 1),
     ratio: round(rateOf(fastest(murmurBursts)) / rateOf(fastest(bareBursts)), 3),
-    p50Ratio: round(percentile(murmurPaced.latencies, 50) / percentile(barePaced.latencies, 50), 3),
-    deliveryRatio: round(Math.min(...murmurBursts.map(delivery), delivery(murmurPaced)), 4)
+    p50Ratio: p50Ratio(murmurPaced, barePaced),
+    quarterP50Ratio: p50Ratio(murmurQuarter, bareQuarter),
+    deliveryRatio: round(Math.min(...murmurBursts.map(delivery), delivery(murmurPaced), delivery(murmurQuarter)), 4)
   }
 }
 
