@@ -7,7 +7,8 @@
 // leave and come back (churn). Deliveries are read from every node's live event stream.
 // Reports delivery per topic (for nodes online the whole run), latency percentiles, bytes
 // sent per delivery (TCP bytes_sent of every node socket, from `ss`), CPU and memory per
-// node, and how busy the whole machine was each second (/proc/stat); posting starts once
+// node, and how busy the whole machine was each second (/proc/stat) and how much of that was
+// this simulation's processes rather than other tenants'; posting starts once
 // discovery covered every node's topics and the start-up syncs are over. Writes
 // scripts/results/simulate-<date>.json and an SVG of latency and delivery over time.
 // `--cpu-prof` runs the listed nodes under `node --cpu-prof`, a profile per process lifetime.
@@ -494,6 +495,7 @@ try {
   const sampler = setInterval(() => { void sampleSockets() }, 5_000)
   const driverCpu = process.cpuUsage()
   let lastTicks = await machineTicks()
+  const startTicks = lastTicks
   const busySampler = setInterval(() => {
     void machineTicks().then(now => {
       if (now.total > lastTicks.total) busySamples.push({ at: Date.now() - runStart, busy: (now.busy - lastTicks.busy) / (now.total - lastTicks.total) })
@@ -540,6 +542,15 @@ try {
   driverCpuPercent = round((driver.user + driver.system) / 1e4 / ((Date.now() - runStart) / 1000), 1)
   await sampleSockets()
   for (const node of nodes) if (node.online) await sampleProcess(node)
+  // whose the busy time was: a run's latency depends on how much of the cores other tenants took
+  const endTicks = await machineTicks()
+  const runTicks = Math.max(1, endTicks.total - startTicks.total)
+  const oursTicks = nodes.reduce((n, node) => n + node.cpuDone, 0) + (driver.user + driver.system) / 1e6 * CLK_TCK
+  const machineShare = {
+    busy: round(100 * (endTicks.busy - startTicks.busy) / runTicks, 1),
+    simulation: round(100 * oursTicks / runTicks, 1),
+    others: round(100 * Math.max(0, endTicks.busy - startTicks.busy - oursTicks) / runTicks, 1)
+  }
   const gossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
   // streams gossip-links.ts opened again: a connection that had lost its gossip stream
   let linksMended = 0
@@ -660,6 +671,8 @@ try {
     authorApiMs: spread(api),
     // the whole machine (every process, every core) while posts were sent: how saturated the run was
     machineBusyPercent: { mean: busyOf(posting), secondsOver95: posting.filter(b => b.busy > 0.95).length, seconds: posting.length },
+    // posting and the wait after it, in % of all cores: the nodes and this process, and the rest
+    machineShare,
     driverCpuPercent,
     perTopic: Object.fromEntries([...perTopic].sort().map(([t, v]) => [t, { ...v, ratio: round(v.delivered / v.expected, 4) }])),
     traffic: { bytesSent, deliveries, bytesPerDelivery: round(bytesSent / Math.max(1, deliveries), 0) },
@@ -690,6 +703,7 @@ try {
   for (const [topic, v] of Object.entries(report.perTopic)) console.log(`  ${topic.padEnd(16)} ${v.delivered}/${v.expected} = ${v.ratio}`)
   console.log(`bytes sent per delivery ${report.traffic.bytesPerDelivery} (${bytesSent} B over ${deliveries} deliveries, all nodes)`)
   console.log(`machine busy while posting: ${report.machineBusyPercent.mean} % of all cores on average, over 95 % for ${report.machineBusyPercent.secondsOver95} of ${report.machineBusyPercent.seconds} s; this simulation's own process ${driverCpuPercent ?? '?'} % of a core`)
+  console.log(`whose, from the first post to the end: ${machineShare.busy} % of all cores busy, the simulation's processes ${machineShare.simulation} %, other processes ${machineShare.others} %`)
   console.log(`per node: CPU median ${report.perNodeSummary.cpuPercent.median} % of a core (max ${report.perNodeSummary.cpuPercent.max}), peak RSS median ${report.perNodeSummary.peakRssMb.median} MB (max ${report.perNodeSummary.peakRssMb.max})`)
   console.log(`wrote ${file}.json and .svg`)
   if (report.stable.deliveryRatio < 1 || (report.latencyMs.p99 ?? Infinity) > SLOW_MS) exitCode = 1
