@@ -376,7 +376,7 @@ export async function benchGossip (options: { nodes: number, burst: number, pace
     paced: pacedFigures(pacedRun),
     quarter: pacedFigures(quarterRun)
   })
-  const p50Ratio = (murmurRun: Run, bareRun: Run): number => round(percentile(murmurRun.latencies, 50) / percentile(bareRun.latencies, 50), 3)
+  const p50RatioOf = (murmurRun: Run, bareRun: Run): number => round(percentile(murmurRun.latencies, 50) / percentile(bareRun.latencies, 50), 3)
   return {
     nodes: options.nodes,
     envelopeBytes,
@@ -385,8 +385,8 @@ export async function benchGossip (options: { nodes: number, burst: number, pace
     pacedRate: round(pacedRate, 1),
     quarterRate: round(pacedRate / 4, 1),
     ratio: round(rateOf(fastest(murmurBursts)) / rateOf(fastest(bareBursts)), 3),
-    p50Ratio: p50Ratio(murmurPaced, barePaced),
-    quarterP50Ratio: p50Ratio(murmurQuarter, bareQuarter),
+    p50Ratio: p50RatioOf(murmurPaced, barePaced),
+    quarterP50Ratio: p50RatioOf(murmurQuarter, bareQuarter),
     deliveryRatio: round(Math.min(...murmurBursts.map(delivery), delivery(murmurPaced), delivery(murmurQuarter)), 4)
   }
 }
