@@ -113,7 +113,8 @@ interface SimNode {
   addresses: string[]
   online: boolean
   /** ms (Date.now) it came online, for each session */
-  sessions: Array<{ from: number, to?: number }>
+  /** each process's online span; `startTicks`: its CPU from spawn until it was ready, which cpuDone leaves out */
+  sessions: Array<{ from: number, to?: number, startTicks?: number }>
   events?: AbortController
   /** CPU ticks of the current process when measuring began (its start, or the end of the warm-up) */
   cpuStart?: number
@@ -180,8 +181,8 @@ async function startNode (node: SimNode, bootstrap: string[]): Promise<void> {
   node.url = ready.api
   node.addresses = ready.addresses
   node.online = true
-  node.sessions.push({ from: Date.now() })
   node.cpuStart = await cpuTicks(child.pid as number)
+  node.sessions.push({ from: Date.now(), ...(node.cpuStart === undefined ? {} : { startTicks: node.cpuStart }) })
   listen(node)
 }
 
@@ -495,7 +496,7 @@ try {
   const sampler = setInterval(() => { void sampleSockets() }, 5_000)
   const driverCpu = process.cpuUsage()
   let lastTicks = await machineTicks()
-  const startTicks = lastTicks
+  const runStartTicks = lastTicks
   const busySampler = setInterval(() => {
     void machineTicks().then(now => {
       if (now.total > lastTicks.total) busySamples.push({ at: Date.now() - runStart, busy: (now.busy - lastTicks.busy) / (now.total - lastTicks.total) })
@@ -544,12 +545,14 @@ try {
   for (const node of nodes) if (node.online) await sampleProcess(node)
   // whose the busy time was: a run's latency depends on how much of the cores other tenants took
   const endTicks = await machineTicks()
-  const runTicks = Math.max(1, endTicks.total - startTicks.total)
-  const oursTicks = nodes.reduce((n, node) => n + node.cpuDone, 0) + (driver.user + driver.system) / 1e6 * CLK_TCK
+  const runTicks = Math.max(1, endTicks.total - runStartTicks.total)
+  // a process that came back during the run: its start-up too
+  const restartTicks = nodes.flatMap(node => node.sessions).filter(session => session.from >= runStart).reduce((n, session) => n + (session.startTicks ?? 0), 0)
+  const oursTicks = nodes.reduce((n, node) => n + node.cpuDone, 0) + restartTicks + (driver.user + driver.system) / 1e6 * CLK_TCK
   const machineShare = {
-    busy: round(100 * (endTicks.busy - startTicks.busy) / runTicks, 1),
+    busy: round(100 * (endTicks.busy - runStartTicks.busy) / runTicks, 1),
     simulation: round(100 * oursTicks / runTicks, 1),
-    others: round(100 * Math.max(0, endTicks.busy - startTicks.busy - oursTicks) / runTicks, 1)
+    others: round(100 * Math.max(0, endTicks.busy - runStartTicks.busy - oursTicks) / runTicks, 1)
   }
   const gossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
   // streams gossip-links.ts opened again: a connection that had lost its gossip stream
