@@ -224,6 +224,12 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
    * meanwhile is not handed to us at all. Gossipsub's own `message` event fires before the
    * verdict: murmur announces posts once stored (the node's `post` event), never from it.
    */
+  /** A validator that threw or rejected: our fault, not the sender's, so not held against it. */
+  const failed = (err: unknown): TopicValidatorResult => {
+    log.error('gossip validation failed - %e', err)
+    return TopicValidatorResult.Ignore
+  }
+
   pubsub.addEventListener('gossipsub:message', (evt: CustomEvent<GossipsubMessage>) => {
     const { propagationSource, msgId, msg } = evt.detail
     const from = propagationSource.toString()
@@ -238,11 +244,10 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
     try {
       verdict = validate(propagationSource, msg)
     } catch (err) {
-      log.error('gossip validation failed - %e', err)
-      verdict = TopicValidatorResult.Ignore
+      verdict = failed(err)
     }
     if (typeof verdict === 'string') report(verdict)
-    else verdict.then(report, (err: unknown) => { log.error('gossip validation failed - %e', err); report(TopicValidatorResult.Ignore) })
+    else verdict.then(report, (err: unknown) => { report(failed(err)) })
   })
 
   return {
