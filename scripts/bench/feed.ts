@@ -1,9 +1,9 @@
-// `node dist/scripts/bench/feed.js [--posts=20000] [--dir=PATH] [--runs=60] [--loop=SORT] [--build=CHECKOUT] [--near-views=500]`:
+// `node dist/scripts/bench/feed.js [--posts=20000] [--dir=PATH] [--runs=60] [--loop=SORT] [--build=CHECKOUT] [--views=500]`:
 // the feed benchmark alone, steadier than main.ts's: each iteration times a raw nextv(50), then
 // a Hot, New, Near and Top page and a Near page of a neighbourhood not read before (nearFirst),
 // and the ratios are medians of per-iteration ratios, so a burst of load from other processes
 // hits the page and its baseline alike. It also counts the LevelDB calls of each sort's second
-// page. `--near-views=0` reads every Near page from the index ranges (StoreOptions.nearViewPosts).
+// page. `--views=0` reads every page from the index ranges (StoreOptions.viewPosts).
 // `--dir` keeps the filled store for the next run (and for `node --cpu-prof … --loop=new`,
 // which only reads that sort's page in a loop). `--build` reads with another built checkout's
 // store (e.g. /work/main) instead of this one's.
@@ -42,8 +42,8 @@ if (!existsSync(path)) {
   console.error(`filling a store of ${posts} posts at ${path}`)
   await fillStore(path, await dataset({ count: posts, keys: 1_000 }))
 }
-const nearViews = arg('near-views')
-const store = createStore({ path, topicQuota: 10_000_000, ...(nearViews === undefined ? {} : { nearViewPosts: Number(nearViews) }) })
+const views = arg('views')
+const store = createStore({ path, topicQuota: 10_000_000, ...(views === undefined ? {} : { viewPosts: Number(views) }) })
 await startListed(store)
 // the iterator class of this LevelDB binding, to count its nextv calls
 const probe = (store as unknown as { db: ClassicLevel<Uint8Array, Uint8Array> }).db

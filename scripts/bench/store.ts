@@ -247,7 +247,7 @@ export function feedQueries (now: number): Record<'hot' | 'new' | 'near' | 'top'
 
 /**
  * A Near page of a neighbourhood read for the first time: around each cell of u05m in turn, 32
- * of them, more than the views a store keeps (src/store/neighbourhoods.ts), and none of them
+ * of them, more than the views a store keeps (src/store/views.ts), and none of them
  * Near's usual neighbourhood (feedQueries).
  */
 export function firstNearQuery (now: number, i: number): FeedQuery {
@@ -264,7 +264,7 @@ export function pageQuery (queries: ReturnType<typeof feedQueries>, now: number,
 
 /** Settles once the store builds no Near-me view: a neighbourhood's first page builds one after it, in the background. */
 export async function viewsBuilt (store: PostStore): Promise<void> {
-  await (store as unknown as { neighbourhoods?: { idle: () => Promise<void> } }).neighbourhoods?.idle()
+  await (store as unknown as { views?: { idle: () => Promise<void> } }).views?.idle()
 }
 
 const ENVELOPES = Buffer.from('!e!')

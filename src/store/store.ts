@@ -15,7 +15,7 @@ import {
 import { migrateFromV1, type Report } from './migrate.js'
 import { thresholdMerge } from './merge.js'
 import type { HotRange, HotSpan, Merged } from './merge.js'
-import { createNeighbourhoods, type Neighbourhoods, type RankChange } from './neighbourhoods.js'
+import { createFeedViews, type FeedSpec, type FeedViews, type RankChange } from './views.js'
 import { Known } from './known.js'
 import { Tx, readKeys } from './tx.js'
 import type { RootDb, Table } from './tx.js'
@@ -29,10 +29,10 @@ import type { Message } from '../post/model.js'
 export const SCHEMA_VERSION = 2
 export const DEFAULT_TOPIC_QUOTA = 50_000
 export const DEFAULT_CANDIDATES = 2_000
-/** 500 posts ≈ 90 KB a neighbourhood (ids as hex strings): pages of up to 250 from memory, with room for 450 posts the filters drop */
-export const DEFAULT_NEAR_VIEW_POSTS = 500
-/** a user's own place at one or two precisions, and a place they looked at */
-const NEAR_VIEWS = 4
+/** 500 posts ≈ 90 KB a feed (ids as hex strings): pages of up to 250 from memory, with room for 450 posts the filters drop */
+export const DEFAULT_VIEW_POSTS = 500
+/** Hot and New of everything and of a topic or two, and Near of a user's own place at one or two precisions and of a place they looked at */
+const FEED_VIEWS = 8
 /** ms a read of many keys (a page's cards, a write's prefetch) takes on the event loop before the rest goes to libuv's pool (`readKeys`) */
 export const DEFAULT_SYNC_READ_MS = 2
 export const MAX_FEED_LIMIT = 200
@@ -189,15 +189,20 @@ function nearCells (rec: MessageRecord): string[] {
 /** A root post's standing after a transaction: its record, its counters (undefined: none) or its removal. */
 interface PlaceChange { id: string, rec: MessageRecord, counters: Counters | undefined, removed: boolean }
 
-/** What the Near-me views need of each change; computed only when they read it (none held: nothing). */
+/**
+ * The topic under which the hot index holds every engaged root post (the feed without a topic),
+ * and the views' name for the ranges that hold every root post. Topics have a colon and cells
+ * none, so the views' sources (FeedSpec) cannot be mistaken for one another.
+ */
+const ALL_TOPICS = ''
+
+/** What the feed views need of each change; computed only when they read it (none held: nothing). */
 function * placeChanges (changes: Map<string, PlaceChange>): Generator<RankChange> {
   for (const { id, rec, counters, removed } of changes.values()) {
-    yield { id, createdAt: rec.createdAt, geohash: rec.geohash, cells: nearCells(rec), up: counters?.up ?? 0, down: counters?.down ?? 0, replies: counters?.replies ?? 0, removed }
+    const sources = [ALL_TOPICS, ...topicsOf(rec), ...nearCells(rec)]
+    yield { id, createdAt: rec.createdAt, geohash: rec.geohash, sources, up: counters?.up ?? 0, down: counters?.down ?? 0, replies: counters?.replies ?? 0, removed }
   }
 }
-
-/** The topic under which the hot index holds every engaged root post (the feed without a topic). */
-const ALL_TOPICS = ''
 
 /** Where a root post's hot index entries go: [table, key prefix] pairs. */
 function hotPrefixes (t: Tables, rec: MessageRecord): Array<[Table<Uint8Array>, Uint8Array]> {
@@ -322,7 +327,7 @@ export class LevelPostStore implements PostStore {
   private readonly path: string
   private readonly topicQuota: number
   private readonly candidates: number
-  private readonly nearViewPosts: number
+  private readonly viewPosts: number
   private readonly syncReadMs: number
   private readonly onUpgrade?: StoreOptions['onUpgrade']
   private db?: RootDb
@@ -344,8 +349,8 @@ export class LevelPostStore implements PostStore {
   /** what the store knows without reading (known.ts), from start to stop */
   private known?: Known
   private loadingKnown?: Promise<void>
-  /** Near-me pages from memory (neighbourhoods.ts), from start to stop; and what each transaction did to them */
-  private neighbourhoods?: Neighbourhoods
+  /** feed pages from memory (views.ts), from start to stop; and what each transaction did to them */
+  private views?: FeedViews
   private readonly rankChanges = new WeakMap<Tx, Map<string, PlaceChange>>()
 
   constructor (options: StoreOptions) {
@@ -353,12 +358,12 @@ export class LevelPostStore implements PostStore {
     this.path = options.path
     this.topicQuota = options.topicQuota ?? DEFAULT_TOPIC_QUOTA
     this.candidates = options.candidates ?? DEFAULT_CANDIDATES
-    this.nearViewPosts = options.nearViewPosts ?? DEFAULT_NEAR_VIEW_POSTS
+    this.viewPosts = options.viewPosts ?? DEFAULT_VIEW_POSTS
     this.syncReadMs = options.syncReadMs ?? DEFAULT_SYNC_READ_MS
     this.onUpgrade = options.onUpgrade
     if (!Number.isSafeInteger(this.topicQuota) || this.topicQuota < 1) throw new BadRequestError('topicQuota must be a positive integer', 'BAD_CONFIG')
     if (!Number.isSafeInteger(this.candidates) || this.candidates < 1) throw new BadRequestError('candidates must be a positive integer', 'BAD_CONFIG')
-    if (!Number.isSafeInteger(this.nearViewPosts) || this.nearViewPosts < 0) throw new BadRequestError('nearViewPosts must be an integer ≥ 0', 'BAD_CONFIG')
+    if (!Number.isSafeInteger(this.viewPosts) || this.viewPosts < 0) throw new BadRequestError('viewPosts must be an integer ≥ 0', 'BAD_CONFIG')
     if (!Number.isFinite(this.syncReadMs) || this.syncReadMs < 0) throw new BadRequestError('syncReadMs must be a number ≥ 0', 'BAD_CONFIG')
   }
 
@@ -404,7 +409,7 @@ export class LevelPostStore implements PostStore {
       this.t = t
       const known = new Known({ ids: [t.records, t.envelopes, t.tombstones, t.awaited], topicCounts: t.topicCounts, meta: t.meta, countsKey: COUNTS_KEY })
       this.known = known
-      if (this.nearViewPosts > 0) this.neighbourhoods = createNeighbourhoods({ entries: this.nearViewPosts, views: NEAR_VIEWS })
+      if (this.viewPosts > 0) this.views = createFeedViews({ entries: this.viewPosts, views: FEED_VIEWS })
       // in the background: a store of a million posts takes a second or two to list
       this.loadingKnown = known.load(() => this.known !== known).catch(() => {})
     })()
@@ -421,10 +426,10 @@ export class LevelPostStore implements PostStore {
     if (db === undefined) return
     await this.writes.onIdle()
     this.known = undefined
-    const neighbourhoods = this.neighbourhoods
-    this.neighbourhoods = undefined
-    neighbourhoods?.clear()
-    await neighbourhoods?.idle()
+    const views = this.views
+    this.views = undefined
+    views?.clear()
+    await views?.idle()
     await this.loadingKnown
     this.db = undefined
     this.t = undefined
@@ -448,20 +453,20 @@ export class LevelPostStore implements PostStore {
       await tx.commit(options)
     } catch (err) {
       this.known?.failed(tx)
-      this.neighbourhoods?.clear()
+      this.views?.clear()
       throw err
     }
     this.known?.learn(tx)
     const changes = this.rankChanges.get(tx)
-    if (changes !== undefined) this.neighbourhoods?.apply(placeChanges(changes))
+    if (changes !== undefined) this.views?.apply(placeChanges(changes))
   }
 
   /**
    * Notes where a root post stands after this transaction (its counters, or its removal) for
-   * the Near-me views; the last note of a post in a transaction is the one applied at commit.
+   * the feed views; the last note of a post in a transaction is the one applied at commit.
    */
   private placed (tx: Tx, rec: MessageRecord, id: string, counters: Counters | undefined, removed = false): void {
-    if (this.neighbourhoods === undefined) return
+    if (this.views === undefined) return
     let changes = this.rankChanges.get(tx)
     if (changes === undefined) this.rankChanges.set(tx, changes = new Map())
     changes.set(id, { id, rec, counters, removed })
@@ -1191,64 +1196,66 @@ export class LevelPostStore implements PostStore {
       post !== undefined && post.kind === 'post' && post.expiresAt > now && !isHidden(post.up, post.down, query.hideAtOrBelow) &&
       query.exclude?.(post) !== true && (filterGeo === undefined || filterGeo.some(p => post.geohash.startsWith(p)))
 
-    if (sort === 'hot' || sort === 'near') {
-      // each source's time index and hot index; for Near, a cell's entries are bounded by the
-      // least distance penalty any post in that cell can have (0 when not a cell)
-      const cellSize = sort === 'near' && query.origin !== undefined ? cellSizeMetres(query.origin) : 1
-      const penalty = (cell: string): number =>
-        sort === 'near' && query.origin !== undefined ? distancePenalty(minCellDistance(query.origin, cell), cellSize) : 0
-      let ranges: HotRange[]
-      let spans: HotSpan[] = []
-      if (topic !== undefined) {
-        ranges = [{ table: t.byTopic, prefix: lstr(topic), penalty: 0 }, { table: t.hotByTopic, prefix: lstr(topic), penalty: 0, hot: true }]
-      } else if (prefixes !== undefined) {
-        ranges = prefixes.map(p => ({ ...nearSource(t)(p), penalty: penalty(p) }))
-        // the hot index: one read per parent cell (one or two for most neighbourhoods, not nine)
-        spans = [...bySpan(prefixes)].map(cells => {
-          const { table, prefix } = nearHotSource(t)(cells[0])
-          return {
-            table,
-            // a cell's key prefix ends with its last character: without it, every sibling's
-            prefix: prefix.subarray(0, -1),
-            cells: cells.map(cell => ({ prefix: nearHotSource(t)(cell).prefix, penalty: penalty(cell) })),
-            fallback: [...byParent(cells)].map(([parent, group]) => ({
-              ...nearHotSource(t)(parent),
-              // any post it yields is in one of these cells
-              penalty: Math.min(...group.map(penalty)),
-              hot: true,
-              ...(group.length === 1 && group[0] === parent ? {} : { accept: (value: Uint8Array) => { const g = fromUtf8(value); return group.some(c => g.startsWith(c)) } })
-            }))
-          }
-        })
-      } else {
-        ranges = [{ table: t.byTime, prefix: EMPTY, penalty: 0 }, { table: t.hotByTopic, prefix: lstr(ALL_TOPICS), penalty: 0, hot: true }]
-      }
-      const keyOf = sortKey(sort, query.origin)
-      const load = async (ids: string[]): Promise<Array<StoredPost | undefined>> => await this.load(t, ids)
-      const merge = async (limit: number, keepOf: typeof keep): Promise<Merged> =>
-        await thresholdMerge(ranges, { limit, window: Math.max(this.candidates, limit), keyOf, keep: keepOf, load }, spans)
-      const views = this.neighbourhoods
-      if (sort === 'near' && topic === undefined && prefixes !== undefined && views !== undefined) {
-        const where = { name: `${query.origin ?? ''} ${[...prefixes].sort().join(' ')}`, cells: prefixes, keyOf }
-        const served = await views.page(where, { limit, keep, load })
-        if (served !== undefined) return served
-        const { posts } = await merge(limit, keep)
-        // after this page, not before it (unless the store stopped meanwhile): the view holds every root post of the cells, live or not
-        if (this.neighbourhoods === views) void views.build(where, async entries => await merge(entries, isRootPost))
-        return posts
-      }
-      return (await merge(limit, keep)).posts
-    }
-
-    // New and Top: newest-first sources, one index range each, merged by (createdAt, id)
-    let sources: Array<{ table: Table<Uint8Array>, prefix: Uint8Array }>
-    if (topic !== undefined) sources = [{ table: t.byTopic, prefix: lstr(topic) }]
-    else if (prefixes !== undefined) sources = prefixes.map(nearSource(t))
-    else sources = [{ table: t.byTime, prefix: EMPTY }]
+    // Near's distance penalty of a cell: the least any post in it can have (0 in other sorts)
+    const cellSize = sort === 'near' && query.origin !== undefined ? cellSizeMetres(query.origin) : 1
+    const penalty = (cell: string): number =>
+      sort === 'near' && query.origin !== undefined ? distancePenalty(minCellDistance(query.origin, cell), cellSize) : 0
+    // the time index ranges, newest first: every root post of the query's topic, cells or store
+    const time: HotRange[] = topic !== undefined
+      ? [{ table: t.byTopic, prefix: lstr(topic), penalty: 0 }]
+      : prefixes !== undefined
+        ? prefixes.map(p => ({ ...nearSource(t)(p), penalty: penalty(p) }))
+        : [{ table: t.byTime, prefix: EMPTY, penalty: 0 }]
     const window = Math.max(this.candidates, limit)
-    return sort === 'new'
-      ? await this.newest(t, sources, limit, window, keep)
-      : await this.top(t, sources, limit, window, keep)
+    if (sort === 'top') return await this.top(t, time, limit, window, keep)
+
+    // Hot and Near: each source's time index and hot index (the engaged posts), threshold merged
+    let hot: HotRange[] = []
+    let spans: HotSpan[] = []
+    if (topic !== undefined) {
+      hot = [{ table: t.hotByTopic, prefix: lstr(topic), penalty: 0, hot: true }]
+    } else if (prefixes !== undefined) {
+      // the hot index: one read per parent cell (one or two for most neighbourhoods, not nine)
+      spans = [...bySpan(prefixes)].map(cells => {
+        const { table, prefix } = nearHotSource(t)(cells[0])
+        return {
+          table,
+          // a cell's key prefix ends with its last character: without it, every sibling's
+          prefix: prefix.subarray(0, -1),
+          cells: cells.map(cell => ({ prefix: nearHotSource(t)(cell).prefix, penalty: penalty(cell) })),
+          fallback: [...byParent(cells)].map(([parent, group]) => ({
+            ...nearHotSource(t)(parent),
+            // any post it yields is in one of these cells
+            penalty: Math.min(...group.map(penalty)),
+            hot: true,
+            ...(group.length === 1 && group[0] === parent ? {} : { accept: (value: Uint8Array) => { const g = fromUtf8(value); return group.some(c => g.startsWith(c)) } })
+          }))
+        }
+      })
+    } else {
+      hot = [{ table: t.hotByTopic, prefix: lstr(ALL_TOPICS), penalty: 0, hot: true }]
+    }
+    const keyOf = sortKey(sort, query.origin)
+    const load = async (ids: string[]): Promise<Array<StoredPost | undefined>> => await this.load(t, ids)
+    // New's view is the same merge over the time ranges alone, where a post's bound is its exact key
+    const merge = async (limit: number, keepOf: typeof keep): Promise<Merged> => sort === 'new'
+      ? await thresholdMerge(time, { limit, window: Math.max(this.candidates, limit), keyOf, keep: keepOf, load })
+      : await thresholdMerge([...time, ...hot], { limit, window: Math.max(this.candidates, limit), keyOf, keep: keepOf, load }, spans)
+    const read = async (): Promise<StoredPost[]> => sort === 'new' ? await this.newest(t, time, limit, window, keep) : (await merge(limit, keep)).posts
+    const views = this.views
+    // a view holds every root post of its sources: a topic's page filtered by cells is read from the ranges
+    if (views === undefined || filterGeo !== undefined) return await read()
+    const where: FeedSpec = {
+      name: [sort, query.origin ?? '', topic ?? '', ...[...(prefixes ?? [])].sort()].join(' '),
+      sources: topic !== undefined ? [topic] : prefixes ?? [ALL_TOPICS],
+      keyOf
+    }
+    const served = await views.page(where, { limit, keep, load })
+    if (served !== undefined) return served
+    const posts = await read()
+    // after this page, not before it (unless the store stopped meanwhile): the view holds every root post of the sources, live or not
+    if (this.views === views) void views.build(where, async entries => await merge(entries, isRootPost))
+    return posts
   }
 
   /** New: the index ranges read newest first, loaded a page at a time, until `limit` posts are kept. */

@@ -130,10 +130,11 @@ export interface StoreOptions {
   /** at most this many posts are read for a feed: the newest to rank for top, the best bounded for hot/near; default 2 000 */
   candidates?: number
   /**
-   * posts held in memory for each of the 4 Near-me neighbourhoods read last, so that their
-   * pages skip the index ranges (src/store/neighbourhoods.ts); 0: none; default 500
+   * posts held in memory for each of the 8 feeds (Hot, New or Near, of a topic, cells or
+   * everything) read last, so that their pages skip the index ranges (src/store/views.ts);
+   * 0: none; default 500
    */
-  nearViewPosts?: number
+  viewPosts?: number
   /**
    * ms a read of many keys (a page's cards, a write's prefetch) may take on the event loop
    * before it hands the rest to libuv's thread pool (src/store/tx.ts, `readKeys`); 0: always

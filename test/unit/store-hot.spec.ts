@@ -147,7 +147,7 @@ type Op =
   | { op: 'purge', hours: number }
   | { op: 'trim', tag: number, hours: number }
   /** a Near page read mid-history (from the neighbourhood's view once it has one), checked at once */
-  | { op: 'look', origin: number, limit: number, filtered: boolean, hours: number }
+  | { op: 'look', feed: number, limit: number, filtered: boolean, hours: number }
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('post' as const), tags: fc.integer({ min: 1, max: 6 }), geo: fc.nat(GEOHASHES.length - 1), minutes: fc.oneof(fc.integer({ min: 0, max: 600 }), fc.integer({ min: 0, max: 3600 })), shortLived: fc.boolean(), early: fc.nat(3) }) },
@@ -241,10 +241,18 @@ function queries (now: number, excluded: (post: StoredPost) => boolean): FeedQue
   return out
 }
 
-/** Near-me origins: a cell at each precision, whose neighbourhoods the `geo:` topic (4) and by-geo (5, 6) serve. */
-const LOOK_ORIGINS = [ORIGIN, 'u05k', `${ORIGIN}h`]
+/**
+ * The feeds a history looks at (feed views serve them from their second page): Near around a
+ * cell at each precision, whose neighbourhoods the `geo:` topic (4) and by-geo (5, 6) serve, and
+ * Hot and New of everything, of a topic and of cells.
+ */
+const LOOK_FEEDS: Array<Pick<FeedQuery, 'sort' | 'topic' | 'origin' | 'geohashPrefixes'>> = [
+  ...[ORIGIN, 'u05k', `${ORIGIN}h`].map(origin => ({ sort: 'near' as const, origin, geohashPrefixes: neighbourhood(origin) })),
+  { sort: 'hot' }, { sort: 'hot', topic: 'tag:a' }, { sort: 'hot', topic: 'geo:u05k' },
+  { sort: 'new' }, { sort: 'new', topic: 'tag:b' }, { sort: 'new', geohashPrefixes: AROUND }
+]
 const lookArb: fc.Arbitrary<Op> = fc.record({
-  op: fc.constant('look' as const), origin: fc.nat(LOOK_ORIGINS.length - 1), limit: fc.integer({ min: 1, max: 6 }), filtered: fc.boolean(), hours: fc.integer({ min: -20, max: 40 })
+  op: fc.constant('look' as const), feed: fc.nat(LOOK_FEEDS.length - 1), limit: fc.integer({ min: 1, max: 6 }), filtered: fc.boolean(), hours: fc.integer({ min: -20, max: 40 })
 })
 
 describe('store: the hot index', () => {
@@ -267,20 +275,19 @@ describe('store: the hot index', () => {
     }), { numRuns: 40 })
   })
 
-  it('serves Near from a neighbourhood\'s view exactly as ranking every live post would, through every write (property)', async function () {
+  it('serves feeds from their views exactly as ranking every live post would, through every write (property)', async function () {
     this.timeout(600_000)
     const histories = fc.array(fc.oneof({ weight: 3, arbitrary: opArb }, { weight: 1, arbitrary: lookArb }), { minLength: 5, maxLength: 60 })
     // views of 2 posts fill, drop their last and set a floor at once; of 12, seldom
-    await fc.assert(fc.asyncProperty(histories, fc.constantFrom(2, 5, 12), async (ops, nearViewPosts) => {
-      const run = await openDb({ nearViewPosts })
+    await fc.assert(fc.asyncProperty(histories, fc.constantFrom(2, 5, 12), async (ops, viewPosts) => {
+      const run = await openDb({ viewPosts })
       try {
         const ids = await play(run.store, ops, async (o, ids) => {
-          const origin = LOOK_ORIGINS[o.origin] ?? ORIGIN
           const filters = o.filtered ? { hideAtOrBelow: 0, exclude: (post: StoredPost) => post.id < '4' } : {}
-          await assertRanked(run.store, ids, { sort: 'near', limit: o.limit, now: T0 + o.hours * HOUR, origin, geohashPrefixes: neighbourhood(origin), ...filters })
+          await assertRanked(run.store, ids, { ...LOOK_FEEDS[o.feed], limit: o.limit, now: T0 + o.hours * HOUR, ...filters } as FeedQuery)
         })
-        for (const origin of LOOK_ORIGINS) {
-          for (const limit of [1, Math.floor(nearViewPosts / 2)]) await assertRanked(run.store, ids, { sort: 'near', limit, now: T0, origin, geohashPrefixes: neighbourhood(origin) })
+        for (const feed of LOOK_FEEDS) {
+          for (const limit of [1, Math.floor(viewPosts / 2)]) await assertRanked(run.store, ids, { ...feed, limit, now: T0 } as FeedQuery)
         }
       } finally {
         await closeDb(run)

@@ -1,32 +1,38 @@
-// Near me from memory: for the few neighbourhoods a user asked for lately, the best-ranked posts
-// with their exact keys, kept exact by every commit. A Near page read from LevelDB merges about
-// nine cells' ranges and reads them all before it knows its first post; from here it is one
-// load of the page's records. A neighbourhood's first page is read from LevelDB as before, and
-// its view built after it, in the background. The user's place lives only here, in memory, as
-// it does in the query that brought it: nothing of it is written to disk.
+// Feeds from memory: for the few feeds (Hot, New or Near me, of a topic, a neighbourhood or of
+// everything) a user read lately, the best-ranked posts with their exact keys, kept exact by
+// every commit. A page read from LevelDB opens an iterator per index range (two for Hot, about
+// nine cells' for Near me) and waits on libuv's pool for each before it knows its first post;
+// from a view it is one load of the page's records. A feed's first page is read from LevelDB as
+// before, and its view built after it, in the background. The user's place lives only here, in
+// memory, as it does in the query that brought it: nothing of it is written to disk.
 
 import { compareKeyed, compareRanked, type Keyed, type Rankable } from '../ranking/index.js'
 import type { Merged } from './merge.js'
 import type { StoredPost } from './types.js'
 
-/** What a commit did to a root post's place in Near me: its counters after it, or its removal. */
+/** What a commit did to a root post's place in the feeds: its counters after it, or its removal. */
 export interface RankChange {
   id: string
   createdAt: number
   geohash: string
-  /** the Near-me cells whose index ranges hold it */
-  cells: readonly string[]
+  /** the sources (FeedSpec) whose index ranges hold it */
+  sources: readonly string[]
   up: number
   down: number
   replies: number
   removed: boolean
 }
 
-export interface Neighbourhood {
-  /** the query's origin and cells, as one string: a view is reused for exactly these */
+/** A feed a view serves. */
+export interface FeedSpec {
+  /** the query's sort, origin, topic and cells, as one string: a view is reused for exactly these */
   name: string
-  cells: readonly string[]
-  /** the exact Near key of a post seen from this origin */
+  /**
+   * the index ranges whose root posts it ranks, as the store names them: a topic, a Near-me
+   * cell, or '' for every root post
+   */
+  sources: readonly string[]
+  /** the feed's exact sort key of a post (for Near, seen from the query's origin) */
   keyOf: (post: Rankable) => number
 }
 
@@ -36,7 +42,7 @@ export interface PageRequest {
   load: (ids: string[]) => Promise<Array<StoredPost | undefined>>
 }
 
-export interface NeighbourhoodsOptions {
+export interface FeedViewsOptions {
   /** posts a view holds: pages of up to half of it are served from it */
   entries: number
   /** views kept, the least recently read dropped first */
@@ -44,11 +50,13 @@ export interface NeighbourhoodsOptions {
 }
 
 interface View {
-  cells: Set<string>
+  sources: Set<string>
   keyOf: (post: Rankable) => number
   /** best first */
   entries: Keyed[]
-  /** every post of the cells that ranks at or before this is in `entries`; undefined: every post is */
+  /** the ids of `entries`: most changes a commit brings are of posts a view does not hold */
+  held: Set<string>
+  /** every post of its sources that ranks at or before this is in `entries`; undefined: every post is */
   floor?: Keyed
 }
 
@@ -58,48 +66,49 @@ interface Building {
   broken: boolean
 }
 
-export interface Neighbourhoods {
+export interface FeedViews {
   /**
-   * A page from the neighbourhood's view; undefined when there is none, or when it cannot
-   * answer (the page's filters left too few of its posts): read the ranges.
+   * A page from the feed's view; undefined when there is none, or when it cannot answer (the
+   * page's filters left too few of its posts): read the ranges.
    */
-  page(where: Neighbourhood, request: PageRequest): Promise<StoredPost[] | undefined>
+  page(where: FeedSpec, request: PageRequest): Promise<StoredPost[] | undefined>
   /**
-   * Builds the neighbourhood's view with `merge` (of the cells' ranges, keeping every root
-   * post) unless it has one or another is being built; settles when done, never rejects (a
-   * failed build leaves no view).
+   * Builds the feed's view with `merge` (of its sources' ranges, keeping every root post)
+   * unless it has one or another is being built; settles when done, never rejects (a failed
+   * build leaves no view).
    */
-  build(where: Neighbourhood, merge: (limit: number) => Promise<Merged>): Promise<void>
+  build(where: FeedSpec, merge: (limit: number) => Promise<Merged>): Promise<void>
   /** Settles once no view is being built. */
   idle(): Promise<void>
-  /** After a commit: each changed post moves, enters or leaves the views whose cells hold it. */
+  /** After a commit: each changed post moves, enters or leaves the views whose sources hold it. */
   apply(changes: Iterable<RankChange>): void
   /** After a failed commit (which may have written all the same), or at stop: every view goes. */
   clear(): void
 }
 
-export function createNeighbourhoods (options: NeighbourhoodsOptions): Neighbourhoods {
+export function createFeedViews (options: FeedViewsOptions): FeedViews {
   const views = new Map<string, View>()
   // one build at a time (`current`), and what commits did meanwhile (`building`)
   let building: Building | undefined
   let current: Promise<void> | undefined
 
   function update (view: View, change: RankChange): void {
-    if (!change.cells.some(cell => view.cells.has(cell))) return
-    const at = view.entries.findIndex(e => e.id === change.id)
-    if (at >= 0) view.entries.splice(at, 1)
+    if (!change.sources.some(source => view.sources.has(source))) return
+    if (view.held.delete(change.id)) view.entries.splice(view.entries.findIndex(e => e.id === change.id), 1)
     if (change.removed) return
     const entry = { key: view.keyOf(change), createdAt: change.createdAt, id: change.id }
     if (view.floor !== undefined && compareKeyed(entry, view.floor) > 0) return
     const after = view.entries.findIndex(e => compareKeyed(entry, e) < 0)
     view.entries.splice(after < 0 ? view.entries.length : after, 0, entry)
+    view.held.add(entry.id)
     if (view.entries.length > options.entries) {
-      view.entries.pop()
+      const dropped = view.entries.pop() as Keyed
+      view.held.delete(dropped.id)
       view.floor = view.entries[view.entries.length - 1]
     }
   }
 
-  async function open (where: Neighbourhood, merge: (limit: number) => Promise<Merged>): Promise<void> {
+  async function open (where: FeedSpec, merge: (limit: number) => Promise<Merged>): Promise<void> {
     const pending: Building = { changes: [], broken: false }
     building = pending
     let merged: Merged
@@ -113,9 +122,10 @@ export function createNeighbourhoods (options: NeighbourhoodsOptions): Neighbour
     if (pending.broken || !merged.settled) return
     const entries = merged.posts.map(post => ({ key: where.keyOf(post), createdAt: post.createdAt, id: post.id }))
     const view: View = {
-      cells: new Set(where.cells),
+      sources: new Set(where.sources),
       keyOf: where.keyOf,
       entries,
+      held: new Set(entries.map(e => e.id)),
       ...(entries.length >= options.entries ? { floor: entries[entries.length - 1] } : {})
     }
     // the merge read some of these changes and not others: each sets its post's final place

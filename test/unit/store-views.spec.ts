@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict'
 import { Level } from 'level'
 import { useTempStore } from '../helpers/temp-store.js'
-import { HOUR, T0, makePost, makeReaction } from '../fixtures/messages.js'
+import { HOUR, T0, makeDelete, makePost, makeReaction } from '../fixtures/messages.js'
 import { neighbourhood } from '../../src/geo/index.js'
 import { sortKey } from '../../src/ranking/index.js'
-import { createNeighbourhoods, type Neighbourhood, type Neighbourhoods, type PageRequest, type RankChange } from '../../src/store/neighbourhoods.js'
+import { createFeedViews, type FeedSpec, type FeedViews, type PageRequest, type RankChange } from '../../src/store/views.js'
 import type { Merged } from '../../src/store/merge.js'
 import type { FeedQuery, PostStore, StoredPost } from '../../src/store/index.js'
 import type { Message } from '../../src/post/model.js'
 
 /**
- * Near-me views (src/store/neighbourhoods.ts): pages from memory that must stay what reading
+ * Feed views (src/store/views.ts): pages from memory that must stay what reading
  * the index ranges gives. The hot index's property test (store-hot.spec.ts) checks them against
  * ranking every post through random histories; these are the cases it meets seldom.
  */
@@ -19,10 +19,10 @@ const ORIGIN = 'u05kq'
 const near = (over: Partial<FeedQuery> = {}): FeedQuery => ({ sort: 'near', limit: 1, now: T0, origin: ORIGIN, geohashPrefixes: neighbourhood(ORIGIN), ...over })
 const ids = (posts: Array<{ id: string }>): string[] => posts.map(p => p.id)
 
-/** A Near page, then the wait for the view it set building (in the background). */
+/** A page, then the wait for the view it set building (in the background). */
 async function nearPage (store: PostStore, query: FeedQuery): Promise<StoredPost[]> {
   const page = await store.feed(query)
-  await (store as unknown as { neighbourhoods: Neighbourhoods }).neighbourhoods.idle()
+  await (store as unknown as { views: FeedViews }).views.idle()
   return page
 }
 
@@ -41,7 +41,7 @@ function countIterators (): { opened: number, restore: () => void } {
   return counter
 }
 
-describe('store: Near-me views', () => {
+describe('store: feed views', () => {
   describe('in a store', () => {
     const temp = useTempStore()
 
@@ -60,7 +60,7 @@ describe('store: Near-me views', () => {
         iterators.restore()
       }
       // without views: the same page, from the ranges
-      await temp.open({ nearViewPosts: 0 })
+      await temp.open({ viewPosts: 0 })
       const iterators2 = countIterators()
       try {
         assert.equal((await temp.store.feed(near({ limit: 3, now: T0 + 2 })))[0]?.id, posts[4]?.id)
@@ -70,8 +70,38 @@ describe('store: Near-me views', () => {
       }
     })
 
+    it('serve Hot and New of a topic and of everything from memory too, and follow new posts, votes and deletes', async () => {
+      const posts = Array.from({ length: 6 }, (_, i) => makePost({ tags: i % 2 === 0 ? ['a'] : ['b'], createdAt: T0 - i * 60_000 }))
+      await temp.store.ingest(posts)
+      const feeds: FeedQuery[] = [
+        { sort: 'hot', limit: 2, now: T0 }, { sort: 'hot', topic: 'tag:a', limit: 2, now: T0 },
+        { sort: 'new', limit: 2, now: T0 }, { sort: 'new', topic: 'tag:a', limit: 2, now: T0 }
+      ]
+      for (const query of feeds) await nearPage(temp.store, query)
+      const [a0, , a2, , a4] = posts as [Message, Message, Message, Message, Message]
+      const later = makePost({ tags: ['b'], createdAt: T0 + 1 })
+      // a4, the oldest of tag:a, four likes ahead (8 h of recency); a0 deleted (which reads its replies' range)
+      await temp.store.ingest([later, ...Array.from({ length: 4 }, () => makeReaction(a4, 1)), makeDelete(a0)])
+      const iterators = countIterators()
+      try {
+        const pages = await Promise.all(feeds.map(async query => ids(await temp.store.feed({ ...query, now: T0 + 2 }))))
+        assert.deepEqual(pages, [[a4.id, later.id], [a4.id, a2.id], [later.id, posts[1]?.id], [a2.id, a4.id]])
+        assert.equal(iterators.opened, 0, 'no index range read')
+      } finally {
+        iterators.restore()
+      }
+      // a topic's page filtered by cells is not a view's: read from the ranges
+      const filtered = countIterators()
+      try {
+        await temp.store.feed({ sort: 'hot', topic: 'tag:a', geohashPrefixes: [ORIGIN], limit: 2, now: T0 })
+        assert.ok(filtered.opened > 0)
+      } finally {
+        filtered.restore()
+      }
+    })
+
     it('know they no longer hold every post once one was pushed out', async () => {
-      await temp.open({ nearViewPosts: 2 })
+      await temp.open({ viewPosts: 2 })
       const soon = [makePost({ geohash: ORIGIN, createdAt: T0, expiresAt: T0 + HOUR }), makePost({ geohash: ORIGIN, createdAt: T0 - 1, expiresAt: T0 + HOUR })]
       await temp.store.ingest(soon.slice(0, 1))
       // built holding the one post of the cells: every post, until a third comes
@@ -84,7 +114,7 @@ describe('store: Near-me views', () => {
     })
 
     it('rank a post by the votes that came before it', async () => {
-      await temp.open({ nearViewPosts: 2 })
+      await temp.open({ viewPosts: 2 })
       const [a, b] = [makePost({ geohash: ORIGIN, createdAt: T0 }), makePost({ geohash: ORIGIN, createdAt: T0 - 1 })]
       await temp.store.ingest([a, b])
       assert.deepEqual(ids(await nearPage(temp.store, near())), [a.id])
@@ -96,7 +126,7 @@ describe('store: Near-me views', () => {
     })
 
     it('drop a post whose votes rank it below what they hold', async () => {
-      await temp.open({ nearViewPosts: 2 })
+      await temp.open({ viewPosts: 2 })
       const [a, b, c] = Array.from({ length: 3 }, (_, i) => makePost({ geohash: ORIGIN, createdAt: T0 - i * 60_000 })) as [Message, Message, Message]
       await temp.store.ingest([a, b, c])
       assert.deepEqual(ids(await nearPage(temp.store, near())), [a.id])
@@ -107,10 +137,10 @@ describe('store: Near-me views', () => {
   })
 
   describe('the module', () => {
-    const where: Neighbourhood = { name: 'here', cells: [ORIGIN], keyOf: sortKey('near', ORIGIN) }
+    const where: FeedSpec = { name: 'here', sources: [ORIGIN], keyOf: sortKey('near', ORIGIN) }
     const post = (id: string, createdAt: number): StoredPost => ({ ...makePost({ geohash: ORIGIN, createdAt }), id, up: 0, down: 0, replies: 0 }) as unknown as StoredPost
     const change = (p: StoredPost, over: Partial<RankChange> = {}): RankChange =>
-      ({ id: p.id, createdAt: p.createdAt, geohash: p.geohash, cells: [ORIGIN], up: 0, down: 0, replies: 0, removed: false, ...over })
+      ({ id: p.id, createdAt: p.createdAt, geohash: p.geohash, sources: [ORIGIN], up: 0, down: 0, replies: 0, removed: false, ...over })
     const request = (store: Map<string, StoredPost>, limit = 2): PageRequest => ({
       limit,
       keep: (p): p is StoredPost => p !== undefined,
@@ -119,7 +149,7 @@ describe('store: Near-me views', () => {
     const merged = (posts: StoredPost[], settled = true) => async (): Promise<Merged> => ({ posts, settled })
 
     it('replay what commits changed while a view was built', async () => {
-      const views = createNeighbourhoods({ entries: 4, views: 4 })
+      const views = createFeedViews({ entries: 4, views: 4 })
       const [x, y, z] = [post('x', T0), post('y', T0 - 1), post('z', T0 + 1)]
       const store = new Map([[x.id, x], [y.id, y]])
       assert.equal(await views.page(where, request(store)), undefined, 'no view yet')
@@ -134,7 +164,7 @@ describe('store: Near-me views', () => {
     })
 
     it('are not kept when a commit failed during the build, or the merge did not settle; one is built at a time, once', async () => {
-      const views = createNeighbourhoods({ entries: 4, views: 4 })
+      const views = createFeedViews({ entries: 4, views: 4 })
       const x = post('x', T0)
       const store = new Map([[x.id, x]])
       await views.build(where, async () => { views.clear(); return { posts: [x], settled: true } })
@@ -152,7 +182,7 @@ describe('store: Near-me views', () => {
     })
 
     it('are built again once removals have left under half of them and a page needs more', async () => {
-      const views = createNeighbourhoods({ entries: 4, views: 4 })
+      const views = createFeedViews({ entries: 4, views: 4 })
       const posts = [post('a', T0), post('b', T0 - 1), post('c', T0 - 2), post('d', T0 - 3)]
       const store = new Map(posts.map(p => [p.id, p]))
       await views.build(where, merged(posts))
@@ -174,9 +204,9 @@ describe('store: Near-me views', () => {
     })
 
     it('keep the neighbourhoods read last', async () => {
-      const views = createNeighbourhoods({ entries: 4, views: 2 })
+      const views = createFeedViews({ entries: 4, views: 2 })
       const store = new Map<string, StoredPost>()
-      const named = (name: string): Neighbourhood => ({ ...where, name })
+      const named = (name: string): FeedSpec => ({ ...where, name })
       await views.build(named('a'), merged([]))
       await views.build(named('b'), merged([]))
       assert.deepEqual(await views.page(named('a'), request(store)), [])
