@@ -1,8 +1,8 @@
 // `node dist/scripts/bench/feed.js [--posts=20000] [--dir=PATH] [--runs=60] [--loop=SORT] [--build=CHECKOUT] [--views=500]`:
 // the feed benchmark alone, steadier than main.ts's: each iteration times a raw nextv(50), then
-// a Hot, New, Near and Top page and a Near page of a neighbourhood not read before (nearFirst),
-// and the ratios are medians of per-iteration ratios, so a burst of load from other processes
-// hits the page and its baseline alike. It also counts the LevelDB calls of each sort's second
+// a Hot, New, Near and Top page, a Near page of a neighbourhood not read before (nearFirst) and
+// a Hot page of a topic not read before (hotFirst), and the ratios are medians of per-iteration
+// ratios, so a burst of load from other processes hits the page and its baseline alike. It also counts the LevelDB calls of each sort's second
 // page. `--views=0` reads every page from the index ranges (StoreOptions.viewPosts).
 // `--dir` keeps the filled store for the next run (and for `node --cpu-prof … --loop=new`,
 // which only reads that sort's page in a loop). `--build` reads with another built checkout's
@@ -77,14 +77,14 @@ try {
     const cpuOf = (since: NodeJS.CpuUsage): number => { const u = process.cpuUsage(since); return u.user + u.system }
     const ratios: Record<string, number[]> = {}
     const perPage: Record<string, typeof calls> = {}
-    const names: FeedSort[] = [...Object.keys(queries) as Array<keyof typeof queries>, 'nearFirst']
+    const names: FeedSort[] = [...Object.keys(queries) as Array<keyof typeof queries>, 'nearFirst', 'hotFirst']
     const start = await rawStart(probe)
     await rawPage(probe, start)
     for (const name of names) {
       times[name] = []
       ratios[name] = []
       cpu[name] = 0
-      // a second page, as most are (Near's first built its neighbourhood's view after it); nearFirst's is around another cell
+      // a second page, as most are (the first built its feed's view after it); nearFirst's is around another cell, hotFirst's of another tag
       await store.feed(queryOf(name, -1))
       await viewsBuilt(store)
       const before = { ...calls }
@@ -109,7 +109,7 @@ try {
         times[name].push(ms)
         ratios[name].push(ms / raw)
       }
-      // the view of nearFirst's neighbourhood, built after its page: not beside the next pages
+      // the views of nearFirst's neighbourhood and hotFirst's topic, built after their pages: not beside the next pages
       await viewsBuilt(store)
     }
     const cpuPerPage = (name: string): number => round(cpu[name] / times[name].length, 0)

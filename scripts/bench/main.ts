@@ -77,6 +77,7 @@ if (wanted('feed')) {
       feeds.push(feed)
       rows.push([`feed ${size.toLocaleString('en')}`, `hot ${feed.hot} / new ${feed.new} / near ${feed.near} ms`, `nextv(50) ${feed.raw} ms`, String(feed.ratio), '≤ 3'])
       rows.push([`feed ${size.toLocaleString('en')}, Near's first page`, `${feed.nearFirst} ms (a neighbourhood not read before)`, '', String(feed.ratios.nearFirst), '(context)'])
+      rows.push([`feed ${size.toLocaleString('en')}, Hot's first page`, `${feed.hotFirst} ms (a topic not read before)`, '', String(feed.ratios.hotFirst), '(context)'])
       if (size === plan.rssStore) {
         log('rss: a node on that store')
         const { stdout } = await promisify(execFile)(process.execPath, [join(here, 'node-rss.js'), dir.path], { maxBuffer: 1 << 20 })

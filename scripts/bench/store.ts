@@ -11,7 +11,7 @@ import { createIngestor } from '../../src/node/ingest.js'
 import { sharedVerifier } from '../../src/verify/index.js'
 import { neighbourhood } from '../../src/geo/index.js'
 import { breathe, median, round, tempDir, trustedMessage } from './common.js'
-import { BASE32 } from './dataset.js'
+import { BASE32, TAGS } from './dataset.js'
 
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 /** envelopes handed to the ingestor at once: what a gossip burst or a sync frame delivers */
@@ -218,11 +218,13 @@ export interface FeedFigures {
   near: number
   /** a neighbourhood's first Near page, read from the index ranges (later ones come from its view) */
   nearFirst: number
+  /** a topic's first Hot page, read from the index ranges (the same) */
+  hotFirst: number
   /** median ms of a raw nextv(50) of envelopes from a random point */
   raw: number
   /** the worst of the three's median ratios to the raw page timed just before (Near's later pages) */
   ratio: number
-  ratios: { hot: number, new: number, near: number, nearFirst: number }
+  ratios: { hot: number, new: number, near: number, nearFirst: number, hotFirst: number }
 }
 
 /**
@@ -255,11 +257,19 @@ export function firstNearQuery (now: number, i: number): FeedQuery {
   return { geohashPrefixes: neighbourhood(origin), sort: 'near', origin, limit: 50, now }
 }
 
-export type FeedSort = keyof ReturnType<typeof feedQueries> | 'nearFirst'
+/** The tags of Hot pages read for the first time: every other tag than feedQueries', 29 of them, more than the views a store keeps. */
+const FIRST_HOT_TAGS = TAGS.filter(tag => tag !== 'lyon')
 
-/** The `i`-th page of a sort: nearFirst around another cell each time, the others always the same (`queries`). */
+/** A Hot page of a topic read for the first time: each tag of FIRST_HOT_TAGS in turn. */
+export function firstHotQuery (now: number, i: number): FeedQuery {
+  return { topic: `tag:${FIRST_HOT_TAGS[((i % FIRST_HOT_TAGS.length) + FIRST_HOT_TAGS.length) % FIRST_HOT_TAGS.length] ?? ''}`, sort: 'hot', limit: 50, now }
+}
+
+export type FeedSort = keyof ReturnType<typeof feedQueries> | 'nearFirst' | 'hotFirst'
+
+/** The `i`-th page of a sort: nearFirst around another cell each time, hotFirst of another tag, the others always the same (`queries`). */
 export function pageQuery (queries: ReturnType<typeof feedQueries>, now: number, sort: FeedSort, i: number): FeedQuery {
-  return sort === 'nearFirst' ? firstNearQuery(now, i) : queries[sort]
+  return sort === 'nearFirst' ? firstNearQuery(now, i) : sort === 'hotFirst' ? firstHotQuery(now, i) : queries[sort]
 }
 
 /** Settles once the store builds no Near-me view: a neighbourhood's first page builds one after it, in the background. */
@@ -305,9 +315,9 @@ export async function benchFeed (path: string, posts: number, runs = 30): Promis
   await startListed(store)
   const now = Date.now()
   const queries = feedQueries(now)
-  const sorts = ['hot', 'new', 'near', 'nearFirst'] as const
-  const times: Record<typeof sorts[number] | 'raw', number[]> = { raw: [], hot: [], new: [], near: [], nearFirst: [] }
-  const ratios: Record<typeof sorts[number], number[]> = { hot: [], new: [], near: [], nearFirst: [] }
+  const sorts = ['hot', 'new', 'near', 'nearFirst', 'hotFirst'] as const
+  const times: Record<typeof sorts[number] | 'raw', number[]> = { raw: [], hot: [], new: [], near: [], nearFirst: [], hotFirst: [] }
+  const ratios: Record<typeof sorts[number], number[]> = { hot: [], new: [], near: [], nearFirst: [], hotFirst: [] }
   // the store's own handle: LevelDB lets one process open a database once
   const db = (store as unknown as { db: ClassicLevel<Uint8Array, Uint8Array> }).db
   try {
@@ -331,13 +341,14 @@ export async function benchFeed (path: string, posts: number, runs = 30): Promis
   } finally {
     await store.stop()
   }
-  const ratio = { hot: round(median(ratios.hot)), new: round(median(ratios.new)), near: round(median(ratios.near)), nearFirst: round(median(ratios.nearFirst)) }
+  const ratio = { hot: round(median(ratios.hot)), new: round(median(ratios.new)), near: round(median(ratios.near)), nearFirst: round(median(ratios.nearFirst)), hotFirst: round(median(ratios.hotFirst)) }
   return {
     posts,
     hot: round(median(times.hot), 2),
     new: round(median(times.new), 2),
     near: round(median(times.near), 2),
     nearFirst: round(median(times.nearFirst), 2),
+    hotFirst: round(median(times.hotFirst), 2),
     raw: round(median(times.raw), 3),
     ratio: Math.max(ratio.hot, ratio.new, ratio.near),
     ratios: ratio
