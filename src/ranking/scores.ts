@@ -62,6 +62,14 @@ export function hotKey (up: number, down: number, replies: number, createdAt: nu
   return Math.abs(s) <= 1 ? createdAt : createdAt + Math.sign(s) * HOT_STEP_MS * Math.log2(Math.abs(s))
 }
 
+/**
+ * The createdAt of a post with this hot key and these counters. The key is createdAt (whole ms)
+ * plus an offset, added in f64 with an error far below half a ms: rounding takes it away.
+ */
+export function createdAtOfHot (key: number, up: number, down: number, replies: number): number {
+  return Math.round(key - hotKey(up, down, replies, 0))
+}
+
 /** What a distance costs a post in Near me, in ms of recency: 0 at the user, H one cell away. */
 export function distancePenalty (distanceMetres: number, cellSizeMetres: number): number {
   return HOT_STEP_MS * Math.log2(1 + distanceMetres / cellSizeMetres)

@@ -1,10 +1,9 @@
 // The read of Hot and Near: a threshold merge of time index ranges (createdAt, the exact hot
 // key of a post without engagement) and hot index ranges (engaged posts), best bound first.
 
-import { compareRanked } from '../ranking/index.js'
+import { compareRanked, type Rankable } from '../ranking/index.js'
 import { prefixRange, readAhead, tailEntry, tailHot } from './keys.js'
 import type { Table } from './tx.js'
-import type { StoredPost } from './types.js'
 
 /**
  * A range Hot and Near read: of a time index (the key holds createdAt) or of a hot index
@@ -36,24 +35,34 @@ export interface HotSpan {
 /** Entries a span read may hold in memory; more, and its cells are read as ranges. */
 export const SPAN_ENTRIES = 256
 
-export interface MergeOptions {
+/**
+ * A post the merge picked, as its entry read: `key` is the entry's own (createdAt in a time
+ * index, the hot key in a hot index), before the range's penalty.
+ */
+export interface Picked {
+  id: string
+  key: number
+  hot: boolean
+}
+
+export interface MergeOptions<P extends Rankable> {
   limit: number
   /** the most posts read (loaded) for one page */
   window: number
   /** a post's exact sort key, higher first */
-  keyOf: (post: StoredPost) => number
+  keyOf: (post: P) => number
   /** the feed's filters */
-  keep: (post: StoredPost | undefined) => post is StoredPost
-  /** records and counters of these ids, in order (undefined: gone) */
-  load: (ids: string[]) => Promise<Array<StoredPost | undefined>>
+  keep: (post: P | undefined) => post is P
+  /** the picked posts, in order (undefined: gone): a page's cards, or only what ranks them */
+  load: (picks: Picked[]) => Promise<Array<P | undefined>>
 }
 
 /**
  * A merge's page, best first. `settled`: every post it did not return ranks after those it did
  * (false when the window ended the read first).
  */
-export interface Merged {
-  posts: StoredPost[]
+export interface Merged<P extends Rankable> {
+  posts: P[]
   settled: boolean
 }
 
@@ -64,7 +73,7 @@ export interface Merged {
  * stops when the limit-th best post kept beats every bound left, or after `window` posts (so a
  * page of mostly muted posts cannot read the whole store). A post met twice is keyed once.
  */
-export async function thresholdMerge (ranges: HotRange[], options: MergeOptions, spans: HotSpan[] = []): Promise<Merged> {
+export async function thresholdMerge<P extends Rankable> (ranges: HotRange[], options: MergeOptions<P>, spans: HotSpan[] = []): Promise<Merged<P>> {
   const { limit, window, keyOf, keep, load } = options
   const timeRanges = ranges.filter(r => r.hot !== true).length
   // with several cells (Near), exact keys fall below their bounds by up to a cell's spread
@@ -74,10 +83,10 @@ export async function thresholdMerge (ranges: HotRange[], options: MergeOptions,
   let chunk = timeRanges > 1 ? Math.ceil(limit * 1.6) : limit
   const first = Math.max(16, Math.ceil(chunk / timeRanges) + 1)
   const open = (r: HotRange): Cursor => new Cursor(
-    r.table.sub.iterator({ ...prefixRange(r.prefix), reverse: true, ...readAhead(Math.max(first, 256)) }), r.hot === true ? tailHot : timeEntry, r.penalty, first, r.accept
+    r.table.sub.iterator({ ...prefixRange(r.prefix), reverse: true, ...readAhead(Math.max(first, 256)) }), r.hot === true, r.penalty, first, r.accept
   )
   const cursors = ranges.map(open)
-  const best: Array<{ post: StoredPost, key: number }> = []
+  const best: Array<{ post: P, key: number }> = []
   const seen = new Set<string>()
   let read = 0
   try {
@@ -95,7 +104,7 @@ export async function thresholdMerge (ranges: HotRange[], options: MergeOptions,
         if (entries.length <= SPAN_ENTRIES) {
           for (const cell of span.cells) {
             const mine = entries.filter(([key]) => startsWith(key, cell.prefix))
-            if (mine.length > 0) cursors.push(Cursor.of(mine, tailHot, cell.penalty))
+            if (mine.length > 0) cursors.push(Cursor.of(mine, true, cell.penalty))
           }
           return
         }
@@ -105,7 +114,7 @@ export async function thresholdMerge (ranges: HotRange[], options: MergeOptions,
       })
     ])
     while (read < window) {
-      const batch: string[] = []
+      const batch: Picked[] = []
       while (batch.length < chunk && read < window) {
         const starved = cursors.filter(c => c.starved)
         if (starved.length > 0) await Promise.all(starved.map(async c => { await c.fill() }))
@@ -115,10 +124,10 @@ export async function thresholdMerge (ranges: HotRange[], options: MergeOptions,
         if (top === undefined || bound === undefined) break
         const last = best[limit - 1]
         if (last !== undefined && last.key > bound) break
-        const id = top.pop()
-        if (seen.has(id)) continue
-        seen.add(id)
-        batch.push(id)
+        const pick = top.pop()
+        if (seen.has(pick.id)) continue
+        seen.add(pick.id)
+        batch.push(pick)
         read++
       }
       if (batch.length === 0) break
@@ -162,11 +171,12 @@ class Cursor {
   bound: number | undefined
   /** the read-ahead is used up and the range is not: `fill` before reading `bound` */
   starved = true
-  private headId = ''
+  private head: Picked = { id: '', key: 0, hot: false }
 
   constructor (
     private readonly it: EntryIterator | undefined,
-    private readonly read: (key: Uint8Array) => { key: number, id: string },
+    /** a hot index range's, or a time index range's */
+    private readonly hot: boolean,
     private readonly penalty: number,
     private size: number,
     /** entries it does not accept are skipped */
@@ -174,8 +184,8 @@ class Cursor {
   ) {}
 
   /** A cursor over entries already read, in range order. */
-  static of (entries: Array<[Uint8Array, Uint8Array]>, read: (key: Uint8Array) => { key: number, id: string }, penalty: number): Cursor {
-    const cursor = new Cursor(undefined, read, penalty, 0)
+  static of (entries: Array<[Uint8Array, Uint8Array]>, hot: boolean, penalty: number): Cursor {
+    const cursor = new Cursor(undefined, hot, penalty, 0)
     cursor.buf = entries
     cursor.done = true
     cursor.advance()
@@ -194,12 +204,12 @@ class Cursor {
     }
   }
 
-  /** The head's id; the next accepted entry read ahead becomes the head. */
-  pop (): string {
-    const id = this.headId
+  /** The head; the next accepted entry read ahead becomes the head. */
+  pop (): Picked {
+    const head = this.head
     this.at++
     this.advance()
-    return id
+    return head
   }
 
   /** Finds the head in the read-ahead: sets bound, or starved when the read-ahead runs out first. */
@@ -207,9 +217,9 @@ class Cursor {
     while (this.at < this.buf.length) {
       const entry = this.buf[this.at]
       if (this.accept === undefined || this.accept(entry[1])) {
-        const head = this.read(entry[0])
-        this.bound = head.key - this.penalty
-        this.headId = head.id
+        const { key, id } = this.hot ? tailHot(entry[0]) : timeEntry(entry[0])
+        this.bound = key - this.penalty
+        this.head = { id, key, hot: this.hot }
         this.starved = false
         return
       }

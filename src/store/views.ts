@@ -73,11 +73,11 @@ export interface FeedViews {
    */
   page(where: FeedSpec, request: PageRequest): Promise<StoredPost[] | undefined>
   /**
-   * Builds the feed's view with `merge` (of its sources' ranges, keeping every root post)
-   * unless it has one or another is being built; settles when done, never rejects (a failed
+   * Builds the feed's view with `merge` (of its sources' ranges, keeping every root post, as
+   * what ranks them: no more is kept) unless it has one or another is being built; settles when done, never rejects (a failed
    * build leaves no view).
    */
-  build(where: FeedSpec, merge: (limit: number) => Promise<Merged>): Promise<void>
+  build(where: FeedSpec, merge: (limit: number) => Promise<Merged<Rankable>>): Promise<void>
   /** Settles once no view is being built. */
   idle(): Promise<void>
   /** After a commit: each changed post moves, enters or leaves the views whose sources hold it. */
@@ -108,10 +108,10 @@ export function createFeedViews (options: FeedViewsOptions): FeedViews {
     }
   }
 
-  async function open (where: FeedSpec, merge: (limit: number) => Promise<Merged>): Promise<void> {
+  async function open (where: FeedSpec, merge: (limit: number) => Promise<Merged<Rankable>>): Promise<void> {
     const pending: Building = { changes: [], broken: false }
     building = pending
-    let merged: Merged
+    let merged: Merged<Rankable>
     try {
       // the page that asked goes out first
       await new Promise(resolve => setImmediate(resolve))

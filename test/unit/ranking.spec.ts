@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import {
-  HIDE_SCORE_THRESHOLD, HOT_STEP_MS, distancePenalty, hotKey, isEngaged, isHidden, nearKey, rank, score
+  HIDE_SCORE_THRESHOLD, HOT_STEP_MS, createdAtOfHot, distancePenalty, hotKey, isEngaged, isHidden, nearKey, rank, score
 } from '../../src/ranking/index.js'
 import type { Rankable, Sort } from '../../src/ranking/index.js'
 import { encode, neighbour } from '../../src/geo/index.js'
@@ -47,6 +47,12 @@ describe('ranking', () => {
     it('marks as engaged exactly the posts whose key is not createdAt', () => {
       fc.assert(fc.property(fc.nat(20), fc.nat(20), fc.nat(20), (up, down, replies) =>
         isEngaged(up, down, replies) === (hotKey(up, down, replies, NOW) !== NOW)))
+    })
+
+    it('gives back createdAt from a hot key and its counters (a view ranks hot index entries without their envelopes)', () => {
+      // counters a busy post reaches, and times from 1970 to 2248, where an f64's ulp is still ≪ 1 ms
+      fc.assert(fc.property(fc.nat(1_000_000), fc.nat(1_000_000), fc.nat(1_000_000), fc.nat(2 ** 43), (up, down, replies, createdAt) =>
+        createdAtOfHot(hotKey(up, down, replies, createdAt), up, down, replies) === createdAt), { numRuns: 2000 })
     })
 
     it('keeps twice the engagement level with a post 4 hours newer', () => {

@@ -100,6 +100,19 @@ describe('store: feed views', () => {
       }
     })
 
+    it('rank an engaged post by its createdAt, which a Hot view\'s build reads from the hot key and the counters', async () => {
+      // 4 likes: 8 h of recency, so a post 9 h old ranks an hour below a new one, and one 7 h old an hour above
+      const older = makePost({ createdAt: T0 - 9 * HOUR })
+      const fresh = makePost({ createdAt: T0 })
+      const liked = makePost({ createdAt: T0 - 7 * HOUR })
+      await temp.store.ingest([older, fresh, liked, ...[older, liked].flatMap(p => Array.from({ length: 4 }, () => makeReaction(p, 1)))])
+      const hot: FeedQuery = { sort: 'hot', limit: 3, now: T0 }
+      const expected = [liked.id, fresh.id, older.id]
+      assert.deepEqual(ids(await nearPage(temp.store, hot)), expected, 'from the ranges')
+      assert.deepEqual(ids(await temp.store.feed({ ...hot, limit: 2 })), expected.slice(0, 2), 'from the view')
+      assert.deepEqual(ids(await temp.store.feed({ ...hot, limit: 1 })), expected.slice(0, 1))
+    })
+
     it('know they no longer hold every post once one was pushed out', async () => {
       await temp.open({ viewPosts: 2 })
       const soon = [makePost({ geohash: ORIGIN, createdAt: T0, expiresAt: T0 + HOUR }), makePost({ geohash: ORIGIN, createdAt: T0 - 1, expiresAt: T0 + HOUR })]
@@ -146,7 +159,7 @@ describe('store: feed views', () => {
       keep: (p): p is StoredPost => p !== undefined,
       load: async wanted => wanted.map(id => store.get(id))
     })
-    const merged = (posts: StoredPost[], settled = true) => async (): Promise<Merged> => ({ posts, settled })
+    const merged = (posts: StoredPost[], settled = true) => async (): Promise<Merged<StoredPost>> => ({ posts, settled })
 
     it('replay what commits changed while a view was built', async () => {
       const views = createFeedViews({ entries: 4, views: 4 })
@@ -154,7 +167,7 @@ describe('store: feed views', () => {
       const store = new Map([[x.id, x], [y.id, y]])
       assert.equal(await views.page(where, request(store)), undefined, 'no view yet')
       // the merge read x and y; meanwhile y went and z came
-      await views.build(where, async (): Promise<Merged> => {
+      await views.build(where, async (): Promise<Merged<StoredPost>> => {
         store.delete(y.id)
         store.set(z.id, z)
         views.apply([change(y, { removed: true }), change(z)])
@@ -174,7 +187,7 @@ describe('store: feed views', () => {
       await views.build(where, async () => { throw new Error('the store stopped') })
       assert.equal(await views.page(where, request(store)), undefined)
       let builds = 0
-      const counted = async (): Promise<Merged> => { builds++; return { posts: [x], settled: true } }
+      const counted = async (): Promise<Merged<StoredPost>> => { builds++; return { posts: [x], settled: true } }
       await Promise.all([views.build(where, counted), views.build({ ...where, name: 'there' }, counted)])
       await views.build(where, counted)
       assert.equal(builds, 1)
@@ -192,7 +205,7 @@ describe('store: feed views', () => {
       const only = (wanted: string[]): PageRequest => ({ ...request(store, 2), keep: (p): p is StoredPost => p !== undefined && wanted.includes(p.id) })
       assert.equal(await views.page(where, only(['d', 'e'])), undefined, 'the filters left one: the ranges serve it')
       let builds = 0
-      const counted = async (): Promise<Merged> => { builds++; return { posts: [...store.values()], settled: true } }
+      const counted = async (): Promise<Merged<StoredPost>> => { builds++; return { posts: [...store.values()], settled: true } }
       await views.build(where, counted)
       assert.equal(builds, 0, 'a full view is kept')
       for (const id of ['a', 'b', 'c']) store.delete(id)
