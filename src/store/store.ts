@@ -305,6 +305,14 @@ function canonicalTopic (topic: string): string {
   return formatTopic(parseTopic(topic))
 }
 
+/**
+ * The id an expiry entry is of: every record, tombstone and awaited mark has one, written and
+ * removed with it (a pending claim's holds a parent and an author, which are not kept ids).
+ */
+function expiringId (key: Uint8Array): Uint8Array | undefined {
+  return key[TS_LEN] === EXP_PENDING ? undefined : key.subarray(TS_LEN + 1, TS_LEN + 1 + ID_LEN)
+}
+
 function expiryKey (expiresAt: number, type: number, id: Uint8Array, author?: Uint8Array): Uint8Array {
   return author === undefined
     ? concat(u64(expiresAt), Uint8Array.of(type), id)
@@ -407,7 +415,7 @@ export class LevelPostStore implements PostStore {
       this.maybeMine = new Set((await t.mine.sub.keys().all()).map(toHex))
       this.db = db
       this.t = t
-      const known = new Known({ ids: [t.records, t.envelopes, t.tombstones, t.awaited], topicCounts: t.topicCounts, meta: t.meta, countsKey: COUNTS_KEY })
+      const known = new Known({ ids: [t.records, t.envelopes, t.tombstones, t.awaited], listing: { table: t.expiry, idOf: expiringId }, topicCounts: t.topicCounts, meta: t.meta, countsKey: COUNTS_KEY })
       this.known = known
       if (this.viewPosts > 0) this.views = createFeedViews({ entries: this.viewPosts, views: FEED_VIEWS })
       // in the background: a store of a million posts takes a second or two to list

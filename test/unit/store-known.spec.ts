@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import pWaitFor from 'p-wait-for'
 import { useTempStore, type TempStore } from '../helpers/temp-store.js'
-import { T0, DAY, makeDelete, makePost } from '../fixtures/messages.js'
+import { T0, DAY, makeDelete, makeLabel, makePost, makeReaction, makeReply, makeReport } from '../fixtures/messages.js'
 import { IdFilter } from '../../src/store/known.js'
 import type { PostStore } from '../../src/store/index.js'
 import type { Message } from '../../src/post/model.js'
@@ -79,6 +79,27 @@ describe('store: what it knows without reading', () => {
       const before = counter.reads
       assert.equal((await store.ingest([makePost()], { sync: true }))[0].status, 'stored')
       assert.equal(counter.reads, before)
+    })
+
+    it('lists every id its records, tombstones and awaited marks hold, from the expiry index', async () => {
+      const [a, b, c, d] = Array.from({ length: 4 }, () => makePost())
+      const reply = makeReply(a)
+      const mod = makePost().author
+      await temp.store.ingest([a, b, c, reply, makeReaction(a, 1), makeReaction(reply, -1), makeLabel(mod, [a.id], 'spam'), makeReport(mod, b.id, 'abuse')])
+      // a deleted post and a deleted reply (tombstones), a delete and a reply before their post (awaited), a dropped post
+      await temp.store.ingest([makeDelete(b), makeDelete(reply), makeDelete(d), makeReply(makePost())])
+      await temp.store.drop([c.id])
+      const store = await temp.open()
+      await (store as unknown as { loadingKnown: Promise<void> }).loadingKnown
+      const { t, known } = store as unknown as { t: Record<'records' | 'tombstones' | 'awaited', { sub: { keys: (o: object) => AsyncIterable<Uint8Array> } }>, known: { lacks: (id: Uint8Array) => boolean } }
+      for (const table of ['records', 'tombstones', 'awaited'] as const) {
+        let held = 0
+        for await (const key of t[table].sub.keys({ keyEncoding: 'view' })) {
+          held++
+          assert.equal(known.lacks(key), false, `an id of ${table} told absent`)
+        }
+        assert.ok(held > 0, `no ${table} to check`)
+      }
     })
 
     it('tells sync the ids it lacks with no read once it has listed its ids, and still reads those it may hold', async () => {
