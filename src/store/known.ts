@@ -4,6 +4,7 @@
 // gossip and the local user bring — is checked and written with no read before its write: one
 // trip through libuv's thread pool instead of two. On a busy node each trip waited 4–6 ms for
 // a thread and a core, and the next batch waited for both (docs/performance.md, "Known ids").
+// The ids are listed once, in the background; a clean stop saves the filter for the next start.
 
 import { ID_LEN } from './keys.js'
 import { mapKey, type Table, type Tx } from './tx.js'
@@ -18,6 +19,8 @@ const PROBES = 7
 const FIRST_CAPACITY = 1 << 16
 /** Keys read a step while the filter is filled from the store. */
 const LOAD_CHUNK = 1024
+/** A saved filter's first words: its format, and the parameters its bits were set with. */
+const SAVED_HEADER = [1, BITS_PER_ID, PROBES]
 
 interface Bloom { bits: Uint32Array, mask: number, capacity: number, size: number }
 
@@ -59,6 +62,52 @@ export class IdFilter {
     last.size++
   }
 
+  /** The filter as bytes (big-endian words), for `IdFilter.from`. */
+  bytes (): Uint8Array {
+    const words = SAVED_HEADER.length + 1 + this.filters.reduce((n, f) => n + 3 + f.bits.length, 0)
+    const view = new DataView(new ArrayBuffer(4 * words))
+    let at = 0
+    const put = (word: number): void => { view.setUint32(at, word); at += 4 }
+    for (const word of SAVED_HEADER) put(word)
+    put(this.filters.length)
+    for (const f of this.filters) {
+      put(f.capacity)
+      put(f.size)
+      put(f.bits.length)
+      for (const word of f.bits) put(word)
+    }
+    return new Uint8Array(view.buffer)
+  }
+
+  /** The filter `bytes` gave, or undefined for bytes of another format, other parameters, or not whole. */
+  static from (bytes: Uint8Array): IdFilter | undefined {
+    if (bytes.byteLength % 4 !== 0) return undefined
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    let at = 0
+    const next = (): number | undefined => {
+      if (at + 4 > view.byteLength) return undefined
+      at += 4
+      return view.getUint32(at - 4)
+    }
+    if (!SAVED_HEADER.every(word => next() === word)) return undefined
+    const count = next() ?? 0
+    const filters: Bloom[] = []
+    for (let i = 0; i < count; i++) {
+      const [capacity, size, length] = [next(), next(), next()]
+      // the capacities add() makes, each twice the last, and the size bloom() gives each
+      if (capacity !== FIRST_CAPACITY * 2 ** i || size === undefined || size > capacity) return undefined
+      const f = bloom(capacity)
+      if (length !== f.bits.length || at + 4 * length > view.byteLength) return undefined
+      for (let w = 0; w < length; w++) f.bits[w] = next() ?? 0
+      f.size = size
+      filters.push(f)
+    }
+    if (count === 0 || at !== view.byteLength) return undefined
+    const filter = new IdFilter()
+    filter.filters.splice(0, 1, ...filters)
+    return filter
+  }
+
   /** False only for an id never added (anything but an id is taken as possibly held). */
   has (id: Uint8Array): boolean {
     if (id.byteLength !== ID_LEN) return true
@@ -97,7 +146,7 @@ function copyTotals (value: unknown): unknown {
 }
 
 export class Known {
-  private readonly ids = new IdFilter()
+  private ids = new IdFilter()
   private readonly idTables: Set<string>
   /** the totals' key as the transaction keys its cache */
   private readonly countsKey: string
@@ -131,6 +180,23 @@ export class Known {
       await it.close()
     }
     if (!stopped()) this.loaded = true
+  }
+
+  /**
+   * The filter a clean stop saved (`saved`), in place of the listing: false, and nothing
+   * changed, when the bytes are not a whole filter of this format.
+   */
+  restore (bytes: Uint8Array): boolean {
+    const ids = IdFilter.from(bytes)
+    if (ids === undefined) return false
+    this.ids = ids
+    this.loaded = true
+    return true
+  }
+
+  /** The filter's bytes once it holds every id the store may hold (listed or restored), else undefined. */
+  saved (): Uint8Array | undefined {
+    return this.loaded ? this.ids.bytes() : undefined
   }
 
   /**

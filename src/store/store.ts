@@ -25,8 +25,11 @@ import type {
 } from './types.js'
 import type { Message } from '../post/model.js'
 
-/** 2: envelopes as records, fewer index entries (migrate.ts), and the hot index (h, i). */
-export const SCHEMA_VERSION = 2
+/**
+ * 2: envelopes as records, fewer index entries (migrate.ts), and the hot index (h, i).
+ * 3: the id filter a clean stop saves (f), which the code of schema 2 would not keep true.
+ */
+export const SCHEMA_VERSION = 3
 export const DEFAULT_TOPIC_QUOTA = 50_000
 export const DEFAULT_CANDIDATES = 2_000
 /** 500 posts ≈ 90 KB a feed (ids as hex strings): pages of up to 250 from memory, with room for 450 posts the filters drop */
@@ -78,6 +81,8 @@ type Removal = 'delete' | 'expire' | 'evict'
 const ZERO_COUNTS: Counts = { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 }
 const COUNTS_KEY = utf8('counts')
 const SCHEMA_KEY = utf8('schemaVersion')
+/** The saved id filter's key in its table. */
+const FILTER_KEY = utf8('ids')
 const KINDS = new Set<string>(['post', 'reply', 'reaction', 'delete', 'label', 'report'])
 const SORTS = new Set<string>(['hot', 'new', 'top', 'near'])
 const HEX = /^(?:[0-9a-f]{2})*$/
@@ -105,6 +110,8 @@ interface Tables {
   labels: Table<LabelEntry>
   hotByTopic: Table<Uint8Array>
   hotByGeo: Table<Uint8Array>
+  /** the id filter a clean stop saved (known.ts), read and deleted at start */
+  idFilter: Table<Uint8Array>
   /** root-database key prefixes of what a card is read from (see load) */
   cards: { envelope: Uint8Array, counters: Uint8Array, mine: Uint8Array, tombstone: Uint8Array }
 }
@@ -155,6 +162,7 @@ function openTables (db: RootDb): Tables {
     labels: json('l', byId),
     hotByTopic: view('h'),
     hotByGeo: view('i'),
+    idFilter: view('f'),
     cards: { envelope: utf8(envelopes.sub.prefix), counters: utf8(counters.sub.prefix), mine: utf8(mine.sub.prefix), tombstone: utf8(tombstones.sub.prefix) }
   }
 }
@@ -313,6 +321,14 @@ function expiringId (key: Uint8Array): Uint8Array | undefined {
   return key[TS_LEN] === EXP_PENDING ? undefined : key.subarray(TS_LEN + 1, TS_LEN + 1 + ID_LEN)
 }
 
+/** Saves the id filter's bytes (undefined: deletes them), on disk before it settles. */
+async function writeFilter (db: RootDb, t: Tables, ids: Uint8Array | undefined): Promise<void> {
+  const tx = new Tx(db, 0)
+  if (ids === undefined) tx.del(t.idFilter, FILTER_KEY)
+  else tx.put(t.idFilter, FILTER_KEY, ids)
+  await tx.commit({ sync: true })
+}
+
 function expiryKey (expiresAt: number, type: number, id: Uint8Array, author?: Uint8Array): Uint8Array {
   return author === undefined
     ? concat(u64(expiresAt), Uint8Array.of(type), id)
@@ -406,20 +422,24 @@ export class LevelPostStore implements PostStore {
           throw err
         }
       }
-      if (version === undefined || version === 1) {
+      if (version === undefined || version === 1 || version === 2) {
         await t.meta.sub.put(SCHEMA_KEY, SCHEMA_VERSION)
       } else if (version !== SCHEMA_VERSION) {
         await db.close()
         throw new MurmurError(`store schema ${String(version)} is not ${SCHEMA_VERSION}`, 'STORE_SCHEMA')
       }
+      // off the disk before this run writes: a crash then leaves no filter that lacks its ids
+      const saved = await t.idFilter.sub.get(FILTER_KEY)
+      if (saved !== undefined) await writeFilter(db, t, undefined)
       this.maybeMine = new Set((await t.mine.sub.keys().all()).map(toHex))
       this.db = db
       this.t = t
       const known = new Known({ ids: [t.records, t.envelopes, t.tombstones, t.awaited], listing: { table: t.expiry, idOf: expiringId }, topicCounts: t.topicCounts, meta: t.meta, countsKey: COUNTS_KEY })
       this.known = known
       if (this.viewPosts > 0) this.views = createFeedViews({ entries: this.viewPosts, views: FEED_VIEWS })
-      // in the background: a store of a million posts takes a second or two to list
-      this.loadingKnown = known.load(() => this.known !== known).catch(() => {})
+      // the filter the last clean stop saved; else a listing in the background, which takes a
+      // store of a million posts 4 s and maps ≈ 110 MB of the expiry index's pages into its RSS
+      this.loadingKnown = saved !== undefined && known.restore(saved) ? undefined : known.load(() => this.known !== known).catch(() => {})
     })()
     try {
       await this.opening
@@ -430,17 +450,22 @@ export class LevelPostStore implements PostStore {
 
   async stop (): Promise<void> {
     if (this.opening !== undefined) await this.opening.catch(() => {})
-    const db = this.db
-    if (db === undefined) return
+    const { db, t, known } = this
+    if (db === undefined || t === undefined) return
     await this.writes.onIdle()
-    this.known = undefined
     const views = this.views
     this.views = undefined
     views?.clear()
     await views?.idle()
-    await this.loadingKnown
     this.db = undefined
     this.t = undefined
+    // a write that began meanwhile commits, and adds its ids to the filter, before it is saved
+    await this.writes.onIdle()
+    this.known = undefined
+    await this.loadingKnown
+    // for the next start, in place of the listing; without it (a failed write), the next start lists
+    const ids = known?.saved()
+    if (ids !== undefined) await writeFilter(db, t, ids).catch(() => {})
     await db.close()
   }
 

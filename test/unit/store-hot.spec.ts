@@ -516,6 +516,20 @@ describe('store: the hot index', () => {
       assert.deepEqual(await feedIds(db.store, { sort: 'hot', limit: 5, now: T0 }), [liked.id, plain.id])
     })
 
+    it('opens a version-2 store as version 3, which only adds the id filter a clean stop saves', async () => {
+      db = await openDb()
+      const post = makePost()
+      await db.store.ingest([post])
+      await raw(db, async level => {
+        await level.sublevel<Uint8Array, Uint8Array>('f', { keyEncoding: 'view', valueEncoding: 'view' }).clear()
+        await level.sublevel<string, number>('s', { valueEncoding: 'json' }).put('schemaVersion', 2)
+      })
+      await raw(db, async level => {
+        assert.equal(await level.sublevel<string, number>('s', { valueEncoding: 'json' }).get('schemaVersion'), 3)
+      })
+      assert.deepEqual(await feedIds(db.store, { sort: 'new', limit: 5, now: T0 }), [post.id])
+    })
+
     it('refuses a store of a newer version', async () => {
       db = await openDb()
       await assert.rejects(raw(db, async level => {

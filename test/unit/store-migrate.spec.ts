@@ -30,7 +30,8 @@ async function dump (path: string): Promise<string[]> {
   const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
   await db.open()
   try {
-    return (await db.iterator().all()).map(([key, value]) => `${Buffer.from(key).toString('latin1')} = ${toHex(value)}`)
+    // but the id filter a clean stop saves (f): a cache of what the rest holds, saved only once a listing of the ids has ended
+    return (await db.iterator().all()).map(([key, value]) => `${Buffer.from(key).toString('latin1')} = ${toHex(value)}`).filter(line => !line.startsWith('!f!'))
   } finally {
     await db.close()
   }
@@ -85,16 +86,16 @@ describe('store: schema migration', () => {
     await store.start()
     await store.stop()
     assert.deepEqual(await dump(old), await dump(fresh))
-    assert.equal(SCHEMA_VERSION, 2)
-    // every step is reported, in order, from schema 1 to 2, with the entries each went through
+    assert.equal(SCHEMA_VERSION, 3)
+    // every step is reported, in order, from schema 1 to today's, with the entries each went through
     assert.deepEqual([...new Set(progress.map(p => p.step))], ['topic index', 'geo index', 'old records', 'compaction', 'hot index'])
-    assert.ok(progress.every(p => p.from === 1 && p.to === 2))
+    assert.ok(progress.every(p => p.from === 1 && p.to === SCHEMA_VERSION))
     const last = (step: string): number => progress.filter(p => p.step === step).at(-1)?.done ?? -1
     const held = (prefix: string): number => FIXTURE.entries.filter(([key]) => Buffer.from(key, 'hex').toString('latin1').startsWith(prefix)).length
     assert.equal(last('topic index'), held('!t!'))
     assert.equal(last('geo index'), held('!g!'))
     assert.equal(last('hot index'), held('!c!'))
-    // a store already at schema 2 has nothing to upgrade
+    // a store already at today's schema has nothing to upgrade
     progress.length = 0
     await store.start()
     await store.stop()
