@@ -1,5 +1,6 @@
-// The read of Hot and Near: a threshold merge of time index ranges (createdAt, the exact hot
-// key of a post without engagement) and hot index ranges (engaged posts), best bound first.
+// The read of Hot and Near, and the build of a feed's view (views.ts): a threshold merge of
+// time index ranges (createdAt, the exact hot key of a post without engagement) and hot index
+// ranges (engaged posts), best bound first.
 
 import { compareRanked, type Rankable } from '../ranking/index.js'
 import { prefixRange, readAhead, tailEntry, tailHot } from './keys.js'
