@@ -153,6 +153,20 @@ describe('store: what it knows without reading', () => {
       assert.equal((await store.ingest([post]))[0].status, 'duplicate')
     })
 
+    it('saves a filter that holds the ids of writes that began while it was stopping', async () => {
+      const posts = Array.from({ length: 20 }, () => makePost())
+      await internals(temp.store).loadingKnown
+      const stopping = temp.store.stop()
+      // each a task of its own, queued after the stop began
+      const writes = await Promise.allSettled(posts.map(async post => await temp.store.ingest([post])))
+      await stopping
+      const stored = posts.filter((_, i) => { const w = writes[i]; return w.status === 'fulfilled' && w.value[0]?.status === 'stored' })
+      assert.ok(stored.length > 0, 'no write got in before the store closed')
+      const store = await temp.open()
+      assert.equal(internals(store).loadingKnown, undefined, 'restored')
+      for (const post of stored) assert.equal((await store.ingest([post]))[0].status, 'duplicate')
+    })
+
     it('lists its ids when the saved filter is not one of its format', async () => {
       const post = makePost()
       await temp.store.ingest([post])
