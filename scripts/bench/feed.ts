@@ -40,7 +40,8 @@ const temp = arg('dir') === undefined ? await tempDir('feed') : undefined
 const path = arg('dir') ?? join(temp?.path ?? '', 'db')
 if (!existsSync(path)) {
   console.error(`filling a store of ${posts} posts at ${path}`)
-  await fillStore(path, await dataset({ count: posts, keys: 1_000 }))
+  // by the build that reads it: a build refuses a store of a newer schema than its own
+  await fillStore(path, await dataset({ count: posts, keys: 1_000 }), undefined, createStore)
 }
 const views = arg('views')
 const store = createStore({ path, topicQuota: 10_000_000, ...(views === undefined ? {} : { viewPosts: Number(views) }) })

@@ -197,8 +197,8 @@ export async function benchStorage (envelopes: Uint8Array[]): Promise<StorageFig
 }
 
 /** Fills a store at `path` with the envelopes (trusted, see trustedMessage), in batches. */
-export async function fillStore (path: string, envelopes: Uint8Array[], onProgress?: (done: number) => void): Promise<void> {
-  const store = createStore({ path, topicQuota: 10_000_000 })
+export async function fillStore (path: string, envelopes: Uint8Array[], onProgress?: (done: number) => void, create = createStore): Promise<void> {
+  const store = create({ path, topicQuota: 10_000_000 })
   await store.start()
   try {
     for (let i = 0; i < envelopes.length; i += 1_000) {
