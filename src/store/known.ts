@@ -95,9 +95,11 @@ export class IdFilter {
     for (let i = 0; i < count; i++) {
       const [capacity, size, length] = [next(), next(), next()]
       // the capacities add() makes, each twice the last, and the size bloom() gives each
-      if (capacity !== FIRST_CAPACITY * 2 ** i || size === undefined || size > capacity) return undefined
+      if (capacity !== FIRST_CAPACITY * 2 ** i || size === undefined || size > capacity || length === undefined) return undefined
+      // what the bytes hold bounds what is allocated
+      if (at + 4 * length > view.byteLength || capacity * BITS_PER_ID > 32 * length) return undefined
       const f = bloom(capacity)
-      if (length !== f.bits.length || at + 4 * length > view.byteLength) return undefined
+      if (length !== f.bits.length) return undefined
       for (let w = 0; w < length; w++) f.bits[w] = next() ?? 0
       f.size = size
       filters.push(f)

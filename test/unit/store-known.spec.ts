@@ -113,6 +113,12 @@ describe('store: what it knows without reading', () => {
     otherProbes[11] += 1
     assert.equal(IdFilter.from(otherProbes), undefined, 'other parameters')
     assert.equal(IdFilter.from(new Uint8Array(0)), undefined)
+    // a filter said to be longer than the bytes, or to hold far more than its words can
+    const words = (...w: number[]): Uint8Array => { const v = new DataView(new ArrayBuffer(4 * w.length)); w.forEach((x, i) => { v.setUint32(4 * i, x) }); return new Uint8Array(v.buffer) }
+    const saved = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const header = [0, 4, 8].map(at => saved.getUint32(at))
+    assert.equal(IdFilter.from(words(...header, 1, 1 << 16, 0, 2 ** 30)), undefined, 'longer than its bytes')
+    assert.equal(IdFilter.from(words(...header, 1, 1 << 16, 0, 1, 0)), undefined, 'too few words for its capacity')
   })
 
   describe('with a store', () => {
