@@ -248,7 +248,7 @@ function queries (now: number, excluded: (post: StoredPost) => boolean): FeedQue
  */
 const LOOK_FEEDS: Array<Pick<FeedQuery, 'sort' | 'topic' | 'origin' | 'geohashPrefixes'>> = [
   ...[ORIGIN, 'u05k', `${ORIGIN}h`].map(origin => ({ sort: 'near' as const, origin, geohashPrefixes: neighbourhood(origin) })),
-  { sort: 'hot' }, { sort: 'hot', topic: 'tag:a' }, { sort: 'hot', topic: 'geo:u05k' },
+  { sort: 'hot' }, { sort: 'hot', topic: 'tag:a' }, { sort: 'hot', topic: 'geo:u05k' }, { sort: 'hot', geohashPrefixes: AROUND },
   { sort: 'new' }, { sort: 'new', topic: 'tag:b' }, { sort: 'new', geohashPrefixes: AROUND }
 ]
 const lookArb: fc.Arbitrary<Op> = fc.record({
