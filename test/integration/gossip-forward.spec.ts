@@ -32,10 +32,10 @@ function recordReceived (pubsub: GossipSub): Uint8Array[] {
   return received
 }
 
-async function rawPeer (): Promise<Peer> {
+async function rawPeer (topics = [TOPIC]): Promise<Peer> {
   const libp2p = await createBareGossipNode({ listen: [`/memory/forward-${process.pid}-${++counter}`], transports: [memory()] })
   const received = recordReceived(libp2p.services.pubsub)
-  libp2p.services.pubsub.subscribe(TOPIC)
+  for (const topic of topics) libp2p.services.pubsub.subscribe(topic)
   return { libp2p, received }
 }
 
@@ -51,16 +51,32 @@ describe('integration: forwarding after asynchronous validation', function () {
     await node?.cleanup()
   })
 
-  async function connected (): Promise<Peer> {
-    const peer = await rawPeer()
+  async function connected (topics = [TOPIC]): Promise<Peer> {
+    const peer = await rawPeer(topics)
     peers.push(peer)
     await peer.libp2p.dial(multiaddr(node.addresses()[0]))
     const id = peer.libp2p.peerId.toString()
-    const mesh = (): Set<string> | undefined => (node.libp2p.services.pubsub as unknown as { mesh: Map<string, Set<string>> }).mesh.get(TOPIC)
-    await waitFor('the node to mesh with the peer', () => mesh()?.has(id) === true)
-    await waitFor('the peer to see the node subscribed', () => peer.libp2p.services.pubsub.getSubscribers(TOPIC).some(p => p.equals(node.libp2p.peerId)))
+    const mesh = (topic: string): Set<string> | undefined => (node.libp2p.services.pubsub as unknown as { mesh: Map<string, Set<string>> }).mesh.get(topic)
+    for (const topic of topics) {
+      await waitFor('the node to mesh with the peer', () => mesh(topic)?.has(id) === true)
+      await waitFor('the peer to see the node subscribed', () => peer.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(node.libp2p.peerId)))
+    }
     return peer
   }
+
+  it('forwards a post it holds when it comes again on another of its topics, to that topic\'s peers', async () => {
+    const [alpha, beta] = ['murmur/1/tag/alpha', 'murmur/1/tag/beta']
+    node = await createMemoryNode({ join: ['tag:alpha', 'tag:beta'], powBits: 0 })
+    const sender = await connected([alpha, beta])
+    const listener = await connected([beta])
+    const { message } = await createMessage({ kind: 'post', text: 'on two topics', tags: ['alpha', 'beta'] }, crypto.getRandomValues(new Uint8Array(32)), { pow: uniformPolicy(0) })
+    await sender.libp2p.services.pubsub.publish(alpha, message.envelope)
+    await waitFor('the post stored from alpha', async () => await node.store.has(message.id))
+    assert.equal(listener.received.filter(d => same(d, message.envelope)).length, 0, 'nothing on beta yet')
+    // a duplicate now, but new on beta: accepted there, so beta's peers get it
+    await sender.libp2p.services.pubsub.publish(beta, message.envelope)
+    await waitFor('the post forwarded on beta', () => listener.received.some(d => same(d, message.envelope)))
+  })
 
   it('does not send a message back to peers that sent it a copy while it was validated', async () => {
     node = await createMemoryNode({ join: ['tag:forward'], powBits: 0 })
