@@ -133,28 +133,23 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
 
   /** The verdict on a message the pipeline has judged. */
   function verdictOf (outcome: IngestOutcome, msg: GossipMessage): TopicValidatorResult {
-    if (outcome.status === 'stored') {
+    if (outcome.status === 'refused') {
+      log('refused gossip on %s: %s (%s)', msg.topic, outcome.code, outcome.reason)
+      if (outcome.severity === 'ignore') {
+        counters.ignored++
+        return TopicValidatorResult.Ignore
+      }
+      counters.rejected++
+      return TopicValidatorResult.Reject
+    }
+    // new here, or one we hold that came on a topic of it we have not forwarded it on yet
+    if (outcome.status === 'stored' || (outcome.code === 'DUPLICATE' && recent.get(outcome.message.id)?.has(msg.topic) === false)) {
       remember(outcome.message.id, msg.topic)
       counters.accepted++
       return TopicValidatorResult.Accept
     }
-    if (outcome.status === 'known') {
-      const topics = recent.get(outcome.message.id)
-      if (outcome.code === 'DUPLICATE' && topics != null && !topics.has(msg.topic)) {
-        remember(outcome.message.id, msg.topic)
-        counters.accepted++
-        return TopicValidatorResult.Accept
-      }
-      counters.ignored++
-      return TopicValidatorResult.Ignore
-    }
-    log('refused gossip on %s: %s (%s)', msg.topic, outcome.code, outcome.reason)
-    if (outcome.severity === 'ignore') {
-      counters.ignored++
-      return TopicValidatorResult.Ignore
-    }
-    counters.rejected++
-    return TopicValidatorResult.Reject
+    counters.ignored++
+    return TopicValidatorResult.Ignore
   }
 
   function settled (from: string): void {
@@ -212,6 +207,12 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
     })
   }
 
+  /** A validator that threw or rejected: our fault, not the sender's, so not held against it. */
+  const failed = (err: unknown): TopicValidatorResult => {
+    log.error('gossip validation failed - %e', err)
+    return TopicValidatorResult.Ignore
+  }
+
   /**
    * Gossipsub runs with asynchronous validation: it caches a message before we have judged it
    * and forwards it once we report Accept. Copies of it that arrive from other peers in the
@@ -224,12 +225,6 @@ export function createGossip ({ libp2p, ingestor, log, limits, powFloor }: Gossi
    * meanwhile is not handed to us at all. Gossipsub's own `message` event fires before the
    * verdict: murmur announces posts once stored (the node's `post` event), never from it.
    */
-  /** A validator that threw or rejected: our fault, not the sender's, so not held against it. */
-  const failed = (err: unknown): TopicValidatorResult => {
-    log.error('gossip validation failed - %e', err)
-    return TopicValidatorResult.Ignore
-  }
-
   pubsub.addEventListener('gossipsub:message', (evt: CustomEvent<GossipsubMessage>) => {
     const { propagationSource, msgId, msg } = evt.detail
     const from = propagationSource.toString()
