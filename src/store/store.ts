@@ -189,9 +189,9 @@ function isRootPost (post: StoredPost | undefined): post is StoredPost {
   return post?.kind === 'post'
 }
 
-/** The cells whose Near-me index ranges hold a root post: its `geo:` topic's and its by-geo prefixes (see nearSource). */
-function nearCells (rec: MessageRecord): string[] {
-  return [...topicsOf(rec).filter(topic => topic.startsWith('geo:')).map(topic => topic.slice('geo:'.length)), ...geoPrefixes(rec.geohash)]
+/** The cells whose Near-me index ranges hold a root post of these topics and geohash: its `geo:` topic's and its by-geo prefixes (see nearSource). */
+function nearCells (topics: string[], geohash: string): string[] {
+  return [...topics.filter(topic => topic.startsWith('geo:')).map(topic => topic.slice('geo:'.length)), ...geoPrefixes(geohash)]
 }
 
 /** A root post's standing after a transaction: its record, its counters (undefined: none) or its removal. */
@@ -207,7 +207,8 @@ const ALL_TOPICS = ''
 /** What the feed views need of each change; computed only when they read it (none held: nothing). */
 function * placeChanges (changes: Map<string, PlaceChange>): Generator<RankChange> {
   for (const { id, rec, counters, removed } of changes.values()) {
-    const sources = [ALL_TOPICS, ...topicsOf(rec), ...nearCells(rec)]
+    const topics = topicsOf(rec)
+    const sources = [ALL_TOPICS, ...topics, ...nearCells(topics, rec.geohash)]
     yield { id, createdAt: rec.createdAt, geohash: rec.geohash, sources, up: counters?.up ?? 0, down: counters?.down ?? 0, replies: counters?.replies ?? 0, removed }
   }
 }
