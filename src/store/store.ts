@@ -1245,31 +1245,7 @@ export class LevelPostStore implements PostStore {
 
     // Hot and Near: each source's time index and hot index (the engaged posts), threshold merged;
     // New's view: the same merge over the time ranges alone, where a post's bound is its exact key
-    let hot: HotRange[] = []
-    let spans: HotSpan[] = []
-    if (sort !== 'new' && topic !== undefined) {
-      hot = [{ table: t.hotByTopic, prefix: lstr(topic), penalty: 0, hot: true }]
-    } else if (sort !== 'new' && prefixes !== undefined) {
-      // the hot index: one read per parent cell (one or two for most neighbourhoods, not nine)
-      spans = [...bySpan(prefixes)].map(cells => {
-        const { table, prefix } = nearHotSource(t)(cells[0])
-        return {
-          table,
-          // a cell's key prefix ends with its last character: without it, every sibling's
-          prefix: prefix.subarray(0, -1),
-          cells: cells.map(cell => ({ prefix: nearHotSource(t)(cell).prefix, penalty: penalty(cell) })),
-          fallback: [...byParent(cells)].map(([parent, group]) => ({
-            ...nearHotSource(t)(parent),
-            // any post it yields is in one of these cells
-            penalty: Math.min(...group.map(penalty)),
-            hot: true,
-            ...(group.length === 1 && group[0] === parent ? {} : { accept: (value: Uint8Array) => { const g = fromUtf8(value); return group.some(c => g.startsWith(c)) } })
-          }))
-        }
-      })
-    } else if (sort !== 'new') {
-      hot = [{ table: t.hotByTopic, prefix: lstr(ALL_TOPICS), penalty: 0, hot: true }]
-    }
+    const { hot, spans } = sort === 'new' ? { hot: [], spans: [] } : hotSources(t, topic, prefixes, penalty)
     const keyOf = sortKey(sort, query.origin)
     const cards = async (picks: Picked[]): Promise<Array<StoredPost | undefined>> => await this.load(t, picks.map(p => p.id))
     const merge = async <P extends Rankable>(limit: number, keepOf: (post: P | undefined) => post is P, load: (picks: Picked[]) => Promise<Array<P | undefined>>): Promise<Merged<P>> =>
@@ -1688,6 +1664,32 @@ function nearSource (t: Tables): (prefix: string) => { table: Table<Uint8Array>,
   return prefix => prefix.length === GEO_CELL_CHARS
     ? { table: t.byTopic, prefix: lstr(`geo:${prefix}`) }
     : { table: t.byGeo, prefix: lstr(prefix) }
+}
+
+/**
+ * The hot index's part of a Hot or Near read: the range of the topic or of every root post, or
+ * for cells one span per parent cell; `penalty`: a cell's least distance penalty (0 for Hot).
+ */
+function hotSources (t: Tables, topic: string | undefined, prefixes: string[] | undefined, penalty: (cell: string) => number): { hot: HotRange[], spans: HotSpan[] } {
+  if (prefixes === undefined || topic !== undefined) return { hot: [{ table: t.hotByTopic, prefix: lstr(topic ?? ALL_TOPICS), penalty: 0, hot: true }], spans: [] }
+  // one read per parent cell (one or two for most neighbourhoods, not nine)
+  const spans = [...bySpan(prefixes)].map(cells => {
+    const { table, prefix } = nearHotSource(t)(cells[0])
+    return {
+      table,
+      // a cell's key prefix ends with its last character: without it, every sibling's
+      prefix: prefix.subarray(0, -1),
+      cells: cells.map(cell => ({ prefix: nearHotSource(t)(cell).prefix, penalty: penalty(cell) })),
+      fallback: [...byParent(cells)].map(([parent, group]) => ({
+        ...nearHotSource(t)(parent),
+        // any post it yields is in one of these cells
+        penalty: Math.min(...group.map(penalty)),
+        hot: true,
+        ...(group.length === 1 && group[0] === parent ? {} : { accept: (value: Uint8Array) => { const g = fromUtf8(value); return group.some(c => g.startsWith(c)) } })
+      }))
+    }
+  })
+  return { hot: [], spans }
 }
 
 /** The same for the hot index: a geo cell's engaged posts are those of its `geo:` topic. */
