@@ -4,9 +4,12 @@
 // gossip and the local user bring — is checked and written with no read before its write: one
 // trip through libuv's thread pool instead of two. On a busy node each trip waited 4–6 ms for
 // a thread and a core, and the next batch waited for both (docs/performance.md, "Known ids").
-// The ids are listed once, in the background; a clean stop saves the filter for the next start.
+//
+// The filter is kept by generation of expiry, so that the ids of purged messages leave it, and
+// is saved now and then with a journal of the ids written since, so that a start (after a
+// crash too) reads both instead of listing the store (docs/storage.md, "The saved id filter").
 
-import { ID_LEN } from './keys.js'
+import { ID_LEN, u64, readU64 } from './keys.js'
 import { mapKey, type Table, type Tx } from './tx.js'
 
 /**
@@ -15,12 +18,30 @@ import { mapKey, type Table, type Tx } from './tx.js'
  */
 const BITS_PER_ID = 10
 const PROBES = 7
-/** The first filter's capacity (128 KiB of bits); each next one holds twice as many: ≈ 4 MB for a million ids. */
-const FIRST_CAPACITY = 1 << 16
+/**
+ * A generation's first filter's capacity (16 KiB of bits); each next one holds twice as many.
+ * Small, since a store with posts of every lifetime keeps eight or nine generations.
+ */
+const FIRST_CAPACITY = 1 << 13
+/**
+ * The span of expiry times a generation holds. A generation goes once the purge has removed
+ * everything that expires in it, so the filter holds the ids of at most this long of expired
+ * messages besides those the store holds; and since messages live up to 30 days, a lookup
+ * reads at most nine generations' filters.
+ */
+export const GENERATION_MS = 4 * 24 * 3600 * 1000
 /** Keys read a step while the filter is filled from the store. */
 const LOAD_CHUNK = 1024
 /** A saved filter's first words: its format, and the parameters its bits were set with. */
-const SAVED_HEADER = [1, BITS_PER_ID, PROBES]
+const SAVED_HEADER = [2, BITS_PER_ID, PROBES, FIRST_CAPACITY, GENERATION_MS / 1000]
+/** A journal entry's items: a generation (4 bytes) and an id. */
+const JOURNAL_ITEM = 4 + ID_LEN
+/**
+ * A checkpoint is due once the journal holds this many ids, or a quarter of the filter's if
+ * more: a start after a crash then reads at most that many from the journal, and each id
+ * costs the checkpoints about 16 bytes written (the filter is ≈ 4 bytes an id).
+ */
+const CHECKPOINT_IDS = 1 << 16
 
 interface Bloom { bits: Uint32Array, mask: number, capacity: number, size: number }
 
@@ -37,6 +58,35 @@ function probe (id: Uint8Array, i: number): number {
   return ((id[at] << 24) | (id[at + 1] << 16) | (id[at + 2] << 8) | id[at + 3]) >>> 0
 }
 
+/** Big-endian 32-bit words read in order, undefined past the end. */
+interface Words { next: () => number | undefined, left: () => number }
+
+function words (bytes: Uint8Array): Words {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength - bytes.byteLength % 4)
+  let at = 0
+  return {
+    next: () => {
+      if (at + 4 > view.byteLength) return undefined
+      at += 4
+      return view.getUint32(at - 4)
+    },
+    left: () => (view.byteLength - at) / 4
+  }
+}
+
+/** Big-endian 32-bit words written in order into bytes of a known length. */
+interface WordWriter { put: (word: number) => void, bytes: Uint8Array }
+
+function wordWriter (count: number): WordWriter {
+  const bytes = new Uint8Array(4 * count)
+  const view = new DataView(bytes.buffer)
+  let at = 0
+  return {
+    put: word => { view.setUint32(at, word); at += 4 },
+    bytes
+  }
+}
+
 /**
  * A Bloom filter of message ids. Ids are SHA-256 hashes, so their own bytes serve as the
  * filter's independent hashes; a filter that reaches its capacity is followed by one twice as
@@ -47,6 +97,10 @@ function probe (id: Uint8Array, i: number): number {
  */
 export class IdFilter {
   private readonly filters: Bloom[] = [bloom(FIRST_CAPACITY)]
+
+  get size (): number {
+    return this.filters.reduce((n, f) => n + f.size, 0)
+  }
 
   add (id: Uint8Array): void {
     if (id.byteLength !== ID_LEN || this.has(id)) return
@@ -62,54 +116,6 @@ export class IdFilter {
     last.size++
   }
 
-  /** The filter as bytes (big-endian words), for `IdFilter.from`. */
-  bytes (): Uint8Array {
-    const words = SAVED_HEADER.length + 1 + this.filters.reduce((n, f) => n + 3 + f.bits.length, 0)
-    const view = new DataView(new ArrayBuffer(4 * words))
-    let at = 0
-    const put = (word: number): void => { view.setUint32(at, word); at += 4 }
-    for (const word of SAVED_HEADER) put(word)
-    put(this.filters.length)
-    for (const f of this.filters) {
-      put(f.capacity)
-      put(f.size)
-      put(f.bits.length)
-      for (const word of f.bits) put(word)
-    }
-    return new Uint8Array(view.buffer)
-  }
-
-  /** The filter `bytes` gave, or undefined for bytes of another format, other parameters, or not whole. */
-  static from (bytes: Uint8Array): IdFilter | undefined {
-    if (bytes.byteLength % 4 !== 0) return undefined
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    let at = 0
-    const next = (): number | undefined => {
-      if (at + 4 > view.byteLength) return undefined
-      at += 4
-      return view.getUint32(at - 4)
-    }
-    if (!SAVED_HEADER.every(word => next() === word)) return undefined
-    const count = next() ?? 0
-    const filters: Bloom[] = []
-    for (let i = 0; i < count; i++) {
-      const [capacity, size, length] = [next(), next(), next()]
-      // the capacities add() makes, each twice the last, and the size bloom() gives each
-      if (capacity !== FIRST_CAPACITY * 2 ** i || size === undefined || size > capacity || length === undefined) return undefined
-      // what the bytes hold bounds what is allocated
-      if (at + 4 * length > view.byteLength || capacity * BITS_PER_ID > 32 * length) return undefined
-      const f = bloom(capacity)
-      if (length !== f.bits.length) return undefined
-      for (let w = 0; w < length; w++) f.bits[w] = next() ?? 0
-      f.size = size
-      filters.push(f)
-    }
-    if (count === 0 || at !== view.byteLength) return undefined
-    const filter = new IdFilter()
-    filter.filters.splice(0, 1, ...filters)
-    return filter
-  }
-
   /** False only for an id never added (anything but an id is taken as possibly held). */
   has (id: Uint8Array): boolean {
     if (id.byteLength !== ID_LEN) return true
@@ -121,18 +127,127 @@ export class IdFilter {
       return true
     })
   }
+
+  /** The number of words `write` writes. */
+  wordCount (): number {
+    return 1 + this.filters.reduce((n, f) => n + 3 + f.bits.length, 0)
+  }
+
+  /** Writes the filter's words, for `read`. */
+  write (output: WordWriter): void {
+    output.put(this.filters.length)
+    for (const f of this.filters) {
+      output.put(f.capacity)
+      output.put(f.size)
+      output.put(f.bits.length)
+      for (const word of f.bits) output.put(word)
+    }
+  }
+
+  /** The filter `write` wrote, or undefined for words that are not one. */
+  static read (input: Words): IdFilter | undefined {
+    const count = input.next() ?? 0
+    const filters: Bloom[] = []
+    for (let i = 0; i < count; i++) {
+      const [capacity, size, length] = [input.next(), input.next(), input.next()]
+      // the capacities add() makes, each twice the last, and the size bloom() gives each
+      if (capacity !== FIRST_CAPACITY * 2 ** i || size === undefined || size > capacity || length === undefined) return undefined
+      // what the bytes hold bounds what is allocated
+      if (length > input.left() || capacity * BITS_PER_ID > 32 * length) return undefined
+      const f = bloom(capacity)
+      if (length !== f.bits.length) return undefined
+      for (let w = 0; w < length; w++) f.bits[w] = input.next() ?? 0
+      f.size = size
+      filters.push(f)
+    }
+    if (count === 0) return undefined
+    const filter = new IdFilter()
+    filter.filters.splice(0, 1, ...filters)
+    return filter
+  }
 }
+
+/** The generation of an expiry time. */
+export function generationOf (expiresAt: number): number {
+  return Math.floor(expiresAt / GENERATION_MS)
+}
+
+/** Ids by the generation of their expiry; an id may be in several (a record's, then its tombstone's). */
+export class Generations {
+  private readonly filters = new Map<number, IdFilter>()
+
+  get size (): number {
+    let n = 0
+    for (const filter of this.filters.values()) n += filter.size
+    return n
+  }
+
+  add (generation: number, id: Uint8Array): void {
+    let filter = this.filters.get(generation)
+    if (filter === undefined) this.filters.set(generation, filter = new IdFilter())
+    filter.add(id)
+  }
+
+  has (id: Uint8Array): boolean {
+    for (const filter of this.filters.values()) if (filter.has(id)) return true
+    return false
+  }
+
+  /** Drops the generations in which everything expires at or before `now`. */
+  expire (now: number): void {
+    for (const generation of this.filters.keys()) {
+      if ((generation + 1) * GENERATION_MS - 1 <= now) this.filters.delete(generation)
+    }
+  }
+
+  /** The generations as bytes, saved as of journal entry `seq`, for `Generations.from`. */
+  bytes (seq: number): Uint8Array {
+    let count = SAVED_HEADER.length + 3
+    for (const filter of this.filters.values()) count += 1 + filter.wordCount()
+    const output = wordWriter(count)
+    for (const word of [...SAVED_HEADER, Math.floor(seq / 2 ** 32), seq % 2 ** 32, this.filters.size]) output.put(word)
+    for (const [generation, filter] of this.filters) {
+      output.put(generation)
+      filter.write(output)
+    }
+    return output.bytes
+  }
+
+  /** What `bytes` saved, or undefined for bytes of another format, other parameters, or not whole. */
+  static from (bytes: Uint8Array): { generations: Generations, seq: number } | undefined {
+    if (bytes.byteLength % 4 !== 0) return undefined
+    const input = words(bytes)
+    if (!SAVED_HEADER.every(word => input.next() === word)) return undefined
+    const [high, low, count] = [input.next(), input.next(), input.next()]
+    if (high === undefined || low === undefined || count === undefined) return undefined
+    const generations = new Generations()
+    for (let i = 0; i < count; i++) {
+      const generation = input.next()
+      const filter = generation === undefined ? undefined : IdFilter.read(input)
+      if (generation === undefined || filter === undefined) return undefined
+      generations.filters.set(generation, filter)
+    }
+    return input.left() === 0 ? { generations, seq: high * 2 ** 32 + low } : undefined
+  }
+}
+
+/** An expiry entry's id and time; undefined for an entry of something else than an id. */
+export type ExpiryEntryOf = (key: Uint8Array) => { id: Uint8Array, expiresAt: number } | undefined
 
 export interface KnownTables {
   /** tables keyed by message id whose keys the filter holds (a record's table under each of its names) */
   ids: Array<Table<any>>
   /**
-   * A table whose keys name every id those tables hold (`idOf`; undefined: a key of something
-   * else), listed at start instead of them: the records' own keys sit between their envelopes,
-   * and LevelDB maps the table files it reads, so listing them put every envelope's pages in
-   * the node's RSS (≈ 230 MB at a million posts).
+   * The expiry index, which names every id those tables hold with its expiry (`entryOf`): the
+   * filter learns ids from its writes, and is filled by listing it (not the tables: the
+   * records' own keys sit between their envelopes, and LevelDB maps the table files it reads,
+   * so listing them put every envelope's pages in the node's RSS, ≈ 230 MB at a million posts).
    */
-  listing: { table: Table<any>, idOf: (key: Uint8Array) => Uint8Array | undefined }
+  expiry: { table: Table<any>, entryOf: ExpiryEntryOf }
+  /** where the filter is saved (under `savedKey`), and the journal of ids written since (by sequence number) */
+  saved: Table<Uint8Array>
+  savedKey: Uint8Array
+  journal: Table<Uint8Array>
   topicCounts: Table<number>
   /** the table of the store's totals, and their key in it */
   meta: Table<unknown>
@@ -148,57 +263,117 @@ function copyTotals (value: unknown): unknown {
 }
 
 export class Known {
-  private ids = new IdFilter()
-  private readonly idTables: Set<string>
-  /** the totals' key as the transaction keys its cache */
-  private readonly countsKey: string
+  private ids = new Generations()
+  /** the journal's next sequence number (from 1), and the ids it holds past the last checkpoint */
+  private seq = 1
+  private journaled = 0
+  /** the filter holds every id the store may hold (restored, or listed) */
   private loaded = false
   /** committed topic counts by key, undefined for none; learnt from commits only */
   private readonly topicCounts = new Map<string, number | undefined>()
   private totals?: { value: unknown }
+  /** the totals' key as the transaction keys its cache */
+  private readonly countsKey: string
 
   constructor (private readonly t: KnownTables) {
-    this.idTables = new Set(t.ids.map(table => table.name))
     this.countsKey = mapKey(t.countsKey)
   }
 
   /**
-   * Fills the filter with the ids the store holds. Until it is done no id is told absent;
-   * commits meanwhile add theirs (learn), so none is missed either side of the scan.
+   * Reads the saved filter and the journal after it; when they are not whole, lists the ids
+   * in the background instead and gives back that listing (until it ends, no id is told absent).
    */
-  async load (stopped: () => boolean): Promise<void> {
-    const { table, idOf } = this.t.listing
+  async open (stopped: () => boolean): Promise<{ listing?: Promise<void> }> {
+    const bytes = await this.t.saved.sub.get(this.t.savedKey)
+    const saved = bytes === undefined ? undefined : Generations.from(bytes)
+    if (saved === undefined) {
+      // numbered past the entries of an earlier run, which the first checkpoint clears
+      const [last] = await this.t.journal.sub.keys({ reverse: true, limit: 1 }).all()
+      this.seq = (last === undefined ? 0 : readU64(last, 0)) + 1
+      return { listing: this.load(stopped) }
+    }
+    const journal = await this.t.journal.sub.iterator({ gt: u64(saved.seq) }).all()
+    const last = journal[journal.length - 1]?.[0]
+    this.seq = (last === undefined ? saved.seq : readU64(last, 0)) + 1
+    if (journal.some(([, items]) => items.byteLength % JOURNAL_ITEM !== 0)) return { listing: this.load(stopped) }
+    this.ids = saved.generations
+    for (const [, items] of journal) {
+      const view = new DataView(items.buffer, items.byteOffset, items.byteLength)
+      for (let at = 0; at < items.byteLength; at += JOURNAL_ITEM) this.ids.add(view.getUint32(at), items.subarray(at + 4, at + JOURNAL_ITEM))
+      this.journaled += items.byteLength / JOURNAL_ITEM
+    }
+    this.loaded = true
+    return {}
+  }
+
+  /** Fills the filter from the expiry index; commits meanwhile add theirs (learn), so none is missed either side of the scan. */
+  private async load (stopped: () => boolean): Promise<void> {
+    const { table, entryOf } = this.t.expiry
     const it = table.sub.keys({ keyEncoding: 'view' })
     try {
       while (!stopped()) {
         const keys = await it.nextv(LOAD_CHUNK)
         if (keys.length === 0) break
         for (const key of keys) {
-          const id = idOf(key as Uint8Array)
-          if (id !== undefined) this.ids.add(id)
+          const entry = entryOf(key as Uint8Array)
+          if (entry !== undefined) this.ids.add(generationOf(entry.expiresAt), entry.id)
         }
       }
     } finally {
       await it.close()
     }
-    if (!stopped()) this.loaded = true
+    if (stopped()) return
+    this.loaded = true
+    // saved at the next chance, so that a crash does not list them all again
+    this.journaled = Infinity
   }
 
   /**
-   * The filter a clean stop saved (`saved`), in place of the listing: false, and nothing
-   * changed, when the bytes are not a whole filter of this format.
+   * Before a transaction commits: its journal entry, the ids its expiry entries add (and their
+   * generations), written in the same batch so the journal holds every id since the last checkpoint.
    */
-  restore (bytes: Uint8Array): boolean {
-    const ids = IdFilter.from(bytes)
-    if (ids === undefined) return false
-    this.ids = ids
-    this.loaded = true
-    return true
+  stage (tx: Tx): void {
+    const items: Array<{ id: Uint8Array, expiresAt: number }> = []
+    for (const [table, key, value] of tx.writes()) {
+      if (table !== this.t.expiry.table || value === undefined) continue
+      const entry = this.t.expiry.entryOf(key)
+      if (entry !== undefined) items.push(entry)
+    }
+    if (items.length === 0) return
+    const value = new Uint8Array(items.length * JOURNAL_ITEM)
+    const view = new DataView(value.buffer)
+    items.forEach(({ id, expiresAt }, i) => {
+      view.setUint32(i * JOURNAL_ITEM, generationOf(expiresAt))
+      value.set(id, i * JOURNAL_ITEM + 4)
+    })
+    tx.put(this.t.journal, u64(this.seq++), value)
+    this.journaled += items.length
   }
 
-  /** The filter's bytes once it holds every id the store may hold (listed or restored), else undefined. */
-  saved (): Uint8Array | undefined {
-    return this.loaded ? this.ids.bytes() : undefined
+  /**
+   * Puts the filter into `tx` as of the journal's last entry, when a checkpoint is due (`force`:
+   * whenever the filter is whole); gives back that entry's number, for `checkpointed` once
+   * `tx` has committed. Call it with no other write under way, so every entry has been learnt.
+   */
+  checkpoint (tx: Tx, force = false): number | undefined {
+    if (!this.loaded || (!force && this.journaled < Math.max(CHECKPOINT_IDS, this.ids.size / 4))) return undefined
+    const seq = this.seq - 1
+    tx.put(this.t.saved, this.t.savedKey, this.ids.bytes(seq))
+    return seq
+  }
+
+  /** After a checkpoint as of entry `seq` committed: the journal's entries up to it are not read again. */
+  async checkpointed (seq: number): Promise<void> {
+    this.journaled = 0
+    await this.t.journal.sub.clear({ lte: u64(seq) })
+  }
+
+  /**
+   * Drops the generations in which everything expires at or before `now`: call it only when
+   * the store holds no expiry entry that old (the purge has just removed the last of them).
+   */
+  expire (now: number): void {
+    this.ids.expire(now)
   }
 
   /**
@@ -226,7 +401,7 @@ export class Known {
   /** After a commit: the ids it wrote may be held, the counts it wrote are current. */
   learn (tx: Tx): void {
     for (const [table, key, value] of tx.writes()) {
-      if (this.idTables.has(table.name)) this.ids.add(key)
+      if (table === this.t.expiry.table) this.add(key, value)
       else if (table === this.t.topicCounts) this.topicCounts.set(mapKey(key), value as number | undefined)
       else if (table === this.t.meta && mapKey(key) === this.countsKey) this.totals = { value: copyTotals(value) }
     }
@@ -234,8 +409,14 @@ export class Known {
 
   /** After a failed commit, which may have written all the same: its ids may be held, and every count is read again. */
   failed (tx: Tx): void {
-    for (const [table, key] of tx.writes()) if (this.idTables.has(table.name)) this.ids.add(key)
+    for (const [table, key, value] of tx.writes()) if (table === this.t.expiry.table) this.add(key, value)
     this.topicCounts.clear()
     this.totals = undefined
+  }
+
+  /** The id of an expiry entry written (value undefined: deleted), in its generation. */
+  private add (key: Uint8Array, value: unknown): void {
+    const entry = value === undefined ? undefined : this.t.expiry.entryOf(key)
+    if (entry !== undefined) this.ids.add(generationOf(entry.expiresAt), entry.id)
   }
 }

@@ -110,8 +110,9 @@ interface Tables {
   labels: Table<LabelEntry>
   hotByTopic: Table<Uint8Array>
   hotByGeo: Table<Uint8Array>
-  /** the id filter a clean stop saved (known.ts), read and deleted at start */
+  /** the id filter as last saved, and the journal of ids written since (known.ts) */
   idFilter: Table<Uint8Array>
+  idJournal: Table<Uint8Array>
   /** root-database key prefixes of what a card is read from (see load) */
   cards: { envelope: Uint8Array, counters: Uint8Array, mine: Uint8Array, tombstone: Uint8Array }
 }
@@ -163,6 +164,7 @@ function openTables (db: RootDb): Tables {
     hotByTopic: view('h'),
     hotByGeo: view('i'),
     idFilter: view('f'),
+    idJournal: view('y'),
     cards: { envelope: utf8(envelopes.sub.prefix), counters: utf8(counters.sub.prefix), mine: utf8(mine.sub.prefix), tombstone: utf8(tombstones.sub.prefix) }
   }
 }
@@ -315,19 +317,20 @@ function canonicalTopic (topic: string): string {
 }
 
 /**
- * The id an expiry entry is of: every record, tombstone and awaited mark has one, written and
- * removed with it (a pending claim's holds a parent and an author, which are not kept ids).
+ * The id an expiry entry is of, and when: every record, tombstone and awaited mark has one,
+ * written and removed with it (a pending claim's holds a parent and an author, which are not kept ids).
  */
-function expiringId (key: Uint8Array): Uint8Array | undefined {
-  return key[TS_LEN] === EXP_PENDING ? undefined : key.subarray(TS_LEN + 1, TS_LEN + 1 + ID_LEN)
+function expiryEntryOf (key: Uint8Array): { id: Uint8Array, expiresAt: number } | undefined {
+  return key[TS_LEN] === EXP_PENDING ? undefined : { id: key.subarray(TS_LEN + 1, TS_LEN + 1 + ID_LEN), expiresAt: readU64(key, 0) }
 }
 
-/** Saves the id filter's bytes (undefined: deletes them), on disk before it settles. */
-async function writeFilter (db: RootDb, t: Tables, ids: Uint8Array | undefined): Promise<void> {
+/** Saves the id filter when a checkpoint is due (`force`: whenever it is whole), with no write under way. */
+async function checkpoint (db: RootDb, known: Known, force: boolean, options: { sync?: boolean } = {}): Promise<void> {
   const tx = new Tx(db, 0)
-  if (ids === undefined) tx.del(t.idFilter, FILTER_KEY)
-  else tx.put(t.idFilter, FILTER_KEY, ids)
-  await tx.commit({ sync: true })
+  const seq = known.checkpoint(tx, force)
+  if (seq === undefined) return
+  await tx.commit(options)
+  await known.checkpointed(seq)
 }
 
 function expiryKey (expiresAt: number, type: number, id: Uint8Array, author?: Uint8Array): Uint8Array {
@@ -429,18 +432,25 @@ export class LevelPostStore implements PostStore {
         await db.close()
         throw new MurmurError(`store schema ${String(version)} is not ${SCHEMA_VERSION}`, 'STORE_SCHEMA')
       }
-      // off the disk before this run writes: a crash then leaves no filter that lacks its ids
-      const saved = await t.idFilter.sub.get(FILTER_KEY)
-      if (saved !== undefined) await writeFilter(db, t, undefined)
       this.maybeMine = new Set((await t.mine.sub.keys().all()).map(toHex))
+      const known = new Known({
+        ids: [t.records, t.envelopes, t.tombstones, t.awaited],
+        expiry: { table: t.expiry, entryOf: expiryEntryOf },
+        saved: t.idFilter,
+        savedKey: FILTER_KEY,
+        journal: t.idJournal,
+        topicCounts: t.topicCounts,
+        meta: t.meta,
+        countsKey: COUNTS_KEY
+      })
+      this.known = known
+      // the saved filter and its journal; else a listing in the background, which takes a store
+      // of a million posts 4 s and maps ≈ 110 MB of the expiry index's pages into its RSS
+      const { listing } = await known.open(() => this.known !== known)
+      this.loadingKnown = listing?.catch(() => {})
       this.db = db
       this.t = t
-      const known = new Known({ ids: [t.records, t.envelopes, t.tombstones, t.awaited], listing: { table: t.expiry, idOf: expiringId }, topicCounts: t.topicCounts, meta: t.meta, countsKey: COUNTS_KEY })
-      this.known = known
       if (this.viewPosts > 0) this.views = createFeedViews({ entries: this.viewPosts, views: FEED_VIEWS })
-      // the filter the last clean stop saved; else a listing in the background, which takes a
-      // store of a million posts 4 s and maps ≈ 110 MB of the expiry index's pages into its RSS
-      this.loadingKnown = saved !== undefined && known.restore(saved) ? undefined : known.load(() => this.known !== known).catch(() => {})
     })()
     try {
       await this.opening
@@ -464,9 +474,8 @@ export class LevelPostStore implements PostStore {
     await this.writes.onIdle()
     this.known = undefined
     await this.loadingKnown
-    // for the next start, in place of the listing; without it (a failed write), the next start lists
-    const ids = known?.saved()
-    if (ids !== undefined) await writeFilter(db, t, ids).catch(() => {})
+    // for the next start, with no journal to read; without it (a failed write), the next start reads the journal
+    if (known !== undefined) await checkpoint(db, known, true, { sync: true }).catch(() => {})
     await db.close()
   }
 
@@ -483,6 +492,7 @@ export class LevelPostStore implements PostStore {
 
   /** Every write transaction commits here, within `serialise`, so what is known stays what is stored. */
   private async commit (tx: Tx, options: { sync?: boolean } = {}): Promise<void> {
+    this.known?.stage(tx)
     try {
       await tx.commit(options)
     } catch (err) {
@@ -1426,8 +1436,14 @@ export class LevelPostStore implements PostStore {
     while (true) {
       const { read, removed: n } = await this.serialise(async () => await this.purgeBatch(now))
       removed += n
-      if (read < PURGE_BATCH) return removed
+      if (read < PURGE_BATCH) break
     }
+    // the node purges every minute: the filter is saved here once its journal has grown enough
+    await this.serialise(async () => {
+      const { known } = this
+      if (known !== undefined) await checkpoint(this.tables().db, known, false)
+    })
+    return removed
   }
 
   async trim (topic: string, before: number): Promise<number> {
@@ -1456,7 +1472,12 @@ export class LevelPostStore implements PostStore {
   private async purgeBatch (now: number): Promise<{ read: number, removed: number }> {
     const { db, t } = this.tables()
     const keys = await t.expiry.sub.keys({ lt: u64(Math.floor(now) + 1), limit: PURGE_BATCH }).all()
-    if (keys.length === 0) return { read: 0, removed: 0 }
+    // the last batch: once it commits, nothing that expires by `now` is left (no write comes between)
+    const last = (): void => { if (keys.length < PURGE_BATCH) this.known?.expire(now) }
+    if (keys.length === 0) {
+      last()
+      return { read: 0, removed: 0 }
+    }
     let removed = 0
     const tx = new Tx(db, this.syncReadMs)
     const byType = (type: number): Uint8Array[] => keys.filter(k => k[TS_LEN] === type).map(k => k.subarray(TS_LEN + 1, TS_LEN + 1 + ID_LEN))
@@ -1526,6 +1547,7 @@ export class LevelPostStore implements PostStore {
       }
     }
     await this.commit(tx)
+    last()
     return { read: keys.length, removed }
   }
 

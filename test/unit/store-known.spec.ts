@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import fc from 'fast-check'
 import pWaitFor from 'p-wait-for'
 import { useTempStore, type TempStore } from '../helpers/temp-store.js'
-import { T0, DAY, makeDelete, makeLabel, makePost, makeReaction, makeReply, makeReport } from '../fixtures/messages.js'
+import { T0, DAY, HOUR, makeDelete, makeLabel, makePost, makeReaction, makeReply, makeReport } from '../fixtures/messages.js'
 import { Level } from 'level'
-import { IdFilter } from '../../src/store/known.js'
+import { GENERATION_MS, Generations, IdFilter, generationOf } from '../../src/store/known.js'
 import type { PostStore } from '../../src/store/index.js'
 import type { Message } from '../../src/post/model.js'
 
@@ -44,27 +45,53 @@ async function savedFilter<T> (temp: TempStore, fn: (table: FilterTable) => Prom
 }
 
 const FILTER_KEY = new TextEncoder().encode('ids')
-/** The store's own view of what it knows, and of its saved filter's table. */
-const internals = (store: PostStore): { loadingKnown?: Promise<void>, known: { lacks: (id: Uint8Array) => boolean }, t: { idFilter: { sub: { get: (key: Uint8Array) => Promise<Uint8Array | undefined> } } } } => store as any
+interface Internals {
+  loadingKnown?: Promise<void>
+  known?: { lacks: (id: Uint8Array) => boolean }
+  db?: { close: () => Promise<void> }
+  t: Record<'idFilter' | 'idJournal', { sub: { get: (key: Uint8Array) => Promise<Uint8Array | undefined>, keys: () => { all: () => Promise<Uint8Array[]> } } }>
+}
+/** The store's own view of what it knows, and of its saved filter's tables. */
+const internals = (store: PostStore): Internals & { known: NonNullable<Internals['known']> } => store as any
 
-/** Starts the store again as after a crash: without the filter its last stop saved, so it lists its ids. */
-async function afterCrash (temp: TempStore): Promise<PostStore> {
+/** Starts the store again without the filter it saved, so it lists its ids. */
+async function unsaved (temp: TempStore): Promise<PostStore> {
   await savedFilter(temp, async table => { await table.clear() })
   return await temp.open()
 }
 
+/** The store once it has listed its ids, stopped (which saves them) and started again. */
+async function savedAndOpened (temp: TempStore): Promise<PostStore> {
+  await internals(temp.store).loadingKnown
+  return await temp.open()
+}
+
+/** Ends the store as a crash would: LevelDB closed under it, with nothing saved at a stop. */
+async function crash (store: PostStore): Promise<void> {
+  const inner = store as unknown as Internals
+  const db = inner.db
+  inner.db = undefined
+  inner.known = undefined
+  await db?.close()
+}
+
 /**
  * A store that holds a post, deleted another and awaits a third (its delete came first), then
- * started again: it lists their ids from LevelDB in the background after a crash, and restores
- * the filter its stop saved after a clean stop.
+ * started again. After a clean stop, it restores the filter the stop saved. After a crash, it
+ * restores the filter last saved and reads the journal of ids written since ('journal'), or
+ * lists their ids from LevelDB in the background when it never saved one ('listing').
  */
-async function restarted (temp: TempStore, how: 'crash' | 'clean'): Promise<{ store: PostStore, held: Message, doomed: Message, awaited: Message }> {
+async function restarted (temp: TempStore, how: 'listing' | 'journal' | 'clean'): Promise<{ store: PostStore, held: Message, doomed: Message, awaited: Message }> {
+  if (how === 'journal') await savedAndOpened(temp)
   const held = makePost()
   const doomed = makePost()
   const awaited = makePost()
   await temp.store.ingest([held, doomed])
   await temp.store.ingest([makeDelete(doomed), makeDelete(awaited)])
-  return { store: how === 'crash' ? await afterCrash(temp) : await temp.open(), held, doomed, awaited }
+  if (how !== 'clean') await crash(temp.store)
+  const store = await temp.open()
+  assert.equal(internals(store).loadingKnown === undefined, how !== 'listing', 'listed only with no filter saved')
+  return { store, held, doomed, awaited }
 }
 
 /** Runs `step` until a run of it reads nothing: the store has listed its ids. */
@@ -94,31 +121,53 @@ describe('store: what it knows without reading', () => {
     assert.equal(filter.has(new Uint8Array(31)), true, 'what is not an id is taken as possibly held')
   })
 
-  it('the id filter comes back whole from its bytes, and not from bytes of another format or cut short', () => {
-    const filter = new IdFilter()
-    // past its first two capacities
-    const ids = Array.from({ length: 200_000 }, () => randomBytes(32))
-    for (const id of ids) filter.add(id)
-    const bytes = filter.bytes()
-    const back = IdFilter.from(bytes)
+  it('the saved filter comes back whole from its bytes, with its generations and journal number, and not from bytes of another format or cut short', () => {
+    const generations = new Generations()
+    // past a generation's first two capacities, in three generations
+    const ids = Array.from({ length: 100_000 }, () => randomBytes(32))
+    ids.forEach((id, i) => { generations.add(7 + (i % 3), id) })
+    const bytes = generations.bytes(2 ** 40 + 5)
+    const back = Generations.from(bytes)
     assert.ok(back !== undefined)
-    assert.equal(ids.filter(id => !back.has(id)).length, 0)
-    assert.deepEqual(back.bytes(), bytes)
-    assert.equal(IdFilter.from(bytes.subarray(0, bytes.byteLength - 4)), undefined, 'cut short')
-    assert.equal(IdFilter.from(new Uint8Array([...bytes, 0, 0, 0, 0])), undefined, 'with more after it')
+    assert.equal(back.seq, 2 ** 40 + 5)
+    assert.equal(ids.filter(id => !back.generations.has(id)).length, 0)
+    assert.equal(back.generations.size, generations.size)
+    assert.deepEqual(back.generations.bytes(2 ** 40 + 5), bytes)
+    assert.equal(Generations.from(bytes.subarray(0, bytes.byteLength - 4)), undefined, 'cut short')
+    assert.equal(Generations.from(new Uint8Array([...bytes, 0, 0, 0, 0])), undefined, 'with more after it')
     const otherFormat = bytes.slice()
-    otherFormat[3] = 2
-    assert.equal(IdFilter.from(otherFormat), undefined, 'another format')
+    otherFormat[3] = 1
+    assert.equal(Generations.from(otherFormat), undefined, 'another format')
     const otherProbes = bytes.slice()
     otherProbes[11] += 1
-    assert.equal(IdFilter.from(otherProbes), undefined, 'other parameters')
-    assert.equal(IdFilter.from(new Uint8Array(0)), undefined)
+    assert.equal(Generations.from(otherProbes), undefined, 'other parameters')
+    const otherSpan = bytes.slice()
+    otherSpan[19] += 1
+    assert.equal(Generations.from(otherSpan), undefined, 'another span of generations')
+    assert.equal(Generations.from(new Uint8Array(0)), undefined)
     // a filter said to be longer than the bytes, or to hold far more than its words can
     const words = (...w: number[]): Uint8Array => { const v = new DataView(new ArrayBuffer(4 * w.length)); w.forEach((x, i) => { v.setUint32(4 * i, x) }); return new Uint8Array(v.buffer) }
     const saved = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    const header = [0, 4, 8].map(at => saved.getUint32(at))
-    assert.equal(IdFilter.from(words(...header, 1, 1 << 16, 0, 2 ** 30)), undefined, 'longer than its bytes')
-    assert.equal(IdFilter.from(words(...header, 1, 1 << 16, 0, 1, 0)), undefined, 'too few words for its capacity')
+    const header = [0, 4, 8, 12, 16].map(at => saved.getUint32(at))
+    const first = header[3]
+    assert.equal(Generations.from(words(...header, 0, 1, 1, 7, 1, first, 0, 2 ** 30)), undefined, 'longer than its bytes')
+    assert.equal(Generations.from(words(...header, 0, 1, 1, 7, 1, first, 0, 1, 0)), undefined, 'too few words for its capacity')
+    assert.equal(Generations.from(words(...header, 0, 1, 2, 7, 1, first, 0, first / 2, ...new Array(first / 2).fill(0))), undefined, 'fewer generations than it says')
+    assert.ok(Generations.from(words(...header, 0, 1, 1, 7, 1, first, 0, first / 2, ...new Array(first / 2).fill(0))) !== undefined, 'the smallest whole one')
+  })
+
+  it('drops a generation once everything in it has expired, and keeps the rest', () => {
+    const generations = new Generations()
+    const early = randomBytes(32)
+    const late = randomBytes(32)
+    const end = (generationOf(T0) + 1) * GENERATION_MS
+    generations.add(generationOf(end - 1), early)
+    generations.add(generationOf(end), late)
+    generations.expire(end - 2)
+    assert.ok(generations.has(early), 'not all of its generation has expired')
+    generations.expire(end - 1)
+    assert.equal(generations.has(early), false)
+    assert.ok(generations.has(late))
   })
 
   describe('with a store', () => {
@@ -132,7 +181,7 @@ describe('store: what it knows without reading', () => {
       // a deleted post and a deleted reply (tombstones), a delete and a reply before their post (awaited), a dropped post
       await temp.store.ingest([makeDelete(b), makeDelete(reply), makeDelete(d), makeReply(makePost())])
       await temp.store.drop([c.id])
-      const store = await afterCrash(temp)
+      const store = await unsaved(temp)
       await internals(store).loadingKnown
       const { t, known } = store as unknown as { t: Record<'records' | 'tombstones' | 'awaited', { sub: { keys: (o: object) => AsyncIterable<Uint8Array> } }>, known: { lacks: (id: Uint8Array) => boolean } }
       for (const table of ['records', 'tombstones', 'awaited'] as const) {
@@ -145,18 +194,79 @@ describe('store: what it knows without reading', () => {
       }
     })
 
-    it('saves its filter at a clean stop and restores it at start, which takes it off the disk until the next stop', async () => {
+    it('saves its filter at a clean stop and restores it at start, with no journal to read', async () => {
       const post = makePost()
       await temp.store.ingest([post])
       const saved = await savedFilter(temp, async table => await table.get(FILTER_KEY))
       assert.ok(saved !== undefined && saved.byteLength > 0, 'saved at stop')
       const store = await temp.open()
       assert.equal(internals(store).loadingKnown, undefined, 'no listing')
+      assert.deepEqual(await internals(store).t.idJournal.sub.keys().all(), [], 'the journal cleared')
       assert.equal(internals(store).known.lacks(Buffer.from(post.id, 'hex')), false)
       assert.equal(internals(store).known.lacks(randomBytes(32)), true, 'what it holds is all it knows')
-      // a crash now would leave no filter to miss what this run writes
-      assert.equal(await internals(store).t.idFilter.sub.get(FILTER_KEY), undefined)
       assert.equal((await store.ingest([post]))[0].status, 'duplicate')
+      // what this run writes goes to the journal, in the same batch
+      await store.ingest([makePost()])
+      assert.equal((await internals(store).t.idJournal.sub.keys().all()).length, 1)
+    })
+
+    it('after a crash, restores the filter the purge saved and reads the journal of what came after, with no listing', async () => {
+      const before = makePost({ expiresAt: T0 + 30 * DAY })
+      await temp.store.ingest([before])
+      // listed at start, so the first purge saves it
+      await internals(temp.store).loadingKnown
+      await temp.store.purge(T0)
+      assert.ok(await internals(temp.store).t.idFilter.sub.get(FILTER_KEY) !== undefined, 'saved by the purge')
+      assert.deepEqual(await internals(temp.store).t.idJournal.sub.keys().all(), [], 'the journal cleared')
+      const after = [makePost(), makePost({ expiresAt: T0 + 2 * DAY }), makePost({ expiresAt: T0 + 29 * DAY })]
+      await temp.store.ingest(after.slice(0, 2))
+      await temp.store.ingest(after.slice(2))
+      // not due again: the journal is short
+      await temp.store.purge(T0)
+      assert.equal((await internals(temp.store).t.idJournal.sub.keys().all()).length, 2)
+      await crash(temp.store)
+      const store = await temp.open()
+      assert.equal(internals(store).loadingKnown, undefined, 'no listing')
+      for (const post of [before, ...after]) assert.equal(internals(store).known.lacks(Buffer.from(post.id, 'hex')), false)
+      assert.equal(internals(store).known.lacks(randomBytes(32)), true)
+      for (const post of [before, ...after]) assert.equal((await store.ingest([post]))[0].status, 'duplicate')
+    })
+
+    it('lists its ids when an entry of the journal is not whole', async () => {
+      await savedAndOpened(temp)
+      const post = makePost()
+      await temp.store.ingest([post])
+      const path = (temp.store as unknown as { path: string }).path
+      await crash(temp.store)
+      const level = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+      const journal = level.sublevel<Uint8Array, Uint8Array>('y', { keyEncoding: 'view', valueEncoding: 'view' })
+      const [[key, value]] = await journal.iterator().all()
+      await journal.put(key, value.subarray(1))
+      await level.close()
+      const store = await temp.open()
+      assert.ok(internals(store).loadingKnown !== undefined, 'listing')
+      await internals(store).loadingKnown
+      assert.equal((await store.ingest([post]))[0].status, 'duplicate')
+    })
+
+    it('forgets the ids of a generation the purge has emptied, and keeps those it holds', async () => {
+      await savedAndOpened(temp)
+      const gone = makePost({ expiresAt: T0 + DAY })
+      const kept = makePost({ expiresAt: T0 + 30 * DAY })
+      await temp.store.ingest([gone, kept])
+      const known = internals(temp.store).known
+      assert.equal(known.lacks(Buffer.from(gone.id, 'hex')), false)
+      const end = (generationOf(T0 + DAY) + 1) * GENERATION_MS
+      assert.ok(await temp.store.purge(end - 1) >= 1)
+      assert.equal(await temp.store.get(gone.id), undefined)
+      assert.equal(known.lacks(Buffer.from(gone.id, 'hex')), true, 'forgotten')
+      assert.equal(known.lacks(Buffer.from(kept.id, 'hex')), false)
+      // and once saved, after a crash
+      await temp.open()
+      await crash(temp.store)
+      const store = await temp.open()
+      assert.equal(internals(store).known.lacks(Buffer.from(gone.id, 'hex')), true)
+      assert.equal((await store.ingest([kept]))[0].status, 'duplicate')
     })
 
     it('saves a filter that holds the ids of writes that began while it was stopping', async () => {
@@ -184,8 +294,9 @@ describe('store: what it knows without reading', () => {
       assert.equal((await store.ingest([post]))[0].status, 'duplicate')
     })
 
-    for (const how of ['crash', 'clean'] as const) {
-      it(`stores a new post with no read once it has listed its ids (after a ${how} stop), and still finds one held, deleted or awaited`, async () => {
+    const whens = { listing: 'after a crash, by listing', journal: 'after a crash, from its saved filter and journal', clean: 'after a clean stop' }
+    for (const how of ['listing', 'journal', 'clean'] as const) {
+      it(`stores a new post with no read once it knows its ids (${whens[how]}), and still finds one held, deleted or awaited`, async () => {
         // the counts are learnt from the first write
         const { store, held, doomed, awaited } = await restarted(temp, how)
         const counter = countReads(store)
@@ -201,7 +312,7 @@ describe('store: what it knows without reading', () => {
         assert.equal(counter.reads, before)
       })
 
-      it(`tells sync the ids it lacks with no read once it has listed its ids (after a ${how} stop), and still reads those it may hold`, async () => {
+      it(`tells sync the ids it lacks with no read once it knows its ids (${whens[how]}), and still reads those it may hold`, async () => {
         const { store, held, doomed, awaited } = await restarted(temp, how)
         const counter = countReads(store, 'hasMany')
         await untilListed(counter, async () => {
@@ -217,6 +328,49 @@ describe('store: what it knows without reading', () => {
         assert.equal(counter.reads, before + 1)
       })
     }
+
+    it('never tells absent an id it holds, through random histories of writes, purges, saves, crashes and restarts', async () => {
+      type Op =
+        | { op: 'post', hours: number, count: number }
+        | { op: 'reply' | 'react' | 'delete', target: number, known: boolean }
+        | { op: 'purge', hours: number }
+        | { op: 'crash' | 'restart' }
+      const opArb: fc.Arbitrary<Op> = fc.oneof(
+        { weight: 4, arbitrary: fc.record({ op: fc.constant('post' as const), hours: fc.integer({ min: 1, max: 30 * 24 }), count: fc.integer({ min: 1, max: 3 }) }) },
+        { weight: 3, arbitrary: fc.record({ op: fc.constantFrom('reply' as const, 'react' as const, 'delete' as const), target: fc.nat(), known: fc.boolean() }) },
+        { weight: 2, arbitrary: fc.record({ op: fc.constant('purge' as const), hours: fc.integer({ min: 0, max: 32 * 24 }) }) },
+        { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('crash' as const, 'restart' as const) }) }
+      )
+      const tables = ['records', 'tombstones', 'awaited'] as const
+      let runs = 0
+      await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 40 }), async (ops) => {
+        let store = await temp.openEmpty()
+        const posts: Message[] = []
+        for (const o of ops) {
+          const target = (n: number): Message => posts[n % Math.max(posts.length, 1)] ?? makePost()
+          if (o.op === 'post') {
+            const fresh = Array.from({ length: o.count }, () => makePost({ expiresAt: T0 + o.hours * HOUR }))
+            posts.push(...fresh)
+            await store.ingest(fresh)
+          } else if (o.op === 'reply' || o.op === 'react' || o.op === 'delete') {
+            const parent = o.known ? target(o.target) : makePost()
+            await store.ingest([o.op === 'reply' ? makeReply(parent) : o.op === 'react' ? makeReaction(parent, 1) : makeDelete(parent)])
+          } else if (o.op === 'purge') {
+            await store.purge(T0 + o.hours * HOUR)
+          } else {
+            if (o.op === 'crash') await crash(store)
+            store = await temp.open()
+          }
+          await internals(store).loadingKnown
+          const { t, known } = store as unknown as { t: Record<typeof tables[number], { sub: { keys: (o: object) => AsyncIterable<Uint8Array> } }>, known: { lacks: (id: Uint8Array) => boolean } }
+          for (const table of tables) {
+            for await (const key of t[table].sub.keys({ keyEncoding: 'view' })) assert.equal(known.lacks(key), false, `an id of ${table} told absent after ${o.op}`)
+          }
+        }
+        runs++
+      }), { numRuns: 60 })
+      assert.equal(runs, 60)
+    })
 
     it('keeps the counts it writes from memory equal to what is stored, across drops, deletes, purges and evictions', async () => {
       let store = await temp.open({ topicQuota: 5 })
