@@ -2,7 +2,10 @@
 // reads the feeds a user opens, takes a gossip-sized batch through the pipeline, and prints its
 // peak RSS as JSON. Separate so the parent's dataset in memory does not count.
 //
-//   node dist/scripts/bench/node-rss.js <dataDir>
+//   node dist/scripts/bench/node-rss.js <dataDir> [--crash]
+//
+// --crash ends the process once the batch is stored, with no stop, as a crash would: the next
+// run on that data dir measures a start after a crash (docs/storage.md, "The saved id filter").
 
 import { createNode } from '../../src/index.js'
 import { dataset } from './dataset.js'
@@ -10,7 +13,7 @@ import { peakRssMb, rssSplitMb } from './common.js'
 import { startListed } from './store.js'
 
 const dataDir = process.argv[2]
-if (dataDir == null) throw new Error('usage: node-rss <dataDir>')
+if (dataDir == null) throw new Error('usage: node-rss <dataDir> [--crash]')
 const node = await createNode({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], loopbackOnly: true, mdns: false, powBits: 0, join: ['tag:lyon', 'geo:u05k'], topicQuota: 10_000_000 })
 await node.start()
 // as a node running for more than a few seconds has: its ids listed (src/store/known.ts), which
@@ -26,5 +29,6 @@ const status = await node.status()
 // LevelDB maps its table files: pages read through them count in RSS as file-backed memory,
 // which the kernel can drop under pressure, unlike the process's own (anonymous) memory
 const { anonMb, fileMb } = rssSplitMb()
+if (process.argv.includes('--crash')) process.exit(0)
 await node.stop()
 console.log(JSON.stringify({ posts: status.posts, openedMb, peakMb: peakRssMb(), endAnonMb: anonMb, endFileMb: fileMb }))
