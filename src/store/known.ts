@@ -33,7 +33,7 @@ export const GENERATION_MS = 4 * 24 * 3600 * 1000
 /** Keys read a step while the filter is filled from the store. */
 const LOAD_CHUNK = 1024
 /** A saved filter's first words: its format, and the parameters its bits were set with. */
-const SAVED_HEADER = [2, BITS_PER_ID, PROBES, FIRST_CAPACITY, GENERATION_MS / 1000]
+const SAVED_HEADER = [3, BITS_PER_ID, PROBES, FIRST_CAPACITY, GENERATION_MS / 1000]
 /** A journal entry's items: a generation (4 bytes) and an id. */
 const JOURNAL_ITEM = 4 + ID_LEN
 /**
@@ -72,6 +72,16 @@ function words (bytes: Uint8Array): Words {
     },
     left: () => (view.byteLength - at) / 4
   }
+}
+
+/** A number below 2⁵³ as two words, high first. */
+function u64Words (n: number): [number, number] {
+  return [Math.floor(n / 2 ** 32), n % 2 ** 32]
+}
+
+function u64Read (input: Words): number | undefined {
+  const [high, low] = [input.next(), input.next()]
+  return high === undefined || low === undefined ? undefined : high * 2 ** 32 + low
 }
 
 /** Big-endian 32-bit words written in order into bytes of a known length. */
@@ -200,12 +210,15 @@ export class Generations {
     }
   }
 
-  /** The generations as bytes, saved as of journal entry `seq`, for `Generations.from`. */
-  bytes (seq: number): Uint8Array {
-    let count = SAVED_HEADER.length + 3
+  /**
+   * The generations as bytes, for `Generations.from`: saved as of journal entry `seq`, with
+   * the journal cleared up to entry `cleared` (the entries between are cleared once they are saved).
+   */
+  bytes (seq: number, cleared: number): Uint8Array {
+    let count = SAVED_HEADER.length + 5
     for (const filter of this.filters.values()) count += 1 + filter.wordCount()
     const output = wordWriter(count)
-    for (const word of [...SAVED_HEADER, Math.floor(seq / 2 ** 32), seq % 2 ** 32, this.filters.size]) output.put(word)
+    for (const word of [...SAVED_HEADER, ...u64Words(seq), ...u64Words(cleared), this.filters.size]) output.put(word)
     for (const [generation, filter] of this.filters) {
       output.put(generation)
       filter.write(output)
@@ -214,12 +227,12 @@ export class Generations {
   }
 
   /** What `bytes` saved, or undefined for bytes of another format, other parameters, or not whole. */
-  static from (bytes: Uint8Array): { generations: Generations, seq: number } | undefined {
+  static from (bytes: Uint8Array): { generations: Generations, seq: number, cleared: number } | undefined {
     if (bytes.byteLength % 4 !== 0) return undefined
     const input = words(bytes)
     if (!SAVED_HEADER.every(word => input.next() === word)) return undefined
-    const [high, low, count] = [input.next(), input.next(), input.next()]
-    if (high === undefined || low === undefined || count === undefined) return undefined
+    const [seq, cleared, count] = [u64Read(input), u64Read(input), input.next()]
+    if (seq === undefined || cleared === undefined || count === undefined) return undefined
     const generations = new Generations()
     for (let i = 0; i < count; i++) {
       const generation = input.next()
@@ -227,7 +240,7 @@ export class Generations {
       if (generation === undefined || filter === undefined) return undefined
       generations.filters.set(generation, filter)
     }
-    return input.left() === 0 ? { generations, seq: high * 2 ** 32 + low } : undefined
+    return input.left() === 0 ? { generations, seq, cleared } : undefined
   }
 }
 
@@ -244,9 +257,13 @@ export interface KnownTables {
    * so listing them put every envelope's pages in the node's RSS, ≈ 230 MB at a million posts).
    */
   expiry: { table: Table<any>, entryOf: ExpiryEntryOf }
-  /** where the filter is saved (under `savedKey`), and the journal of ids written since (by sequence number) */
+  /**
+   * where the filter is saved (under `savedKey`, and under `clearedKey` the journal entry it
+   * was last cleared up to), and the journal of ids written since (by sequence number)
+   */
   saved: Table<Uint8Array>
   savedKey: Uint8Array
+  clearedKey: Uint8Array
   journal: Table<Uint8Array>
   topicCounts: Table<number>
   /** the table of the store's totals, and their key in it */
@@ -267,6 +284,13 @@ export class Known {
   /** the journal's next sequence number (from 1), and the ids it holds past the last checkpoint */
   private seq = 1
   private journaled = 0
+  /**
+   * The journal's entries up to this one are cleared. The next clear starts past it: LevelDB
+   * reads through the entries a range covers that were cleared before, and the values under
+   * them, until compaction drops them (≈ 35 MB of pages mapped after a million posts written
+   * in one run, cleared at its stop and read through at the next stop's clear).
+   */
+  private cleared = 0
   /** the filter holds every id the store may hold (restored, or listed) */
   private loaded = false
   /** committed topic counts by key, undefined for none; learnt from commits only */
@@ -295,6 +319,10 @@ export class Known {
     const journal = await this.t.journal.sub.iterator({ gt: u64(saved.seq) }).all()
     const last = journal[journal.length - 1]?.[0]
     this.seq = (last === undefined ? saved.seq : readU64(last, 0)) + 1
+    // the save's own clearing, when it ended before the process did (a mark past the save is an earlier run's)
+    const mark = await this.t.saved.sub.get(this.t.clearedKey)
+    const cleared = mark === undefined || mark.byteLength !== 8 ? 0 : readU64(mark, 0)
+    this.cleared = cleared <= saved.seq ? Math.max(saved.cleared, cleared) : saved.cleared
     if (journal.some(([, items]) => items.byteLength % JOURNAL_ITEM !== 0)) return { listing: this.load(stopped) }
     this.ids = saved.generations
     for (const [, items] of journal) {
@@ -358,14 +386,16 @@ export class Known {
   checkpoint (tx: Tx, force = false): number | undefined {
     if (!this.loaded || (!force && this.journaled < Math.max(CHECKPOINT_IDS, this.ids.size / 4))) return undefined
     const seq = this.seq - 1
-    tx.put(this.t.saved, this.t.savedKey, this.ids.bytes(seq))
+    tx.put(this.t.saved, this.t.savedKey, this.ids.bytes(seq, this.cleared))
     return seq
   }
 
   /** After a checkpoint as of entry `seq` committed: the journal's entries up to it are not read again. */
   async checkpointed (seq: number): Promise<void> {
     this.journaled = 0
-    await this.t.journal.sub.clear({ lte: u64(seq) })
+    await this.t.journal.sub.clear({ gt: u64(this.cleared), lte: u64(seq) })
+    await this.t.saved.sub.put(this.t.clearedKey, u64(seq))
+    this.cleared = seq
   }
 
   /**

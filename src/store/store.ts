@@ -81,8 +81,9 @@ type Removal = 'delete' | 'expire' | 'evict'
 const ZERO_COUNTS: Counts = { posts: 0, replies: 0, reactions: 0, deletes: 0, tombstones: 0, pendingTombstones: 0, labels: 0, reports: 0 }
 const COUNTS_KEY = utf8('counts')
 const SCHEMA_KEY = utf8('schemaVersion')
-/** The saved id filter's key in its table. */
+/** The saved id filter's key in its table, and the key of how far its journal is cleared. */
 const FILTER_KEY = utf8('ids')
+const CLEARED_KEY = utf8('cleared')
 const KINDS = new Set<string>(['post', 'reply', 'reaction', 'delete', 'label', 'report'])
 const SORTS = new Set<string>(['hot', 'new', 'top', 'near'])
 const HEX = /^(?:[0-9a-f]{2})*$/
@@ -438,6 +439,7 @@ export class LevelPostStore implements PostStore {
         expiry: { table: t.expiry, entryOf: expiryEntryOf },
         saved: t.idFilter,
         savedKey: FILTER_KEY,
+        clearedKey: CLEARED_KEY,
         journal: t.idJournal,
         topicCounts: t.topicCounts,
         meta: t.meta,

@@ -121,22 +121,23 @@ describe('store: what it knows without reading', () => {
     assert.equal(filter.has(new Uint8Array(31)), true, 'what is not an id is taken as possibly held')
   })
 
-  it('the saved filter comes back whole from its bytes, with its generations and journal number, and not from bytes of another format or cut short', () => {
+  it('the saved filter comes back whole from its bytes, with its generations and journal numbers, and not from bytes of another format or cut short', () => {
     const generations = new Generations()
     // past a generation's first two capacities, in three generations
     const ids = Array.from({ length: 100_000 }, () => randomBytes(32))
     ids.forEach((id, i) => { generations.add(7 + (i % 3), id) })
-    const bytes = generations.bytes(2 ** 40 + 5)
+    const bytes = generations.bytes(2 ** 40 + 5, 2 ** 33 + 1)
     const back = Generations.from(bytes)
     assert.ok(back !== undefined)
     assert.equal(back.seq, 2 ** 40 + 5)
+    assert.equal(back.cleared, 2 ** 33 + 1)
     assert.equal(ids.filter(id => !back.generations.has(id)).length, 0)
     assert.equal(back.generations.size, generations.size)
-    assert.deepEqual(back.generations.bytes(2 ** 40 + 5), bytes)
+    assert.deepEqual(back.generations.bytes(2 ** 40 + 5, 2 ** 33 + 1), bytes)
     assert.equal(Generations.from(bytes.subarray(0, bytes.byteLength - 4)), undefined, 'cut short')
     assert.equal(Generations.from(new Uint8Array([...bytes, 0, 0, 0, 0])), undefined, 'with more after it')
     const otherFormat = bytes.slice()
-    otherFormat[3] = 1
+    otherFormat[3] = 2
     assert.equal(Generations.from(otherFormat), undefined, 'another format')
     const otherProbes = bytes.slice()
     otherProbes[11] += 1
@@ -150,10 +151,10 @@ describe('store: what it knows without reading', () => {
     const saved = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     const header = [0, 4, 8, 12, 16].map(at => saved.getUint32(at))
     const first = header[3]
-    assert.equal(Generations.from(words(...header, 0, 1, 1, 7, 1, first, 0, 2 ** 30)), undefined, 'longer than its bytes')
-    assert.equal(Generations.from(words(...header, 0, 1, 1, 7, 1, first, 0, 1, 0)), undefined, 'too few words for its capacity')
-    assert.equal(Generations.from(words(...header, 0, 1, 2, 7, 1, first, 0, first / 2, ...new Array(first / 2).fill(0))), undefined, 'fewer generations than it says')
-    assert.ok(Generations.from(words(...header, 0, 1, 1, 7, 1, first, 0, first / 2, ...new Array(first / 2).fill(0))) !== undefined, 'the smallest whole one')
+    assert.equal(Generations.from(words(...header, 0, 1, 0, 0, 1, 7, 1, first, 0, 2 ** 30)), undefined, 'longer than its bytes')
+    assert.equal(Generations.from(words(...header, 0, 1, 0, 0, 1, 7, 1, first, 0, 1, 0)), undefined, 'too few words for its capacity')
+    assert.equal(Generations.from(words(...header, 0, 1, 0, 0, 2, 7, 1, first, 0, first / 2, ...new Array(first / 2).fill(0))), undefined, 'fewer generations than it says')
+    assert.ok(Generations.from(words(...header, 0, 1, 0, 0, 1, 7, 1, first, 0, first / 2, ...new Array(first / 2).fill(0))) !== undefined, 'the smallest whole one')
   })
 
   it('drops a generation once everything in it has expired, and keeps the rest', () => {
@@ -230,6 +231,30 @@ describe('store: what it knows without reading', () => {
       for (const post of [before, ...after]) assert.equal(internals(store).known.lacks(Buffer.from(post.id, 'hex')), false)
       assert.equal(internals(store).known.lacks(randomBytes(32)), true)
       for (const post of [before, ...after]) assert.equal((await store.ingest([post]))[0].status, 'duplicate')
+    })
+
+    it('clears at its next save the journal entries that a crash between a save and its clearing left', async () => {
+      await savedAndOpened(temp)
+      await temp.store.ingest([makePost()])
+      const path = (temp.store as unknown as { path: string }).path
+      // a clean stop saves as of the last entry, and clears the journal up to it
+      await temp.store.stop()
+      const level = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+      const journal = level.sublevel<Uint8Array, Uint8Array>('y', { keyEncoding: 'view', valueEncoding: 'view' })
+      assert.deepEqual(await journal.keys().all(), [])
+      // as if the process had died before the clearing: the entry saved with the filter is
+      // back, and there is no mark of how far the journal was cleared
+      const stale = new Uint8Array(8)
+      stale[7] = 1
+      await journal.put(stale, new Uint8Array(36))
+      await level.sublevel<string, Uint8Array>('f', { valueEncoding: 'view' }).del('cleared')
+      await level.close()
+      const store = await temp.open()
+      assert.equal(internals(store).loadingKnown, undefined, 'restored, the stale entry not read')
+      await store.ingest([makePost()])
+      assert.equal((await internals(store).t.idJournal.sub.keys().all()).length, 2)
+      await temp.open()
+      assert.deepEqual(await internals(temp.store).t.idJournal.sub.keys().all(), [], 'both cleared by the stop that saved after them')
     })
 
     it('lists its ids when an entry of the journal is not whole', async () => {
