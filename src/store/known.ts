@@ -248,7 +248,7 @@ export class Generations {
 export type ExpiryEntryOf = (key: Uint8Array) => { id: Uint8Array, expiresAt: number } | undefined
 
 export interface KnownTables {
-  /** tables keyed by message id whose keys the filter holds (a record's table under each of its names) */
+  /** tables keyed by message id that the filter answers for: an id it lacks is absent from each (a record's table under each of its names) */
   ids: Array<Table<any>>
   /**
    * The expiry index, which names every id those tables hold with its expiry (`entryOf`): the

@@ -181,7 +181,11 @@ export interface PostStore {
   count(): Promise<number>
   stats(): Promise<StoreStats>
 
-  /** Removes everything whose expiresAt ≤ now; returns how many messages and tombstones (pending ones included) were removed. */
+  /**
+   * Removes everything whose expiresAt ≤ now; returns how many messages and tombstones (pending
+   * ones included) were removed. Also the store's upkeep: the filter of held ids forgets what
+   * expired, and is saved when its journal has grown (docs/storage.md, "The saved id filter").
+   */
   purge(now: number): Promise<number>
   /**
    * Evicts a topic's root posts created before `before`, with their threads: a node's
