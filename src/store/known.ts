@@ -20,7 +20,9 @@ const BITS_PER_ID = 10
 const PROBES = 7
 /**
  * A generation's first filter's capacity (16 KiB of bits); each next one holds twice as many.
- * Small, since a store with posts of every lifetime keeps eight or nine generations.
+ * Small, since a store with posts of every lifetime keeps eight or nine generations. A lookup
+ * asks every filter of every generation: with a million ids, 0.8 % of absent ids look present
+ * in two generations and 2.2 % in eight (0.43 % in one), and those are read as before.
  */
 const FIRST_CAPACITY = 1 << 13
 /**
