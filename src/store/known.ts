@@ -354,7 +354,7 @@ export class Known {
     }
     if (stopped()) return
     this.loaded = true
-    // saved at the next chance, so that a crash does not list them all again
+    // due for a save (the store makes it at once)
     this.journaled = Infinity
   }
 

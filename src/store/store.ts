@@ -449,7 +449,10 @@ export class LevelPostStore implements PostStore {
       // the saved filter and its journal; else a listing in the background, which takes a store
       // of a million posts 4 s and maps ≈ 110 MB of the expiry index's pages into its RSS
       const { listing } = await known.open(() => this.known !== known)
-      this.loadingKnown = listing?.catch(() => {})
+      // saved once listed, so that a crash soon after does not list them all again
+      this.loadingKnown = listing?.then(async () => {
+        await this.serialise(async () => { if (this.known === known) await checkpoint(db, known, false) })
+      }).catch(() => {})
       this.db = db
       this.t = t
       if (this.viewPosts > 0) this.views = createFeedViews({ entries: this.viewPosts, views: FEED_VIEWS })
