@@ -450,9 +450,7 @@ export class LevelPostStore implements PostStore {
       // of a million posts 4 s and maps ≈ 110 MB of the expiry index's pages into its RSS
       const { listing } = await known.open(() => this.known !== known)
       // saved once listed, so that a crash soon after does not list them all again
-      this.loadingKnown = listing?.then(async () => {
-        await this.serialise(async () => { if (this.known === known) await checkpoint(db, known, false) })
-      }).catch(() => {})
+      this.loadingKnown = listing?.then(async () => { await this.saveKnown(known) }).catch(() => {})
       this.db = db
       this.t = t
       if (this.viewPosts > 0) this.views = createFeedViews({ entries: this.viewPosts, views: FEED_VIEWS })
@@ -493,6 +491,11 @@ export class LevelPostStore implements PostStore {
 
   private async serialise<T>(task: () => Promise<T>, priority = BACKGROUND): Promise<T> {
     return await this.writes.add(task, { priority })
+  }
+
+  /** Saves the id filter when a save is due, between writes, unless the store stopped (or started again) meanwhile. */
+  private async saveKnown (known: Known): Promise<void> {
+    await this.serialise(async () => { if (this.known === known) await checkpoint(this.tables().db, known, false) })
   }
 
   /** Every write transaction commits here, within `serialise`, so what is known stays what is stored. */
@@ -1444,10 +1447,7 @@ export class LevelPostStore implements PostStore {
       if (read < PURGE_BATCH) break
     }
     // the node purges every minute: the filter is saved here once its journal has grown enough
-    await this.serialise(async () => {
-      const { known } = this
-      if (known !== undefined) await checkpoint(this.tables().db, known, false)
-    })
+    if (this.known !== undefined) await this.saveKnown(this.known)
     return removed
   }
 
