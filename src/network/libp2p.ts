@@ -21,7 +21,7 @@ import { cachePeerRecords } from './peer-store-cache.js'
 import { decodeLengthPrefixesWithoutThrowing } from './length-prefix.js'
 import { gatherSocketWrites } from './socket-writes.js'
 import { liveness } from './liveness.js'
-import type { GossipSub, Message as GossipMessage } from '@libp2p/gossipsub'
+import type { GossipSub, GossipsubOpts, Message as GossipMessage } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
@@ -73,6 +73,20 @@ export function gossipMessageId (msg: GossipMessage): Uint8Array {
   const digest = createHash('sha256').update(msg.topic, 'utf8').update(SEPARATOR).update(msg.data).digest()
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
 }
+
+/**
+ * What every murmur gossipsub speaks on the wire, whatever it validates: the bare peers of the
+ * tests and the gossip benchmark's baseline use them too, so that they differ from a node only
+ * in murmur's own work.
+ */
+export const GOSSIP_WIRE = {
+  globalSignaturePolicy: 'StrictNoSign',
+  msgIdFn: gossipMessageId,
+  allowPublishToZeroTopicPeers: true,
+  ignoreDuplicatePublishError: true,
+  emitSelf: false,
+  maxInboundDataLength: 64 * 1024
+} as const satisfies Partial<GossipsubOpts>
 
 export function isLoopback (addr: Multiaddr): boolean {
   for (const component of addr.getComponents()) {
@@ -156,15 +170,10 @@ export async function createNetwork (options: NetworkOptions): Promise<MurmurLib
         allowQueryWithZeroPeers: false
       }),
       pubsub: gossipsub({
-        globalSignaturePolicy: 'StrictNoSign',
-        msgIdFn: gossipMessageId,
-        allowPublishToZeroTopicPeers: true,
-        ignoreDuplicatePublishError: true,
-        emitSelf: false,
+        ...GOSSIP_WIRE,
         // a post's validity is settled by gossip.ts, which also stores it and then reports the
         // verdict: gossipsub forwards on Accept, to mesh peers that have not sent it a copy
         asyncValidation: true,
-        maxInboundDataLength: 64 * 1024,
         scoreParams: peerScoreParams(),
         scoreThresholds: { ...PEER_SCORE_THRESHOLDS }
       })

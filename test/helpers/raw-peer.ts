@@ -9,7 +9,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { gossipMessageId, liveConnections, patchStreamStack } from '../../src/network/libp2p.js'
+import { GOSSIP_WIRE, liveConnections, patchStreamStack } from '../../src/network/libp2p.js'
 import { liveness } from '../../src/network/liveness.js'
 import { noiseWholeFrames } from '../../src/network/noise-frames.js'
 import { nodeLogger } from '../../src/network/quiet-logger.js'
@@ -42,12 +42,7 @@ export async function createBareGossipNode (options: BareGossipOptions = {}): Pr
       identify: identify(),
       liveness: liveness(),
       pubsub: gossipsub({
-        globalSignaturePolicy: 'StrictNoSign',
-        msgIdFn: gossipMessageId,
-        allowPublishToZeroTopicPeers: true,
-        ignoreDuplicatePublishError: true,
-        emitSelf: false,
-        maxInboundDataLength: 64 * 1024,
+        ...GOSSIP_WIRE,
         ...options.pubsub
       })
     }
