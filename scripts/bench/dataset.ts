@@ -46,6 +46,8 @@ export interface PostShape {
   geohash: string
   createdAt: number
   text: string
+  /** default createdAt + 7 days */
+  expiresAt?: number
 }
 
 /** The i-th post's topics and time: Zipf tags, one or two of them, and a place on two posts in three. */
@@ -68,18 +70,27 @@ export function shapeOf (random: () => number, now: number, spanMs: number, text
 
 /** One signed post envelope. */
 export function envelopeOf (signer: Signer, shape: PostShape): Uint8Array {
+  return signedEnvelope(signer, Kind.POST, shape, { text: shape.text })
+}
+
+/** A signed +1 or −1 on a root post of this shape and id, travelling on its topics and living as long. */
+export function reactionOf (signer: Signer, root: { id: Uint8Array, shape: PostShape }, value: 1 | -1, createdAt: number): Uint8Array {
+  return signedEnvelope(signer, Kind.REACTION, { ...root.shape, createdAt }, { parent: root.id, root: root.id, value })
+}
+
+function signedEnvelope (signer: Signer, kind: Kind, shape: PostShape, fields: { text?: string, parent?: Uint8Array, root?: Uint8Array, value?: number }): Uint8Array {
   const body = encodeBody({
     version: PROTOCOL_VERSION,
-    kind: Kind.POST,
+    kind,
     author: signer.publicKey as Uint8Array<ArrayBuffer>,
     createdAt: BigInt(shape.createdAt),
-    expiresAt: BigInt(shape.createdAt + DEFAULT_TTL_MS),
+    expiresAt: BigInt(shape.expiresAt ?? shape.createdAt + DEFAULT_TTL_MS),
     tags: shape.tags,
     geohash: shape.geohash,
-    text: shape.text,
-    parent: new Uint8Array(0),
-    root: new Uint8Array(0),
-    value: 0,
+    text: fields.text ?? '',
+    parent: (fields.parent ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
+    root: (fields.root ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
+    value: fields.value ?? 0,
     nonce: 0n,
     targets: [],
     label: '',

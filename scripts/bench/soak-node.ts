@@ -1,0 +1,74 @@
+// Child process of the soak run (soak.ts): one murmur node on loopback TCP, built by createNode
+// as `murmur start` builds it, that reads its feeds as a user would and prints, as JSON lines,
+// its address and then its memory after full garbage collections, so that the parent's
+// publisher does not count. Run with --expose-gc; "stop" on stdin stops it cleanly.
+//
+//   node --expose-gc dist/scripts/bench/soak-node.js <dataDir> <topic> <purgeMs> <sampleMs> [verifyThreads]
+
+import { createInterface } from 'node:readline'
+import { createNode } from '../../src/index.js'
+import { rssSplitMb, round } from './common.js'
+
+const [dataDir, topic, purgeArg, sampleArg, threadsArg] = process.argv.slice(2)
+if (dataDir == null || topic == null) throw new Error('usage: soak-node <dataDir> <topic> <purgeMs> <sampleMs>')
+const gc = (globalThis as { gc?: () => void }).gc
+if (gc == null) throw new Error('run with --expose-gc')
+
+const node = await createNode({
+  dataDir,
+  listen: ['/ip4/127.0.0.1/tcp/0'],
+  loopbackOnly: true,
+  mdns: false,
+  powBits: 0,
+  join: [topic],
+  purgeIntervalMs: Number(purgeArg),
+  // one publisher delivers the whole run: its per-peer budget (docs/abuse.md) would cut it by design
+  gossipRate: 100_000,
+  gossipBurst: 100_000,
+  ...(threadsArg != null ? { verifyThreads: Number(threadsArg) } : {})
+})
+await node.start()
+const started = performance.now()
+const say = (line: object): void => { process.stdout.write(JSON.stringify(line) + '\n') }
+say({ address: node.addresses().find(a => a.includes('/tcp/')), peerId: node.peerId })
+
+// the pages a user keeps open: the topic's Hot and New, and Near around a cell the posts use
+let reading = false
+const reader = setInterval(() => {
+  if (reading) return
+  reading = true
+  Promise.all([
+    node.feed({ topic, sort: 'hot' }),
+    node.feed({ topic, sort: 'new' }),
+    node.feed({ near: { lat: 45.76, lon: 4.83 }, sort: 'hot' })
+  ]).catch(err => { process.stderr.write(`feed failed: ${String(err)}\n`) }).finally(() => { reading = false })
+}, 2_000)
+
+const sampler = setInterval(() => {
+  // twice: the first collection's finalisers free more for the second
+  gc()
+  gc()
+  const { heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage()
+  node.status().then(status => {
+    say({
+      s: round((performance.now() - started) / 1000, 1),
+      heapMb: round(heapUsed / 1e6, 2),
+      heapTotalMb: round(heapTotal / 1e6, 2),
+      externalMb: round((external - arrayBuffers) / 1e6, 2),
+      arrayBuffersMb: round(arrayBuffers / 1e6, 2),
+      ...rssSplitMb(),
+      posts: status.posts,
+      gossip: status.gossip
+    })
+  }).catch(err => { process.stderr.write(`status failed: ${String(err)}\n`) })
+}, Number(sampleArg))
+
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() === 'stop') break
+}
+clearInterval(reader)
+clearInterval(sampler)
+await node.stop()
+say({ stopped: true })
+// stdin, still open, would keep the process alive
+process.stdin.destroy()

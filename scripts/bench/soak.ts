@@ -1,0 +1,179 @@
+// Soak run: does a node's memory stay flat when it runs for a long time? One murmur node
+// (soak-node.ts, its own process) takes a steady stream of posts and reactions by gossip from
+// a bare gossipsub publisher in this process, over loopback TCP, while it reads its feeds.
+// The posts live `--ttl` seconds, so the node's purge removes them as fast as they come: after
+// the first two lives its store holds a steady number, and what it keeps in memory should too.
+// Reports the node's heap (after full collections), its anonymous and file-backed RSS, and the
+// slope of each over the steady part of the run; writes scripts/results/soak-<time>.json.
+//
+//   npx node dist/scripts/bench/soak.js [--minutes 10] [--rate 200] [--ttl 60] [--reactions 0.5] [--verify-threads N]
+
+import { spawn } from 'node:child_process'
+import { writeFile, mkdir } from 'node:fs/promises'
+import { cpus } from 'node:os'
+import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { bodyId, decodeEnvelope } from '../../src/post/index.js'
+import { toGossipTopic, parseTopic } from '../../src/geo/index.js'
+import { multiaddr } from '../../src/network/libp2p.js'
+import { createBareGossipNode } from '../../test/helpers/raw-peer.js'
+import pWaitFor from 'p-wait-for'
+import { envelopeOf, newSigner, reactionOf, shapeOf, type PostShape, type Signer } from './dataset.js'
+import { round, tempDir } from './common.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const RESULTS = join(here, '..', '..', '..', 'scripts', 'results')
+const TAG = 'soak'
+const TOPIC = `tag:${TAG}`
+const TICK_MS = 50
+const SAMPLE_MS = 10_000
+const PURGE_MS = 5_000
+/** distinct authors: signing keys are cheap to reuse, and the store does not care */
+const SIGNERS = 500
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '200' },
+    ttl: { type: 'string', default: '60' },
+    reactions: { type: 'string', default: '0.5' },
+    'verify-threads': { type: 'string' }
+  }
+})
+const minutes = Number(values.minutes)
+const rate = Number(values.rate)
+const ttlMs = Number(values.ttl) * 1000
+/** reactions per post published */
+const reactionShare = Number(values.reactions)
+for (const [name, value] of Object.entries({ minutes, rate, ttlMs, reactionShare })) {
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number`)
+}
+
+interface Sample {
+  s: number
+  heapMb: number
+  heapTotalMb: number
+  externalMb: number
+  arrayBuffersMb: number
+  anonMb: number
+  fileMb: number
+  posts: number
+  gossip: { accepted: number, ignored: number, rejected: number, limited: number, shed: number }
+}
+
+/** Least-squares slope of y over x. */
+function slope (points: Array<[number, number]>): number {
+  const n = points.length
+  if (n < 2) return NaN
+  const mx = points.reduce((a, [x]) => a + x, 0) / n
+  const my = points.reduce((a, [, y]) => a + y, 0) / n
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0)
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0)
+  return sxy / sxx
+}
+
+const dir = await tempDir('soak')
+const child = spawn(process.execPath, ['--expose-gc', join(here, 'soak-node.js'), dir.path, TOPIC, String(PURGE_MS), String(SAMPLE_MS), ...(values['verify-threads'] != null ? [values['verify-threads']] : [])], { stdio: ['pipe', 'pipe', 'inherit'] })
+const samples: Sample[] = []
+let address: string | undefined
+let stopped = false
+const lines = createInterface({ input: child.stdout })
+lines.on('line', line => {
+  const value = JSON.parse(line)
+  if (value.address != null) address = String(value.address)
+  else if (value.stopped === true) stopped = true
+  else {
+    samples.push(value)
+    process.stderr.write(`${value.s as number} s: heap ${value.heapMb as number} MB of ${value.heapTotalMb as number}, anon ${value.anonMb as number}, file ${value.fileMb as number}, posts ${value.posts as number}\n`)
+  }
+})
+await pWaitFor(() => address != null || child.exitCode != null, { interval: 50, timeout: 60_000 })
+if (address == null) throw new Error('the node did not start')
+
+const publisher = await createBareGossipNode()
+const pubsub = publisher.services.pubsub
+const gossipTopic = toGossipTopic(parseTopic(TOPIC))
+pubsub.subscribe(gossipTopic)
+await publisher.dial(multiaddr(address))
+await pWaitFor(() => pubsub.getSubscribers(gossipTopic).length > 0, { interval: 50, timeout: 30_000 })
+
+const signers: Signer[] = Array.from({ length: SIGNERS }, () => newSigner())
+const random = Math.random
+/** posts in the first half of their life, for reactions to pick from (the newest few thousand) */
+const live: Array<{ id: Uint8Array, shape: PostShape }> = []
+let published = 0
+let posts = 0
+let owed = 0
+const endAt = performance.now() + minutes * 60_000
+let publishing = Promise.resolve()
+
+function publish (envelope: Uint8Array): void {
+  published++
+  // in order, as a peer's stream carries them; one that fails shows as published less accepted
+  publishing = publishing.then(async () => { await pubsub.publish(gossipTopic, envelope) }).then(() => {}, () => {})
+}
+
+const ticker = setInterval(() => {
+  owed += rate * TICK_MS / 1000
+  const now = Date.now()
+  while (owed >= 1) {
+    owed--
+    const signer = signers[posts % SIGNERS]
+    // on the node's topic, with one of the usual Zipf tags beside it and a place on two in three
+    const usual = shapeOf(random, now, 0, 120)
+    const shape = { ...usual, tags: [TAG, ...usual.tags.filter(t => t !== TAG)].slice(0, 2), expiresAt: now + ttlMs }
+    const envelope = envelopeOf(signer, shape)
+    live.push({ id: bodyId(decodeEnvelope(envelope).body), shape })
+    // an honest peer reacts to live posts only: an expired message is held against its sender
+    while (live.length > 4_000 || (live.length > 0 && (live[0].shape.expiresAt as number) < now + ttlMs / 2)) live.shift()
+    publish(envelope)
+    posts++
+    if (random() < reactionShare && live.length > 1) {
+      const target = live[Math.floor(random() * (live.length - 1))]
+      publish(reactionOf(signers[Math.floor(random() * SIGNERS)], target, random() < 0.8 ? 1 : -1, now))
+    }
+  }
+}, TICK_MS)
+
+await pWaitFor(() => performance.now() >= endAt || child.exitCode != null, { interval: 500, timeout: minutes * 60_000 + 60_000 })
+clearInterval(ticker)
+await publishing
+// one more sample once the stream has ended, then a clean stop
+const sampled = samples.length
+await pWaitFor(() => samples.length > sampled, { interval: 500, timeout: 2 * SAMPLE_MS + 5_000 }).catch(() => {})
+child.stdin.write('stop\n')
+await pWaitFor(() => stopped || child.exitCode != null, { interval: 100, timeout: 60_000 })
+await publisher.stop()
+await dir.remove()
+
+// steady (seconds since the node started): past two lives of a post and two purges, so the store holds what one life brings
+const steadyFrom = 2 * ttlMs / 1000 + 2 * PURGE_MS / 1000
+const steady = samples.filter(x => x.s >= steadyFrom)
+const perTenMinutes = (pick: (x: Sample) => number): number => round(slope(steady.map(x => [x.s, pick(x)])) * 600, 2)
+const last = samples[samples.length - 1]
+const report = {
+  at: new Date().toISOString(),
+  machine: { cpus: cpus().length, model: cpus()[0]?.model },
+  plan: { minutes, rate, ttlS: ttlMs / 1000, reactionShare, purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, verifyThreads: values['verify-threads'] ?? 'default' },
+  published,
+  gossip: last?.gossip,
+  steadyFromS: steadyFrom,
+  steadySamples: steady.length,
+  postsHeld: { min: Math.min(...steady.map(x => x.posts)), max: Math.max(...steady.map(x => x.posts)) },
+  slopeMbPer10Min: { heap: perTenMinutes(x => x.heapMb), heapTotal: perTenMinutes(x => x.heapTotalMb), anon: perTenMinutes(x => x.anonMb), file: perTenMinutes(x => x.fileMb), external: perTenMinutes(x => x.externalMb) },
+  range: {
+    heapMb: [Math.min(...steady.map(x => x.heapMb)), Math.max(...steady.map(x => x.heapMb))],
+    anonMb: [Math.min(...steady.map(x => x.anonMb)), Math.max(...steady.map(x => x.anonMb))],
+    fileMb: [Math.min(...steady.map(x => x.fileMb)), Math.max(...steady.map(x => x.fileMb))]
+  },
+  samples
+}
+await mkdir(RESULTS, { recursive: true })
+const file = join(RESULTS, `soak-${report.at.slice(0, 16).replace(/[-:]/g, '').replace('T', '-')}.json`)
+await writeFile(file, JSON.stringify(report, null, 1))
+console.log(`published ${published} (posts ${posts}); the node's gossip verdicts ${JSON.stringify(report.gossip)}; posts held in the steady part ${report.postsHeld.min}–${report.postsHeld.max}`)
+console.log(`steady from ${steadyFrom} s, ${steady.length} samples: heap ${report.range.heapMb.join('–')} MB, anon ${report.range.anonMb.join('–')}, file ${report.range.fileMb.join('–')}`)
+console.log(`slope per 10 minutes: heap ${report.slopeMbPer10Min.heap} MB (committed ${report.slopeMbPer10Min.heapTotal}), anon ${report.slopeMbPer10Min.anon}, file ${report.slopeMbPer10Min.file}, native ${report.slopeMbPer10Min.external}`)
+console.log(`wrote ${file}`)
