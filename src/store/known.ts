@@ -354,8 +354,6 @@ export class Known {
     }
     if (stopped()) return
     this.loaded = true
-    // due for a save (the store makes it at once)
-    this.journaled = Infinity
   }
 
   /**

@@ -450,7 +450,7 @@ export class LevelPostStore implements PostStore {
       // of a million posts 4 s and maps ≈ 110 MB of the expiry index's pages into its RSS
       const { listing } = await known.open(() => this.known !== known)
       // saved once listed, so that a crash soon after does not list them all again
-      this.loadingKnown = listing?.then(async () => { await this.saveKnown(known) }).catch(() => {})
+      this.loadingKnown = listing?.then(async () => { await this.saveKnown(known, true) }).catch(() => {})
       this.db = db
       this.t = t
       if (this.viewPosts > 0) this.views = createFeedViews({ entries: this.viewPosts, views: FEED_VIEWS })
@@ -493,9 +493,9 @@ export class LevelPostStore implements PostStore {
     return await this.writes.add(task, { priority })
   }
 
-  /** Saves the id filter when a save is due, between writes, unless the store stopped (or started again) meanwhile. */
-  private async saveKnown (known: Known): Promise<void> {
-    await this.serialise(async () => { if (this.known === known) await checkpoint(this.tables().db, known, false) })
+  /** Saves the id filter between writes when a save is due (`force`: now), unless the store stopped (or started again) meanwhile. */
+  private async saveKnown (known: Known, force = false): Promise<void> {
+    await this.serialise(async () => { if (this.known === known) await checkpoint(this.tables().db, known, force) })
   }
 
   /** Every write transaction commits here, within `serialise`, so what is known stays what is stored. */
