@@ -152,7 +152,9 @@ await dir.remove()
 const steadyFrom = 2 * ttlMs / 1000 + 2 * PURGE_MS / 1000
 const steady = samples.filter(x => x.s >= steadyFrom)
 const perTenMinutes = (pick: (x: Sample) => number): number => round(slope(steady.map(x => [x.s, pick(x)])) * 600, 2)
+const span = (pick: (x: Sample) => number): [number, number] => [Math.min(...steady.map(pick)), Math.max(...steady.map(pick))]
 const last = samples[samples.length - 1]
+const held = span(x => x.posts)
 const report = {
   at: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model },
@@ -161,12 +163,12 @@ const report = {
   gossip: last?.gossip,
   steadyFromS: steadyFrom,
   steadySamples: steady.length,
-  postsHeld: { min: Math.min(...steady.map(x => x.posts)), max: Math.max(...steady.map(x => x.posts)) },
+  postsHeld: { min: held[0], max: held[1] },
   slopeMbPer10Min: { heap: perTenMinutes(x => x.heapMb), heapTotal: perTenMinutes(x => x.heapTotalMb), anon: perTenMinutes(x => x.anonMb), file: perTenMinutes(x => x.fileMb), external: perTenMinutes(x => x.externalMb) },
   range: {
-    heapMb: [Math.min(...steady.map(x => x.heapMb)), Math.max(...steady.map(x => x.heapMb))],
-    anonMb: [Math.min(...steady.map(x => x.anonMb)), Math.max(...steady.map(x => x.anonMb))],
-    fileMb: [Math.min(...steady.map(x => x.fileMb)), Math.max(...steady.map(x => x.fileMb))]
+    heapMb: span(x => x.heapMb),
+    anonMb: span(x => x.anonMb),
+    fileMb: span(x => x.fileMb)
   },
   samples
 }
