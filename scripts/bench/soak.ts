@@ -159,6 +159,8 @@ const report = {
   at: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model },
   plan: { minutes, rate, ttlS: ttlMs / 1000, reactionShare, purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, verifyThreads: values['verify-threads'] ?? 'default' },
+  // the node inherits this environment: the allocator decides how much freed memory its RSS keeps
+  allocator: Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(LD_PRELOAD|MALLOC_|GLIBC_TUNABLES)/.test(name))),
   published,
   gossip: last?.gossip,
   steadyFromS: steadyFrom,
