@@ -1,16 +1,20 @@
 // Child process of the soak run (soak.ts): one murmur node on loopback TCP, built by createNode
 // as `murmur start` builds it, that reads its feeds as a user would and prints, as JSON lines,
-// its address and then its memory after full garbage collections, so that the parent's
-// publisher does not count. Run with --expose-gc; "stop" on stdin stops it cleanly.
+// its address and then its memory, so that the parent's publisher does not count. Its heap is
+// measured after full garbage collections unless `forcedGc` is false: those collections show
+// what is live, but also make V8 give back pages a node left alone would keep. Run with
+// --expose-gc; "stop" on stdin stops it cleanly.
 //
-//   node --expose-gc dist/scripts/bench/soak-node.js <dataDir> <topic> <purgeMs> <sampleMs> [verifyThreads]
+//   node --expose-gc dist/scripts/bench/soak-node.js <dataDir> <topic> '{"purgeMs":5000,"sampleMs":10000,"forcedGc":true,"verifyThreads":2}'
 
 import { createInterface } from 'node:readline'
+import { getHeapStatistics } from 'node:v8'
 import { createNode } from '../../src/index.js'
 import { rssSplitMb, round } from './common.js'
 
-const [dataDir, topic, purgeArg, sampleArg, threadsArg] = process.argv.slice(2)
-if (dataDir == null || topic == null) throw new Error('usage: soak-node <dataDir> <topic> <purgeMs> <sampleMs>')
+const [dataDir, topic, optionsArg] = process.argv.slice(2)
+if (dataDir == null || topic == null || optionsArg == null) throw new Error('usage: soak-node <dataDir> <topic> <options as JSON>')
+const { purgeMs, sampleMs, forcedGc, verifyThreads } = JSON.parse(optionsArg) as { purgeMs: number, sampleMs: number, forcedGc: boolean, verifyThreads?: number }
 const gc = (globalThis as { gc?: () => void }).gc
 if (gc == null) throw new Error('run with --expose-gc')
 
@@ -21,11 +25,11 @@ const node = await createNode({
   mdns: false,
   powBits: 0,
   join: [topic],
-  purgeIntervalMs: Number(purgeArg),
+  purgeIntervalMs: purgeMs,
   // one publisher delivers the whole run: its per-peer budget (docs/abuse.md) would cut it by design
   gossipRate: 100_000,
   gossipBurst: 100_000,
-  ...(threadsArg != null ? { verifyThreads: Number(threadsArg) } : {})
+  ...(verifyThreads != null ? { verifyThreads } : {})
 })
 await node.start()
 const started = performance.now()
@@ -45,15 +49,20 @@ const reader = setInterval(() => {
 }, 2_000)
 
 const sampler = setInterval(() => {
-  // twice: the first collection's finalisers free more for the second
-  gc()
-  gc()
+  if (forcedGc) {
+    // twice: the first collection's finalisers free more for the second
+    gc()
+    gc()
+  }
   const { heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage()
   node.status().then(status => {
     say({
       s: round((performance.now() - started) / 1000, 1),
       heapMb: round(heapUsed / 1e6, 2),
       heapTotalMb: round(heapTotal / 1e6, 2),
+      // the main thread's V8 heap resident in memory: the rest of the anonymous RSS is native
+      // memory, worker threads' heaps and pages V8 has freed but not yet given back
+      v8PhysicalMb: round(getHeapStatistics().total_physical_size / 1e6, 2),
       externalMb: round((external - arrayBuffers) / 1e6, 2),
       arrayBuffersMb: round(arrayBuffers / 1e6, 2),
       ...rssSplitMb(),
@@ -61,7 +70,7 @@ const sampler = setInterval(() => {
       gossip: status.gossip
     })
   }).catch(err => { process.stderr.write(`status failed: ${String(err)}\n`) })
-}, Number(sampleArg))
+}, sampleMs)
 
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() === 'stop') break

@@ -3,10 +3,11 @@
 // a bare gossipsub publisher in this process, over loopback TCP, while it reads its feeds.
 // The posts live `--ttl` seconds, so the node's purge removes them as fast as they come: after
 // the first two lives its store holds a steady number, and what it keeps in memory should too.
-// Reports the node's heap (after full collections), its anonymous and file-backed RSS, and the
-// slope of each over the steady part of the run; writes scripts/results/soak-<time>.json.
+// Reports the node's heap (after full collections, unless --no-forced-gc), its anonymous and
+// file-backed RSS, and the slope of each over the steady part of the run; writes
+// scripts/results/soak-<time>.json.
 //
-//   npx node dist/scripts/bench/soak.js [--minutes 10] [--rate 200] [--ttl 60] [--reactions 0.5] [--verify-threads N]
+//   npx node dist/scripts/bench/soak.js [--minutes 10] [--rate 200] [--ttl 60] [--reactions 0.5] [--verify-threads N] [--no-forced-gc]
 
 import { spawn } from 'node:child_process'
 import { writeFile, mkdir } from 'node:fs/promises'
@@ -39,7 +40,9 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '200' },
     ttl: { type: 'string', default: '60' },
     reactions: { type: 'string', default: '0.5' },
-    'verify-threads': { type: 'string' }
+    'verify-threads': { type: 'string' },
+    // measure the node as it runs, without the full collections before each sample
+    'no-forced-gc': { type: 'boolean', default: false }
   }
 })
 const minutes = Number(values.minutes)
@@ -47,6 +50,7 @@ const rate = Number(values.rate)
 const ttlMs = Number(values.ttl) * 1000
 /** reactions per post published */
 const reactionShare = Number(values.reactions)
+const forcedGc = values['no-forced-gc'] !== true
 for (const [name, value] of Object.entries({ minutes, rate, ttlMs, reactionShare })) {
   if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number`)
 }
@@ -55,6 +59,7 @@ interface Sample {
   s: number
   heapMb: number
   heapTotalMb: number
+  v8PhysicalMb: number
   externalMb: number
   arrayBuffersMb: number
   anonMb: number
@@ -75,7 +80,8 @@ function slope (points: Array<[number, number]>): number {
 }
 
 const dir = await tempDir('soak')
-const child = spawn(process.execPath, ['--expose-gc', join(here, 'soak-node.js'), dir.path, TOPIC, String(PURGE_MS), String(SAMPLE_MS), ...(values['verify-threads'] != null ? [values['verify-threads']] : [])], { stdio: ['pipe', 'pipe', 'inherit'] })
+const nodeOptions = { purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, forcedGc, ...(values['verify-threads'] != null ? { verifyThreads: Number(values['verify-threads']) } : {}) }
+const child = spawn(process.execPath, ['--expose-gc', join(here, 'soak-node.js'), dir.path, TOPIC, JSON.stringify(nodeOptions)], { stdio: ['pipe', 'pipe', 'inherit'] })
 const samples: Sample[] = []
 let address: string | undefined
 let stopped = false
@@ -86,7 +92,7 @@ lines.on('line', line => {
   else if (value.stopped === true) stopped = true
   else {
     samples.push(value)
-    process.stderr.write(`${value.s as number} s: heap ${value.heapMb as number} MB of ${value.heapTotalMb as number}, anon ${value.anonMb as number}, file ${value.fileMb as number}, posts ${value.posts as number}\n`)
+    process.stderr.write(`${value.s as number} s: heap ${value.heapMb as number} MB of ${value.heapTotalMb as number} (V8 resident ${value.v8PhysicalMb as number}), anon ${value.anonMb as number}, file ${value.fileMb as number}, posts ${value.posts as number}\n`)
   }
 })
 await pWaitFor(() => address != null || child.exitCode != null, { interval: 50, timeout: 60_000 })
@@ -158,7 +164,7 @@ const held = span(x => x.posts)
 const report = {
   at: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model },
-  plan: { minutes, rate, ttlS: ttlMs / 1000, reactionShare, purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, verifyThreads: values['verify-threads'] ?? 'default' },
+  plan: { minutes, rate, ttlS: ttlMs / 1000, reactionShare, purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, verifyThreads: values['verify-threads'] ?? 'default', forcedGc },
   // the node inherits this environment: the allocator decides how much freed memory its RSS keeps
   allocator: Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(LD_PRELOAD|MALLOC_|GLIBC_TUNABLES)/.test(name))),
   published,
@@ -166,7 +172,7 @@ const report = {
   steadyFromS: steadyFrom,
   steadySamples: steady.length,
   postsHeld: { min: held[0], max: held[1] },
-  slopeMbPer10Min: { heap: perTenMinutes(x => x.heapMb), heapTotal: perTenMinutes(x => x.heapTotalMb), anon: perTenMinutes(x => x.anonMb), file: perTenMinutes(x => x.fileMb), external: perTenMinutes(x => x.externalMb) },
+  slopeMbPer10Min: { heap: perTenMinutes(x => x.heapMb), heapTotal: perTenMinutes(x => x.heapTotalMb), v8Physical: perTenMinutes(x => x.v8PhysicalMb), anon: perTenMinutes(x => x.anonMb), file: perTenMinutes(x => x.fileMb), external: perTenMinutes(x => x.externalMb) },
   range: {
     heapMb: span(x => x.heapMb),
     anonMb: span(x => x.anonMb),
@@ -179,5 +185,5 @@ const file = join(RESULTS, `soak-${report.at.slice(0, 16).replace(/[-:]/g, '').r
 await writeFile(file, JSON.stringify(report, null, 1))
 console.log(`published ${published} (posts ${posts}); the node's gossip verdicts ${JSON.stringify(report.gossip)}; posts held in the steady part ${report.postsHeld.min}–${report.postsHeld.max}`)
 console.log(`steady from ${steadyFrom} s, ${steady.length} samples: heap ${report.range.heapMb.join('–')} MB, anon ${report.range.anonMb.join('–')}, file ${report.range.fileMb.join('–')}`)
-console.log(`slope per 10 minutes: heap ${report.slopeMbPer10Min.heap} MB (committed ${report.slopeMbPer10Min.heapTotal}), anon ${report.slopeMbPer10Min.anon}, file ${report.slopeMbPer10Min.file}, native ${report.slopeMbPer10Min.external}`)
+console.log(`slope per 10 minutes: heap ${report.slopeMbPer10Min.heap} MB (committed ${report.slopeMbPer10Min.heapTotal}, resident ${report.slopeMbPer10Min.v8Physical}), anon ${report.slopeMbPer10Min.anon}, file ${report.slopeMbPer10Min.file}, native ${report.slopeMbPer10Min.external}`)
 console.log(`wrote ${file}`)
