@@ -51,7 +51,8 @@ const ttlMs = Number(values.ttl) * 1000
 /** reactions per post published */
 const reactionShare = Number(values.reactions)
 const forcedGc = values['no-forced-gc'] !== true
-for (const [name, value] of Object.entries({ minutes, rate, ttlMs, reactionShare })) {
+const verifyThreads = values['verify-threads'] != null ? Number(values['verify-threads']) : undefined
+for (const [name, value] of Object.entries({ minutes, rate, ttlMs, reactionShare, verifyThreads: verifyThreads ?? 0 })) {
   if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number`)
 }
 
@@ -80,7 +81,7 @@ function slope (points: Array<[number, number]>): number {
 }
 
 const dir = await tempDir('soak')
-const nodeOptions = { purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, forcedGc, ...(values['verify-threads'] != null ? { verifyThreads: Number(values['verify-threads']) } : {}) }
+const nodeOptions = { purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, forcedGc, ...(verifyThreads != null ? { verifyThreads } : {}) }
 const child = spawn(process.execPath, ['--expose-gc', join(here, 'soak-node.js'), dir.path, TOPIC, JSON.stringify(nodeOptions)], { stdio: ['pipe', 'pipe', 'inherit'] })
 const samples: Sample[] = []
 let address: string | undefined
