@@ -55,6 +55,11 @@ const verifyThreads = values['verify-threads'] != null ? Number(values['verify-t
 for (const [name, value] of Object.entries({ minutes, rate, ttlMs, reactionShare, verifyThreads: verifyThreads ?? 0 })) {
   if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number`)
 }
+// steady (seconds since the node started): past two lives of a post and two purges, so the
+// store holds what one life brings; the slopes need a few samples after that
+const steadyFrom = 2 * ttlMs / 1000 + 2 * PURGE_MS / 1000
+const minMinutes = (steadyFrom + 3 * SAMPLE_MS / 1000) / 60
+if (minutes < minMinutes) throw new Error(`--minutes must be at least ${round(minMinutes, 2)} with --ttl ${ttlMs / 1000}`)
 
 interface Sample {
   s: number
@@ -155,8 +160,6 @@ await pWaitFor(() => stopped || child.exitCode != null, { interval: 100, timeout
 await publisher.stop()
 await dir.remove()
 
-// steady (seconds since the node started): past two lives of a post and two purges, so the store holds what one life brings
-const steadyFrom = 2 * ttlMs / 1000 + 2 * PURGE_MS / 1000
 const steady = samples.filter(x => x.s >= steadyFrom)
 const perTenMinutes = (pick: (x: Sample) => number): number => round(slope(steady.map(x => [x.s, pick(x)])) * 600, 2)
 const span = (pick: (x: Sample) => number): [number, number] => [Math.min(...steady.map(pick)), Math.max(...steady.map(pick))]
