@@ -5,9 +5,12 @@
 // the first two lives its store holds a steady number, and what it keeps in memory should too.
 // Reports the node's heap (after full collections, unless --no-forced-gc), its anonymous and
 // file-backed RSS, and the slope of each over the steady part of the run; writes
-// scripts/results/soak-<time>.json.
+// scripts/results/soak-<time>.json. `--node-env NAME=VALUE` sets a variable for the node's
+// process alone: with jemalloc preloaded, `MALLOC_CONF=stats_interval:…` makes it print its
+// totals now and then, which the report keeps (`mallocStats`), so that what malloc holds can
+// be told from what V8 holds and from what the RSS shows.
 //
-//   npx node dist/scripts/bench/soak.js [--minutes 10] [--rate 200] [--ttl 60] [--reactions 0.5] [--verify-threads N] [--no-forced-gc]
+//   npx node dist/scripts/bench/soak.js [--minutes 10] [--rate 200] [--ttl 60] [--reactions 0.5] [--verify-threads N] [--no-forced-gc] [--node-env NAME=VALUE]...
 
 import { spawn } from 'node:child_process'
 import { writeFile, mkdir } from 'node:fs/promises'
@@ -42,7 +45,8 @@ const { values } = parseArgs({
     reactions: { type: 'string', default: '0.5' },
     'verify-threads': { type: 'string' },
     // measure the node as it runs, without the full collections before each sample
-    'no-forced-gc': { type: 'boolean', default: false }
+    'no-forced-gc': { type: 'boolean', default: false },
+    'node-env': { type: 'string', multiple: true, default: [] }
   }
 })
 const minutes = Number(values.minutes)
@@ -60,6 +64,13 @@ for (const [name, value] of Object.entries({ minutes, rate, ttlMs, reactionShare
 const steadyFrom = 2 * ttlMs / 1000 + 2 * PURGE_MS / 1000
 const minMinutes = (steadyFrom + 3 * SAMPLE_MS / 1000) / 60
 if (minutes < minMinutes) throw new Error(`--minutes must be at least ${round(minMinutes, 2)} with --ttl ${ttlMs / 1000}`)
+const nodeEnv = Object.fromEntries(values['node-env'].map(pair => {
+  const at = pair.indexOf('=')
+  if (at < 1) throw new Error(`--node-env must be NAME=VALUE, not ${pair}`)
+  return [pair.slice(0, at), pair.slice(at + 1)]
+}))
+/** jemalloc's totals line, which its `stats_interval` prints with the options `gmdablxe` */
+const MALLOC_TOTALS = /^Allocated: (\d+), active: (\d+), metadata: (\d+).*, resident: (\d+), mapped: (\d+), retained: (\d+)/
 
 interface Sample {
   s: number
@@ -87,8 +98,17 @@ function slope (points: Array<[number, number]>): number {
 
 const dir = await tempDir('soak')
 const nodeOptions = { purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, forcedGc, ...(verifyThreads != null ? { verifyThreads } : {}) }
-const child = spawn(process.execPath, ['--expose-gc', join(here, 'soak-node.js'), dir.path, TOPIC, JSON.stringify(nodeOptions)], { stdio: ['pipe', 'pipe', 'inherit'] })
+const spawnedAt = performance.now()
+const child = spawn(process.execPath, ['--expose-gc', join(here, 'soak-node.js'), dir.path, TOPIC, JSON.stringify(nodeOptions)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...nodeEnv } })
 const samples: Sample[] = []
+const mallocStats: Array<Record<string, number>> = []
+createInterface({ input: child.stderr }).on('line', line => {
+  process.stderr.write(line + '\n')
+  const totals = MALLOC_TOTALS.exec(line)
+  if (totals === null) return
+  const [allocatedMb, activeMb, metadataMb, residentMb, mappedMb, retainedMb] = totals.slice(1).map(bytes => round(Number(bytes) / 1e6, 2))
+  mallocStats.push({ s: round((performance.now() - spawnedAt) / 1000, 1), allocatedMb, activeMb, metadataMb, residentMb, mappedMb, retainedMb })
+})
 let address: string | undefined
 let stopped = false
 const lines = createInterface({ input: child.stdout })
@@ -169,8 +189,8 @@ const report = {
   at: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model },
   plan: { minutes, rate, ttlS: ttlMs / 1000, reactionShare, purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, verifyThreads: values['verify-threads'] ?? 'default', forcedGc },
-  // the node inherits this environment: the allocator decides how much freed memory its RSS keeps
-  allocator: Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(LD_PRELOAD|MALLOC_|GLIBC_TUNABLES)/.test(name))),
+  // the node's environment: the allocator decides how much freed memory its RSS keeps
+  allocator: Object.fromEntries(Object.entries({ ...process.env, ...nodeEnv }).filter(([name]) => /^(LD_PRELOAD|MALLOC_|GLIBC_TUNABLES)/.test(name))),
   published,
   gossip: last?.gossip,
   steadyFromS: steadyFrom,
@@ -182,7 +202,8 @@ const report = {
     anonMb: span(x => x.anonMb),
     fileMb: span(x => x.fileMb)
   },
-  samples
+  samples,
+  ...(mallocStats.length > 0 ? { mallocStats } : {})
 }
 await mkdir(RESULTS, { recursive: true })
 const file = join(RESULTS, `soak-${report.at.slice(0, 16).replace(/[-:]/g, '').replace('T', '-')}.json`)
