@@ -3,7 +3,7 @@
 // ranges (engaged posts), best bound first.
 
 import { compareRanked, type Rankable } from '../ranking/index.js'
-import { prefixRange, readAhead, tailEntry, tailHot } from './keys.js'
+import { fromUtf8, prefixRange, readAhead, tailEntry, tailHot } from './keys.js'
 import type { Table } from './tx.js'
 
 /**
@@ -17,6 +17,8 @@ export interface HotRange {
   penalty: number
   hot?: boolean
   accept?: (value: Uint8Array) => boolean
+  /** Near's ranges: where the post's geohash starts in an entry's value (entries written before 2026-12-01 hold none) */
+  place?: number
 }
 
 /**
@@ -29,6 +31,8 @@ export interface HotRange {
 export interface HotSpan {
   table: Table<Uint8Array>
   prefix: Uint8Array
+  /** as a range's */
+  place?: number
   cells: Array<{ prefix: Uint8Array, penalty: number }>
   fallback: HotRange[]
 }
@@ -44,6 +48,8 @@ export interface Picked {
   id: string
   key: number
   hot: boolean
+  /** the post's geohash, from a Near range's entry that holds it */
+  geohash?: string
 }
 
 export interface MergeOptions<P extends Rankable> {
@@ -56,6 +62,8 @@ export interface MergeOptions<P extends Rankable> {
   keep: (post: P | undefined) => post is P
   /** the picked posts, in order (undefined: gone): a page's cards, or only what ranks them */
   load: (picks: Picked[]) => Promise<Array<P | undefined>>
+  /** give each pick the geohash its entry holds (HotRange.place): a Near view's build ranks by it */
+  places?: boolean
 }
 
 /**
@@ -76,6 +84,7 @@ export interface Merged<P extends Rankable> {
  */
 export async function thresholdMerge<P extends Rankable> (ranges: HotRange[], options: MergeOptions<P>, spans: HotSpan[] = []): Promise<Merged<P>> {
   const { limit, window, keyOf, keep, load } = options
+  const placeOf = (at: number | undefined): number | undefined => options.places === true ? at : undefined
   const timeRanges = ranges.filter(r => r.hot !== true).length
   // with several cells (Near), exact keys fall below their bounds by up to a cell's spread
   // of distances: a first chunk 60 % larger than the page usually saves a second load (a
@@ -84,7 +93,7 @@ export async function thresholdMerge<P extends Rankable> (ranges: HotRange[], op
   let chunk = timeRanges > 1 ? Math.ceil(limit * 1.6) : limit
   const first = Math.max(16, Math.ceil(chunk / timeRanges) + 1)
   const open = (r: HotRange): Cursor => new Cursor(
-    r.table.sub.iterator({ ...prefixRange(r.prefix), reverse: true, ...readAhead(Math.max(first, 256)) }), r.hot === true, r.penalty, first, r.accept
+    r.table.sub.iterator({ ...prefixRange(r.prefix), reverse: true, ...readAhead(Math.max(first, 256)) }), r.hot === true, r.penalty, first, r.accept, placeOf(r.place)
   )
   const cursors = ranges.map(open)
   const best: Array<{ post: P, key: number }> = []
@@ -105,7 +114,7 @@ export async function thresholdMerge<P extends Rankable> (ranges: HotRange[], op
         if (entries.length <= SPAN_ENTRIES) {
           for (const cell of span.cells) {
             const mine = entries.filter(([key]) => startsWith(key, cell.prefix))
-            if (mine.length > 0) cursors.push(Cursor.of(mine, true, cell.penalty))
+            if (mine.length > 0) cursors.push(Cursor.of(mine, true, cell.penalty, placeOf(span.place)))
           }
           return
         }
@@ -181,12 +190,13 @@ class Cursor {
     private readonly penalty: number,
     private size: number,
     /** entries it does not accept are skipped */
-    private readonly accept?: (value: Uint8Array) => boolean
+    private readonly accept?: (value: Uint8Array) => boolean,
+    private readonly place?: number
   ) {}
 
   /** A cursor over entries already read, in range order. */
-  static of (entries: Array<[Uint8Array, Uint8Array]>, hot: boolean, penalty: number): Cursor {
-    const cursor = new Cursor(undefined, hot, penalty, 0)
+  static of (entries: Array<[Uint8Array, Uint8Array]>, hot: boolean, penalty: number, place?: number): Cursor {
+    const cursor = new Cursor(undefined, hot, penalty, 0, undefined, place)
     cursor.buf = entries
     cursor.done = true
     cursor.advance()
@@ -220,7 +230,9 @@ class Cursor {
       if (this.accept === undefined || this.accept(entry[1])) {
         const { key, id } = this.hot ? tailHot(entry[0]) : timeEntry(entry[0])
         this.bound = key - this.penalty
-        this.head = { id, key, hot: this.hot }
+        this.head = this.place === undefined || entry[1].byteLength <= this.place
+          ? { id, key, hot: this.hot }
+          : { id, key, hot: this.hot, geohash: fromUtf8(entry[1].subarray(this.place)) }
         this.starved = false
         return
       }

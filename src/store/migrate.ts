@@ -1,7 +1,7 @@
 // Brings a store written by an older schema to the current key layout when it opens: in
 // batches, each step safe to run again after a crash, the schema version written last.
 
-import { TS_LEN, idBytes, tailEntry, u64, utf8 } from './keys.js'
+import { TS_LEN, concat, idBytes, tailEntry, u64, utf8 } from './keys.js'
 import type { RootDb, Table } from './tx.js'
 import type { MessageRecord } from './store.js'
 import type { UpgradeProgress } from './types.js'
@@ -33,29 +33,38 @@ async function forEachBatch<V> (table: Table<V>, each: (entries: Array<[Uint8Arr
   }
 }
 
+/** The records of the posts these index keys (…, id) name, in order: undefined where none is stored. */
+async function recordsOf (t: V1Tables, keys: Uint8Array[]): Promise<Array<MessageRecord | undefined>> {
+  return await t.records.sub.getMany(keys.map(key => idBytes(tailEntry(key).id)))
+}
+
 /**
- * Schema 1 → 2: (1) a root post's by-topic entry takes its expiry as value, from the
- * by-topic-all twin it replaces; (2) by-geo keeps the Near-me precisions above the geo cell's
- * (5 and 6); (3) the JSON records go, records are read from the envelopes.
+ * Schema 1 → 2: (1) a root post's by-topic entry takes its expiry and its geohash as value,
+ * the expiry from the by-topic-all twin it replaces; (2) by-geo keeps the Near-me precisions
+ * above the geo cell's (5 and 6), each entry with the geohash as value; (3) the JSON records
+ * go, records are read from the envelopes.
  */
 export async function migrateFromV1 (db: RootDb, t: V1Tables, minGeo: number, maxGeo: number, report: Report): Promise<void> {
   await forEachBatch(t.byTopic, async entries => {
-    const stale = entries.filter(([, value]) => value.byteLength !== TS_LEN).map(([key]) => key)
+    // an entry of 8 bytes has its expiry from a run of this step that stopped before the geohash was written
+    const stale = entries.filter(([, value]) => value.byteLength <= TS_LEN).map(([key]) => key)
     if (stale.length === 0) return
-    const twins = await t.byTopicAll.sub.getMany(stale)
+    const [twins, records] = await Promise.all([t.byTopicAll.sub.getMany(stale), recordsOf(t, stale)])
     const ops: any[] = []
     for (const [i, key] of stale.entries()) {
       // every root post had its twin; the record is the fallback so no entry is left without expiry
-      const expiry = twins[i] ?? u64((await t.records.sub.get(idBytes(tailEntry(key).id)))?.expiresAt ?? 0)
-      ops.push({ type: 'put', sublevel: t.byTopic.sub, key, value: expiry }, { type: 'del', sublevel: t.byTopicAll.sub, key })
+      const expiry = twins[i] ?? u64(records[i]?.expiresAt ?? 0)
+      ops.push({ type: 'put', sublevel: t.byTopic.sub, key, value: concat(expiry, utf8(records[i]?.geohash ?? '')) }, { type: 'del', sublevel: t.byTopicAll.sub, key })
     }
     await db.batch(ops)
   }, done => { report('topic index', done) })
   await forEachBatch(t.byGeo, async entries => {
     // a by-geo key starts with its prefix's length byte
-    const ops = entries
-      .filter(([key]) => (key[0] ?? 0) < minGeo || (key[0] ?? 0) > maxGeo)
-      .map(([key]) => ({ type: 'del' as const, sublevel: t.byGeo.sub, key }))
+    const kept = (key: Uint8Array): boolean => (key[0] ?? 0) >= minGeo && (key[0] ?? 0) <= maxGeo
+    const ops: any[] = entries.filter(([key]) => !kept(key)).map(([key]) => ({ type: 'del' as const, sublevel: t.byGeo.sub, key }))
+    const unplaced = entries.filter(([key, value]) => kept(key) && value.byteLength === 0).map(([key]) => key)
+    const records = unplaced.length > 0 ? await recordsOf(t, unplaced) : []
+    for (const [i, key] of unplaced.entries()) ops.push({ type: 'put', sublevel: t.byGeo.sub, key, value: utf8(records[i]?.geohash ?? '') })
     if (ops.length > 0) await db.batch(ops)
   }, done => { report('geo index', done) })
   report('old records', 0)

@@ -188,10 +188,6 @@ function geoPrefixes (geohash: string): string[] {
   return out
 }
 
-function isRootPost (post: StoredPost | undefined): post is StoredPost {
-  return post?.kind === 'post'
-}
-
 /** The cells whose Near-me index ranges hold a root post of these topics and geohash: its `geo:` topic's and its by-geo prefixes (see nearSource). */
 function nearCells (topics: string[], geohash: string): string[] {
   return [...topics.filter(topic => topic.startsWith('geo:')).map(topic => topic.slice('geo:'.length)), ...geoPrefixes(geohash)]
@@ -775,16 +771,19 @@ export class LevelPostStore implements PostStore {
     tx.put(t.records, idb, m)
     tx.put(t.expiry, expiryKey(m.expiresAt, EXP_MESSAGE, idb), EMPTY)
     const exp = u64(m.expiresAt)
-    // a root post's by-topic entry carries its expiry and serves sync too (topicEntries)
     if (m.kind !== 'post') for (const topic of topics) tx.put(t.byTopicAll, concat(lstr(topic), ts, idb), exp)
     switch (m.kind) {
       case 'post': {
         tx.put(t.byTime, concat(ts, idb), EMPTY)
+        // a root post's by-topic entry carries its expiry, for sync (topicEntries), and like its
+        // by-geo entries its geohash, which a Near view's build ranks it by (HotRange.place)
+        const geohash = utf8(m.geohash)
+        const expAndPlace = concat(exp, geohash)
         for (const topic of topics) {
-          tx.put(t.byTopic, concat(lstr(topic), ts, idb), exp)
+          tx.put(t.byTopic, concat(lstr(topic), ts, idb), expAndPlace)
           await this.bumpTopic(tx, t, topic, 1)
         }
-        for (const prefix of geoPrefixes(m.geohash)) tx.put(t.byGeo, concat(lstr(prefix), ts, idb), EMPTY)
+        for (const prefix of geoPrefixes(m.geohash)) tx.put(t.byGeo, concat(lstr(prefix), ts, idb), geohash)
         // replies and reactions that came first were counted on its id (and marked it awaited)
         const early = await tx.get(t.awaited, idb) !== undefined ? await tx.get(t.counters, idb) : undefined
         this.reindexHot(tx, t, m.id, m, undefined, early)
@@ -1047,11 +1046,12 @@ export class LevelPostStore implements PostStore {
     const next = engagedKey(after, rec.createdAt)
     if (old === next) return
     const idb = idBytes(id)
-    // by-geo entries carry the geohash, so a read of a parent cell skips its other cells unloaded
+    // every hot entry carries the geohash: a read of a parent cell skips its other cells
+    // unloaded, and a Near view's build ranks the post without its card (HotRange.place)
     const geohash = utf8(rec.geohash)
     for (const [table, prefix] of hotPrefixes(t, rec)) {
       if (old !== undefined) tx.del(table, concat(prefix, f64(old), idb))
-      if (next !== undefined) tx.put(table, concat(prefix, f64(next), idb), table === t.hotByGeo ? geohash : EMPTY)
+      if (next !== undefined) tx.put(table, concat(prefix, f64(next), idb), geohash)
     }
     this.placed(tx, rec, id, after)
   }
@@ -1266,8 +1266,8 @@ export class LevelPostStore implements PostStore {
     const { hot, spans } = sort === 'new' ? { hot: [], spans: [] } : hotSources(t, topic, prefixes, penalty)
     const keyOf = sortKey(sort, query.origin)
     const cards = async (picks: Picked[]): Promise<Array<StoredPost | undefined>> => await this.load(t, picks.map(p => p.id))
-    const merge = async <P extends Rankable>(limit: number, keepOf: (post: P | undefined) => post is P, load: (picks: Picked[]) => Promise<Array<P | undefined>>): Promise<Merged<P>> =>
-      await thresholdMerge([...time, ...hot], { limit, window: Math.max(this.candidates, limit), keyOf, keep: keepOf, load }, spans)
+    const merge = async <P extends Rankable>(limit: number, keepOf: (post: P | undefined) => post is P, load: (picks: Picked[]) => Promise<Array<P | undefined>>, places = false): Promise<Merged<P>> =>
+      await thresholdMerge([...time, ...hot], { limit, window: Math.max(this.candidates, limit), keyOf, keep: keepOf, load, places }, spans)
     const read = async (): Promise<StoredPost[]> => sort === 'new' ? await this.newest(t, time, limit, window, keep) : (await merge(limit, keep, cards)).posts
     const views = this.views
     // a view holds every root post of its sources: a topic's page filtered by cells is read from the ranges
@@ -1281,32 +1281,38 @@ export class LevelPostStore implements PostStore {
     if (served !== undefined) return served
     const posts = await read()
     // after this page, not before it (unless the store stopped meanwhile): the view holds what
-    // ranks every root post of the sources, live or not; Near's keys need each post's geohash,
-    // which only its card has, Hot's and New's only the index entries and the counters (ranks)
-    const build = async (entries: number): Promise<Merged<Rankable>> => sort === 'near'
-      ? await merge(entries, isRootPost, cards)
-      : await merge(entries, (post: Rankable | undefined): post is Rankable => post !== undefined, async picks => await this.ranks(t, picks, sort === 'hot'))
+    // ranks every root post of the sources, live or not, read from the index entries and the
+    // counters (ranks), not from the cards
+    const build = async (entries: number): Promise<Merged<Rankable>> =>
+      await merge(entries, (post: Rankable | undefined): post is Rankable => post !== undefined, async picks => await this.ranks(t, picks, sort), sort === 'near')
     if (this.views === views) void views.build(where, build)
     return posts
   }
 
   /**
-   * What ranks the picked root posts in Hot or New (with their counters when `counted`), without
-   * their envelopes: a view's build ranks 500, whose envelopes lie scattered over the table
-   * files, and LevelDB maps those (a node at a million posts: 6–21 MB more RSS for a topic's Hot
-   * and New views built from cards, 3–7 MB from this). createdAt is a time entry's key, or a hot
-   * entry's less what the counters add.
+   * What ranks the picked root posts in a sort (with their counters but in New), without their
+   * envelopes: a view's build ranks 500, whose envelopes lie scattered over the table files,
+   * and LevelDB maps those (a node at a million posts: 6–21 MB more RSS for a topic's Hot and
+   * New views built from cards, 3–7 MB from this). createdAt is a time entry's key, or a hot
+   * entry's less what the counters add; Near's geohash is the one its entry holds, and a post
+   * whose entries were written before they held one is ranked from its card.
    * Counters read after the entries may be newer than they are: the commit that changed them
    * is replayed on the view (views.ts), and sets the post's place.
    */
-  private async ranks (t: Tables, picks: Picked[], counted: boolean): Promise<Rankable[]> {
-    const values = counted ? await this.readMany(this.tables().db, keysOf([t.cards.counters], picks.map(p => p.id))) : []
-    return picks.map((pick, i) => {
+  private async ranks (t: Tables, picks: Picked[], sort: 'hot' | 'new' | 'near'): Promise<Array<Rankable | undefined>> {
+    const values = sort !== 'new' ? await this.readMany(this.tables().db, keysOf([t.cards.counters], picks.map(p => p.id))) : []
+    const ranked: Array<Rankable | undefined> = picks.map((pick, i) => {
       const bytes = values[i]
       const c = bytes === undefined ? { up: 0, down: 0, replies: 0 } : JSON.parse(fromUtf8(bytes)) as Counters
       const createdAt = pick.hot ? createdAtOfHot(pick.key, c.up, c.down, c.replies) : pick.key
-      return { id: pick.id, createdAt, geohash: '', up: c.up, down: c.down, replies: c.replies }
+      return { id: pick.id, createdAt, geohash: pick.geohash ?? '', up: c.up, down: c.down, replies: c.replies }
     })
+    const unplaced = sort === 'near' ? picks.flatMap((pick, i) => pick.geohash === undefined ? [i] : []) : []
+    if (unplaced.length > 0) {
+      const cards = await this.load(t, unplaced.map(i => picks[i]?.id ?? ''))
+      unplaced.forEach((at, i) => { ranked[at] = cards[i] })
+    }
+    return ranked
   }
 
   /** New: the index ranges read newest first, loaded a page at a time, until `limit` posts are kept. */
@@ -1687,10 +1693,10 @@ export class LevelPostStore implements PostStore {
  * The index range of one Near-me geohash prefix: a geo cell's prefix reads the `geo:` topic,
  * which holds exactly the root posts by-geo would hold for it.
  */
-function nearSource (t: Tables): (prefix: string) => { table: Table<Uint8Array>, prefix: Uint8Array } {
+function nearSource (t: Tables): (prefix: string) => { table: Table<Uint8Array>, prefix: Uint8Array, place: number } {
   return prefix => prefix.length === GEO_CELL_CHARS
-    ? { table: t.byTopic, prefix: lstr(`geo:${prefix}`) }
-    : { table: t.byGeo, prefix: lstr(prefix) }
+    ? { table: t.byTopic, prefix: lstr(`geo:${prefix}`), place: TS_LEN }
+    : { table: t.byGeo, prefix: lstr(prefix), place: 0 }
 }
 
 /**
@@ -1701,11 +1707,12 @@ function hotSources (t: Tables, topic: string | undefined, prefixes: string[] | 
   if (prefixes === undefined || topic !== undefined) return { hot: [{ table: t.hotByTopic, prefix: lstr(topic ?? ALL_TOPICS), penalty: 0, hot: true }], spans: [] }
   // one read per parent cell (one or two for most neighbourhoods, not nine)
   const spans = [...bySpan(prefixes)].map(cells => {
-    const { table, prefix } = nearHotSource(t)(cells[0])
+    const { table, prefix, place } = nearHotSource(t)(cells[0])
     return {
       table,
       // a cell's key prefix ends with its last character: without it, every sibling's
       prefix: prefix.subarray(0, -1),
+      place,
       cells: cells.map(cell => ({ prefix: nearHotSource(t)(cell).prefix, penalty: penalty(cell) })),
       fallback: [...byParent(cells)].map(([parent, group]) => ({
         ...nearHotSource(t)(parent),
@@ -1720,10 +1727,10 @@ function hotSources (t: Tables, topic: string | undefined, prefixes: string[] | 
 }
 
 /** The same for the hot index: a geo cell's engaged posts are those of its `geo:` topic. */
-function nearHotSource (t: Tables): (prefix: string) => { table: Table<Uint8Array>, prefix: Uint8Array } {
+function nearHotSource (t: Tables): (prefix: string) => { table: Table<Uint8Array>, prefix: Uint8Array, place: number } {
   return prefix => prefix.length === GEO_CELL_CHARS
-    ? { table: t.hotByTopic, prefix: lstr(`geo:${prefix}`) }
-    : { table: t.hotByGeo, prefix: lstr(prefix) }
+    ? { table: t.hotByTopic, prefix: lstr(`geo:${prefix}`), place: 0 }
+    : { table: t.hotByGeo, prefix: lstr(prefix), place: 0 }
 }
 
 /**

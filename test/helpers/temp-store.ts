@@ -9,6 +9,8 @@ import type { PostStore, StoreOptions } from '../../src/store/index.js'
 export interface TempStore {
   /** the current test's store */
   readonly store: PostStore
+  /** its LevelDB folder */
+  readonly path: string
   /** closes the current store and opens the same folder again, with these options */
   open(options?: Partial<StoreOptions>): Promise<PostStore>
   /** closes the current store and opens an empty one in its place, with these options */
@@ -24,16 +26,19 @@ export function useTempStore (): TempStore {
       if (current === undefined) throw new Error('no store outside a test')
       return current
     },
+    get path () {
+      return join(dir, 'db')
+    },
     async open (options = {}) {
       await current?.stop()
-      current = createStore({ path: join(dir, 'db'), ...options })
+      current = createStore({ path: temp.path, ...options })
       await current.start()
       return current
     },
     async openEmpty (options = {}) {
       await current?.stop()
       current = undefined
-      await rm(join(dir, 'db'), { recursive: true, force: true })
+      await rm(temp.path, { recursive: true, force: true })
       return await temp.open(options)
     }
   }

@@ -105,8 +105,8 @@ async function checkHotIndex (db: Db, ids: Iterable<string>): Promise<number> {
   for (const [id, p] of posts) {
     if (!isEngaged(p.up, p.down, p.replies)) continue
     const key = hotKey(p.up, p.down, p.replies, p.createdAt)
-    for (const topic of ['', ...(topics.get(id) ?? [])]) expected.push(`h|${topic}|${key}||${id}`)
-    // by-geo entries carry the post's geohash
+    // every entry carries the post's geohash
+    for (const topic of ['', ...(topics.get(id) ?? [])]) expected.push(`h|${topic}|${key}|${p.geohash}|${id}`)
     for (const prefix of prefixes.get(id) ?? []) expected.push(`i|${prefix}|${key}|${p.geohash}|${id}`)
   }
   assert.deepEqual(actual.sort(), expected.sort())

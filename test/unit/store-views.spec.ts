@@ -4,6 +4,7 @@ import { useTempStore } from '../helpers/temp-store.js'
 import { HOUR, T0, makeDelete, makePost, makeReaction } from '../fixtures/messages.js'
 import { neighbourhood } from '../../src/geo/index.js'
 import { sortKey } from '../../src/ranking/index.js'
+import { tailEntry } from '../../src/store/keys.js'
 import { createFeedViews, type FeedSpec, type FeedViews, type PageRequest, type RankChange } from '../../src/store/views.js'
 import type { Merged } from '../../src/store/merge.js'
 import type { FeedQuery, PostStore, StoredPost } from '../../src/store/index.js'
@@ -41,6 +42,26 @@ function countIterators (): { opened: number, restore: () => void } {
   return counter
 }
 
+/** Counts the envelopes (cards) read from now on, by any database of this process. */
+function countEnvelopeReads (): { read: number, restore: () => void } {
+  const proto = Level.prototype as unknown as Record<'getSync' | 'getMany', (...args: unknown[]) => unknown>
+  const original = { getSync: proto.getSync, getMany: proto.getMany }
+  const envelope = (key: unknown): boolean => key instanceof Uint8Array && Buffer.from(key.subarray(0, 3)).toString() === '!e!'
+  const counter = {
+    read: 0,
+    restore: () => { Object.assign(proto, original) }
+  }
+  proto.getSync = function (this: unknown, key: unknown, ...rest: unknown[]) {
+    if (envelope(key)) counter.read++
+    return original.getSync.call(this, key, ...rest)
+  }
+  proto.getMany = function (this: unknown, keys: unknown, ...rest: unknown[]) {
+    if (Array.isArray(keys)) counter.read += keys.filter(envelope).length
+    return original.getMany.call(this, keys, ...rest)
+  }
+  return counter
+}
+
 describe('store: feed views', () => {
   describe('in a store', () => {
     const temp = useTempStore()
@@ -68,6 +89,55 @@ describe('store: feed views', () => {
       } finally {
         iterators2.restore()
       }
+    })
+
+    it('build a Near view from the index entries without reading a post, but a post whose entries predate its geohash in them', async () => {
+      // three cells at three distances, a cell and its geo cell (the `t` and `g` ranges); a liked post (the hot ranges)
+      const cells = [ORIGIN, ...neighbourhood(ORIGIN).slice(1, 3)]
+      const posts = Array.from({ length: 9 }, (_, i) => makePost({ geohash: cells[i % 3], createdAt: T0 - i * 60_000 }))
+      const [liked, plain] = [posts[7], posts[5]] as [Message, Message]
+      await temp.store.ingest([...posts, ...Array.from({ length: 4 }, () => makeReaction(liked, 1))])
+      const feeds = [near({ limit: 4 }), near({ limit: 4, origin: 'u05k', geohashPrefixes: neighbourhood('u05k') })]
+      const builds = async (): Promise<Array<{ first: string[], later: string[], read: number }>> => {
+        const out = []
+        for (const query of feeds) {
+          const first = ids(await temp.store.feed(query))
+          // the build starts on the next turn: what it reads is counted alone
+          const reads = countEnvelopeReads()
+          try {
+            await (temp.store as unknown as { views: FeedViews }).views.idle()
+          } finally {
+            reads.restore()
+          }
+          out.push({ first, later: ids(await temp.store.feed(query)), read: reads.read })
+        }
+        return out
+      }
+      const built = await builds()
+      for (const { first, later, read } of built) {
+        assert.equal(read, 0, 'no card read')
+        assert.deepEqual(later, first, 'the view ranks as the ranges do')
+        assert.ok(first.includes(liked.id))
+      }
+      // the entries two posts had before 2026-12-01: by-topic values the expiry alone, by-geo and by-topic hot values empty
+      await temp.store.stop()
+      const db = new Level<Uint8Array, Uint8Array>(temp.path, { keyEncoding: 'view', valueEncoding: 'view' })
+      try {
+        const old = [liked.id, plain.id]
+        for (const [name, keep] of [['t', 8], ['g', 0], ['h', 0]] as const) {
+          const table = db.sublevel<Uint8Array, Uint8Array>(name, { keyEncoding: 'view', valueEncoding: 'view' })
+          for (const [key, value] of await table.iterator().all()) {
+            if (old.includes(tailEntry(key).id)) await table.put(key, value.subarray(0, keep))
+          }
+        }
+      } finally {
+        await db.close()
+      }
+      await temp.open()
+      const again = await builds()
+      assert.deepEqual(again.map(b => b.later), built.map(b => b.later), 'the same views, each of the two posts ranked from its card')
+      // around u05kq the liked post is met first in its cell's hot range, whose entries held the geohash already
+      assert.deepEqual(again.map(b => b.read), [1, 2])
     })
 
     it('serve Hot and New of a topic and of everything from memory too, and follow new posts, votes and deletes', async () => {
