@@ -17,7 +17,10 @@ export interface HotRange {
   penalty: number
   hot?: boolean
   accept?: (value: Uint8Array) => boolean
-  /** Near's ranges: where the post's geohash starts in an entry's value (entries written before 2026-12-01 hold none) */
+  /**
+   * A Near time range's: where the post's geohash starts in an entry's value (entries written
+   * before 488b326 hold none). A hot entry's value is the geohash, whatever its range.
+   */
   place?: number
 }
 
@@ -31,8 +34,6 @@ export interface HotRange {
 export interface HotSpan {
   table: Table<Uint8Array>
   prefix: Uint8Array
-  /** as a range's */
-  place?: number
   cells: Array<{ prefix: Uint8Array, penalty: number }>
   fallback: HotRange[]
 }
@@ -93,7 +94,7 @@ export async function thresholdMerge<P extends Rankable> (ranges: HotRange[], op
   let chunk = timeRanges > 1 ? Math.ceil(limit * 1.6) : limit
   const first = Math.max(16, Math.ceil(chunk / timeRanges) + 1)
   const open = (r: HotRange): Cursor => new Cursor(
-    r.table.sub.iterator({ ...prefixRange(r.prefix), reverse: true, ...readAhead(Math.max(first, 256)) }), r.hot === true, r.penalty, first, r.accept, placeOf(r.place)
+    r.table.sub.iterator({ ...prefixRange(r.prefix), reverse: true, ...readAhead(Math.max(first, 256)) }), r.hot === true, r.penalty, first, r.accept, placeOf(r.hot === true ? 0 : r.place)
   )
   const cursors = ranges.map(open)
   const best: Array<{ post: P, key: number }> = []
@@ -114,7 +115,7 @@ export async function thresholdMerge<P extends Rankable> (ranges: HotRange[], op
         if (entries.length <= SPAN_ENTRIES) {
           for (const cell of span.cells) {
             const mine = entries.filter(([key]) => startsWith(key, cell.prefix))
-            if (mine.length > 0) cursors.push(Cursor.of(mine, true, cell.penalty, placeOf(span.place)))
+            if (mine.length > 0) cursors.push(Cursor.of(mine, true, cell.penalty, placeOf(0)))
           }
           return
         }

@@ -1707,12 +1707,11 @@ function hotSources (t: Tables, topic: string | undefined, prefixes: string[] | 
   if (prefixes === undefined || topic !== undefined) return { hot: [{ table: t.hotByTopic, prefix: lstr(topic ?? ALL_TOPICS), penalty: 0, hot: true }], spans: [] }
   // one read per parent cell (one or two for most neighbourhoods, not nine)
   const spans = [...bySpan(prefixes)].map(cells => {
-    const { table, prefix, place } = nearHotSource(t)(cells[0])
+    const { table, prefix } = nearHotSource(t)(cells[0])
     return {
       table,
       // a cell's key prefix ends with its last character: without it, every sibling's
       prefix: prefix.subarray(0, -1),
-      place,
       cells: cells.map(cell => ({ prefix: nearHotSource(t)(cell).prefix, penalty: penalty(cell) })),
       fallback: [...byParent(cells)].map(([parent, group]) => ({
         ...nearHotSource(t)(parent),
@@ -1727,10 +1726,10 @@ function hotSources (t: Tables, topic: string | undefined, prefixes: string[] | 
 }
 
 /** The same for the hot index: a geo cell's engaged posts are those of its `geo:` topic. */
-function nearHotSource (t: Tables): (prefix: string) => { table: Table<Uint8Array>, prefix: Uint8Array, place: number } {
+function nearHotSource (t: Tables): (prefix: string) => { table: Table<Uint8Array>, prefix: Uint8Array } {
   return prefix => prefix.length === GEO_CELL_CHARS
-    ? { table: t.hotByTopic, prefix: lstr(`geo:${prefix}`), place: 0 }
-    : { table: t.hotByGeo, prefix: lstr(prefix), place: 0 }
+    ? { table: t.hotByTopic, prefix: lstr(`geo:${prefix}`) }
+    : { table: t.hotByGeo, prefix: lstr(prefix) }
 }
 
 /**
