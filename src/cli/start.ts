@@ -13,6 +13,7 @@ import { isLoopback, multiaddr } from '../network/libp2p.js'
 import type { MurmurNode } from '../node/types.js'
 import type { ApiServer } from '../api/server.js'
 import type { UpgradeProgress } from '../store/index.js'
+import { allocatorInUse, ALLOCATOR_ENV } from './allocator.js'
 
 /** Flags both `start` and `relay` take. */
 const NODE_OPTIONS = {
@@ -99,6 +100,15 @@ export function shareableAddresses (node: MurmurNode): string[] {
   return open.length > 0 ? open : addrs
 }
 
+/** The banner's allocator line: on Linux without jemalloc, how to get it (src/cli/allocator.ts). */
+function memoryLine (): string[] {
+  if (allocatorInUse() === 'jemalloc') return ['  memory          jemalloc']
+  if (process.platform !== 'linux') return []
+  return [process.env[ALLOCATOR_ENV] === 'system'
+    ? `  memory          the system's malloc (${ALLOCATOR_ENV}=system)`
+    : "  memory          the system's malloc, which keeps what a long run frees: install jemalloc (apt install libjemalloc2) and murmur uses it"]
+}
+
 function relayBanner (running: RunningNode): string {
   const { node, api, config } = running
   const share = shareableAddresses(node)
@@ -112,6 +122,7 @@ function relayBanner (running: RunningNode): string {
     `  retention       ${Math.round(config.retentionMs / 3_600_000)} h (never past a post's own expiry)`,
     `  relaying        up to ${config.relayReservations} peers behind NAT (circuit-relay-v2, limited connections)`,
     `  data            ${config.dataDir}`,
+    ...memoryLine(),
     ...(share.every(a => isLoopback(multiaddr(a))) ? ['  network         this machine only (loopback)'] : []),
     ...(config.announce.length === 0 && !share.every(a => isLoopback(multiaddr(a)))
       ? ['  behind a NAT or a proxy? give the public address: --announce /dns4/relay.example.org/tcp/4001']
@@ -146,7 +157,8 @@ export function banner (running: RunningNode, mode: Mode = 'node'): string {
     '  listening on',
     ...addrs.map(a => `    ${a}`),
     `  data            ${config.dataDir}`,
-    `  topics          ${node.topics().join(', ') || '(none yet: murmur join tag:NAME)'}`
+    `  topics          ${node.topics().join(', ') || '(none yet: murmur join tag:NAME)'}`,
+    ...memoryLine()
   ]
   if (addrs.every(a => isLoopback(multiaddr(a)))) {
     lines.push('  network         this machine only (loopback). To meet peers on your network: --listen /ip4/0.0.0.0/tcp/4001')
@@ -161,7 +173,7 @@ export async function startCommand (argv: string[], mode: Mode = 'node'): Promis
   const running = await startFromArgs(argv, mode)
   const json = argv.includes('--json')
   process.stdout.write((json
-    ? JSON.stringify({ event: 'ready', api: running.api.url(), peerId: running.node.peerId, addresses: running.node.addresses(), ...(mode === 'relay' ? { share: shareableAddresses(running.node) } : {}) })
+    ? JSON.stringify({ event: 'ready', api: running.api.url(), peerId: running.node.peerId, addresses: running.node.addresses(), allocator: allocatorInUse(), ...(mode === 'relay' ? { share: shareableAddresses(running.node) } : {}) })
     : banner(running, mode)) + '\n')
   let stopping = false
   const shutdown = (signal: string): void => {

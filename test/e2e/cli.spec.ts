@@ -2,7 +2,9 @@
 // --json output, and the exit codes and messages of the ways it can go wrong.
 
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
 import { startCliNode, runCli, removeDir, type CliNode } from '../helpers/cli-node.js'
+import { jemallocCandidates } from '../../src/cli/allocator.js'
 
 describe('e2e: the murmur CLI against a running node', function () {
   this.timeout(120_000)
@@ -95,6 +97,19 @@ describe('e2e: the murmur CLI against a running node', function () {
     r = await runCli(['status', '--api', '127.0.0.1:1'])
     assert.equal(r.code, 2)
     assert.match(r.stderr, /cannot reach a murmur node/)
+  })
+
+  it('runs on jemalloc where the system has it, on the system malloc when told to', async function () {
+    const installed = process.platform === 'linux' && typeof process.execve === 'function' && jemallocCandidates(process.arch).some(p => existsSync(p))
+    assert.equal(node.allocator, installed ? 'jemalloc' : 'system')
+    const plain = await startCliNode({ env: { MURMUR_ALLOCATOR: 'system' } })
+    try {
+      assert.equal(plain.allocator, 'system')
+      assert.equal((await runCli(['status', '--api', plain.api])).code, 0)
+    } finally {
+      await plain.stop()
+      await removeDir(plain.dataDir)
+    }
   })
 
   it('a second node on the data dir of a running one says why, and exits', async function () {

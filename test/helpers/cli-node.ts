@@ -19,6 +19,8 @@ export interface CliNode {
   /** a relay's addresses to share */
   share: string[]
   dataDir: string
+  /** the C allocator the node reported it runs on */
+  allocator: string
   process: ChildProcess
   /** combined stderr, for failure messages */
   stderr(): string
@@ -37,6 +39,8 @@ export interface StartOptions {
   join?: string[]
   powBits?: number
   extra?: string[]
+  /** added to this process's environment */
+  env?: Record<string, string>
 }
 
 export async function tempDir (prefix = 'murmur-test-'): Promise<string> {
@@ -68,7 +72,7 @@ export async function startCliNode (options: StartOptions = {}): Promise<CliNode
     ...(options.join ?? []).flatMap(t => ['--join', t]),
     ...(options.extra ?? [])
   ]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
   const lines = createInterface({ input: child.stdout })
@@ -99,6 +103,7 @@ export async function startCliNode (options: StartOptions = {}): Promise<CliNode
     addresses: ready.addresses,
     share: ready.share ?? [],
     dataDir,
+    allocator: ready.allocator,
     process: child,
     stderr: () => stderr,
     send,
