@@ -81,9 +81,9 @@ if (wanted('feed')) {
       if (size === plan.rssStore) {
         log('rss: a node on that store')
         const { stdout } = await promisify(execFile)(process.execPath, [join(here, 'node-rss.js'), dir.path], { maxBuffer: 1 << 20 })
-        const rss = JSON.parse(stdout.trim().split('\n').pop() as string) as { posts: number, openedMb: number, peakMb: number, endAnonMb: number, endFileMb: number }
+        const rss = JSON.parse(stdout.trim().split('\n').pop() as string) as { posts: number, allocator: string, openedMb: number, peakMb: number, endAnonMb: number, endFileMb: number }
         report.rss = rss
-        rows.push([`node RSS, ${rss.posts.toLocaleString('en')} posts`, `${rss.peakMb} MB peak (at the end ${rss.endAnonMb} own + ${rss.endFileMb} mapped files)`, '', '', size >= 1_000_000 ? '≤ 300 MB' : '(1M in full mode)'])
+        rows.push([`node RSS, ${rss.posts.toLocaleString('en')} posts`, `${rss.peakMb} MB peak on ${rss.allocator === 'jemalloc' ? 'jemalloc' : "the system's malloc"} (at the end ${rss.endAnonMb} own + ${rss.endFileMb} mapped files)`, '', '', size >= 1_000_000 ? '≤ 300 MB' : '(1M in full mode)'])
       }
     } finally {
       await dir.remove()

@@ -10,7 +10,11 @@
 import { createInterface } from 'node:readline'
 import { getHeapStatistics } from 'node:v8'
 import { createNode } from '../../src/index.js'
+import { preferJemalloc, allocatorInUse } from '../../src/cli/allocator.js'
 import { rssSplitMb, round } from './common.js'
+
+// on the allocator `murmur start` would run on (MURMUR_ALLOCATOR=system in --node-env: glibc's)
+preferJemalloc()
 
 const [dataDir, topic, optionsArg] = process.argv.slice(2)
 if (dataDir == null || topic == null || optionsArg == null) throw new Error('usage: soak-node <dataDir> <topic> <options as JSON>')
@@ -34,7 +38,7 @@ const node = await createNode({
 await node.start()
 const started = performance.now()
 const say = (line: object): void => { process.stdout.write(JSON.stringify(line) + '\n') }
-say({ address: node.addresses().find(a => a.includes('/tcp/')), peerId: node.peerId })
+say({ address: node.addresses().find(a => a.includes('/tcp/')), peerId: node.peerId, allocator: allocatorInUse() })
 
 // the pages a user keeps open: the topic's Hot and New, and Near around a cell the posts use
 let reading = false

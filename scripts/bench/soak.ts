@@ -8,7 +8,8 @@
 // scripts/results/soak-<time>.json. `--node-env NAME=VALUE` sets a variable for the node's
 // process alone: with jemalloc preloaded, `MALLOC_CONF=stats_interval:…` makes it print its
 // totals now and then, which the report keeps (`mallocStats`), so that what malloc holds can
-// be told from what V8 holds and from what the RSS shows.
+// be told from what V8 holds and from what the RSS shows. The node runs on the allocator
+// `murmur start` would (src/cli/allocator.ts): `--node-env MURMUR_ALLOCATOR=system` for glibc's.
 //
 //   npx node dist/scripts/bench/soak.js [--minutes 10] [--rate 200] [--ttl 60] [--reactions 0.5] [--verify-threads N] [--no-forced-gc] [--node-env NAME=VALUE]...
 
@@ -110,12 +111,16 @@ createInterface({ input: child.stderr }).on('line', line => {
   mallocStats.push({ s: round((performance.now() - spawnedAt) / 1000, 1), allocatedMb, activeMb, metadataMb, residentMb, mappedMb, retainedMb })
 })
 let address: string | undefined
+let allocator: string | undefined
 let stopped = false
 const lines = createInterface({ input: child.stdout })
 lines.on('line', line => {
   const value = JSON.parse(line)
-  if (value.address != null) address = String(value.address)
-  else if (value.stopped === true) stopped = true
+  if (value.address != null) {
+    address = String(value.address)
+    allocator = String(value.allocator)
+    process.stderr.write(`the node runs on ${allocator === 'jemalloc' ? 'jemalloc' : "the system's malloc"}\n`)
+  } else if (value.stopped === true) stopped = true
   else {
     samples.push(value)
     process.stderr.write(`${value.s as number} s: heap ${value.heapMb as number} MB of ${value.heapTotalMb as number} (V8 resident ${value.v8PhysicalMb as number}), anon ${value.anonMb as number}, file ${value.fileMb as number}, posts ${value.posts as number}\n`)
@@ -189,8 +194,10 @@ const report = {
   at: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model },
   plan: { minutes, rate, ttlS: ttlMs / 1000, reactionShare, purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, verifyThreads: values['verify-threads'] ?? 'default', forcedGc },
-  // the node's environment: the allocator decides how much freed memory its RSS keeps
-  allocator: Object.fromEntries(Object.entries({ ...process.env, ...nodeEnv }).filter(([name]) => /^(LD_PRELOAD|MALLOC_|GLIBC_TUNABLES)/.test(name))),
+  // the allocator decides how much freed memory the RSS keeps: the one the node ran on (jemalloc
+  // where installed, as `murmur start`; `--node-env MURMUR_ALLOCATOR=system` for glibc's), and its variables
+  allocator,
+  allocatorEnv: Object.fromEntries(Object.entries({ ...process.env, ...nodeEnv }).filter(([name]) => /^(LD_PRELOAD|MALLOC_|GLIBC_TUNABLES|MURMUR_ALLOCATOR)/.test(name))),
   published,
   gossip: last?.gossip,
   steadyFromS: steadyFrom,
