@@ -1,6 +1,6 @@
-// The C allocator a node's process runs on. glibc's malloc keeps much of the memory a
-// long-running node frees, and never gives it back: a node taking 300 messages a second grew
-// 26 MB every 10 minutes with it, and 7 with jemalloc (docs/performance.md, "Soak"). So
+// The C allocator a node's process runs on. A long-running node grows on glibc's malloc and
+// does not level off: taking 300 messages a second it grew 26 MB every 10 minutes, and 7 on
+// jemalloc (docs/performance.md, "Soak"). So
 // `murmur start` and `murmur relay` run themselves again with the system's jemalloc preloaded
 // when there is one, before they load anything. MURMUR_ALLOCATOR=system keeps glibc's.
 

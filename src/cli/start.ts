@@ -106,7 +106,7 @@ function memoryLine (): string[] {
   if (process.platform !== 'linux') return []
   return [process.env[ALLOCATOR_ENV] === 'system'
     ? `  memory          the system's malloc (${ALLOCATOR_ENV}=system)`
-    : "  memory          the system's malloc, which keeps what a long run frees: install jemalloc (apt install libjemalloc2) and murmur uses it"]
+    : "  memory          the system's malloc, on which a long run grows: install jemalloc (apt install libjemalloc2) and murmur uses it"]
 }
 
 function relayBanner (running: RunningNode): string {
