@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { jemallocToPreload, jemallocCandidates, type AllocatorContext } from '../../src/cli/allocator.js'
+import { jemallocToPreload, jemallocCandidates, jemallocConf, type AllocatorContext } from '../../src/cli/allocator.js'
 
 const DEBIAN = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2'
 
@@ -26,5 +26,12 @@ describe('cli: the allocator a node starts on', () => {
     assert.equal(jemallocToPreload(context({ env: { LD_PRELOAD: '/opt/lib/libjemalloc.so' } })), undefined)
     // another preloaded library does not stop it
     assert.equal(jemallocToPreload(context({ env: { LD_PRELOAD: '/usr/lib/libfoo.so' } })), DEBIAN)
+  })
+
+  it('sets jemalloc to one arena a core, unless the user set MALLOC_CONF', () => {
+    assert.equal(jemallocConf({}, 2), 'narenas:2')
+    assert.equal(jemallocConf({ MALLOC_CONF: '' }, 16), 'narenas:16')
+    assert.equal(jemallocConf({}, 0), 'narenas:1')
+    assert.equal(jemallocConf({ MALLOC_CONF: 'background_thread:true' }, 2), 'background_thread:true')
   })
 })
