@@ -56,8 +56,8 @@ export function jemallocToPreload (context: AllocatorContext): string | undefine
 
 /**
  * jemalloc's settings unless the user gave some: one arena a core, where jemalloc's default is
- * four. A node at a million posts peaked 10 MB lower on this 2-core machine (220–223 MB against
- * 230–233), with ingest and storage as before (docs/performance.md, "Soak").
+ * four. A node at a million posts peaked about 10 MB lower on a 2-core machine (220–227 MB
+ * against 230–234), with ingest and storage as before (docs/performance.md, "Soak").
  */
 export function jemallocConf (env: Record<string, string | undefined>, cores: number): string {
   const given = env.MALLOC_CONF
