@@ -13,6 +13,16 @@ for (const [i, c] of [...'0123456789abcdef'].entries()) NIBBLES[c.charCodeAt(0)]
 
 export const EMPTY = new Uint8Array(0)
 
+/**
+ * The value of an entry whose key says it all (by-time, by-parent, by-root, expiry, joined),
+ * and of a hot entry of a post without a place. One zero byte, never none: classic-level 3.0.0
+ * copies each value into `new char[len]` and frees the copy only when it is not empty, so every
+ * empty value written is a heap chunk lost for good (32 bytes under glibc's malloc, 8 under
+ * jemalloc; docs/upstream.md #15). Hot values are read only in Near's ranges, which hold no
+ * post without a place.
+ */
+export const NO_VALUE = Uint8Array.of(0)
+
 export function isHexId (value: unknown): value is string {
   if (typeof value !== 'string' || value.length !== 2 * ID_LEN) return false
   for (let i = 0; i < value.length; i++) if ((NIBBLES[value.charCodeAt(i)] ?? -1) < 0) return false

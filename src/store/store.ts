@@ -9,7 +9,7 @@ import { GEO_CELL_CHARS } from '../post/constants.js'
 import { decodeTrusted } from '../post/validate.js'
 import { createdAtOfHot, distancePenalty, hotKey, isEngaged, isHidden, rank, score, sortKey, type Rankable } from '../ranking/index.js'
 import {
-  EMPTY, EXP_AWAITED, EXP_MESSAGE, EXP_PENDING, EXP_TOMBSTONE, ID_LEN, TS_LEN,
+  EMPTY, EXP_AWAITED, EXP_MESSAGE, EXP_PENDING, EXP_TOMBSTONE, ID_LEN, NO_VALUE, TS_LEN,
   compareBytes, concat, f64, fromUtf8, idBytes, isHexId, keysOf, lstr, lstrLen, prefixRange, readAhead, readU64, tailEntry, toHex, u64, utf8
 } from './keys.js'
 import { migrateFromV1, type Report } from './migrate.js'
@@ -664,7 +664,7 @@ export class LevelPostStore implements PostStore {
           const key = concat(idBytes(m.parent), idBytes(m.author))
           if (await tx.get(t.pending, key) !== undefined) return duplicate(id, 'ALREADY_PENDING')
           tx.put(t.pending, key, { expiresAt: m.expiresAt, deleteId: id })
-          tx.put(t.expiry, expiryKey(m.expiresAt, EXP_PENDING, idBytes(m.parent), idBytes(m.author)), EMPTY)
+          tx.put(t.expiry, expiryKey(m.expiresAt, EXP_PENDING, idBytes(m.parent), idBytes(m.author)), NO_VALUE)
           await this.bump(tx, t, { pendingTombstones: 1 })
         }
         break
@@ -769,12 +769,12 @@ export class LevelPostStore implements PostStore {
   private async putMessage (tx: Tx, t: Tables, m: Message, idb: Uint8Array, topics: string[]): Promise<void> {
     const ts = u64(m.createdAt)
     tx.put(t.records, idb, m)
-    tx.put(t.expiry, expiryKey(m.expiresAt, EXP_MESSAGE, idb), EMPTY)
+    tx.put(t.expiry, expiryKey(m.expiresAt, EXP_MESSAGE, idb), NO_VALUE)
     const exp = u64(m.expiresAt)
     if (m.kind !== 'post') for (const topic of topics) tx.put(t.byTopicAll, concat(lstr(topic), ts, idb), exp)
     switch (m.kind) {
       case 'post': {
-        tx.put(t.byTime, concat(ts, idb), EMPTY)
+        tx.put(t.byTime, concat(ts, idb), NO_VALUE)
         // a root post's by-topic entry carries its expiry, for sync (topicEntries), and like its
         // by-geo entries its geohash, which a Near view's build ranks it by (HotRange.place)
         const geohash = utf8(m.geohash)
@@ -792,18 +792,18 @@ export class LevelPostStore implements PostStore {
         break
       }
       case 'reply':
-        tx.put(t.byParent, concat(idBytes(m.root), ts, idb), EMPTY)
+        tx.put(t.byParent, concat(idBytes(m.root), ts, idb), NO_VALUE)
         await this.adjustCounter(tx, t, m.root, { replies: 1 })
         await this.bump(tx, t, { replies: 1 })
         break
       case 'reaction':
         tx.put(t.reactions, concat(idBytes(m.parent), idBytes(m.author)), { value: m.value, createdAt: m.createdAt, id: m.id })
-        tx.put(t.byRoot, concat(idBytes(m.root), idb), EMPTY)
+        tx.put(t.byRoot, concat(idBytes(m.root), idb), NO_VALUE)
         await this.adjustCounter(tx, t, m.parent, m.value > 0 ? { up: 1 } : { down: 1 })
         await this.bump(tx, t, { reactions: 1 })
         break
       case 'delete':
-        tx.put(t.byRoot, concat(idBytes(m.root), idb), EMPTY)
+        tx.put(t.byRoot, concat(idBytes(m.root), idb), NO_VALUE)
         await this.bump(tx, t, { deletes: 1 })
         break
       case 'label':
@@ -842,7 +842,7 @@ export class LevelPostStore implements PostStore {
     const current = await tx.get(t.awaited, idb)
     if (current !== undefined && current >= expiresAt) return
     tx.put(t.awaited, idb, expiresAt)
-    tx.put(t.expiry, expiryKey(expiresAt, EXP_AWAITED, idb), EMPTY)
+    tx.put(t.expiry, expiryKey(expiresAt, EXP_AWAITED, idb), NO_VALUE)
   }
 
   /**
@@ -1000,7 +1000,7 @@ export class LevelPostStore implements PostStore {
 
   private async putTombstone (tx: Tx, t: Tables, idb: Uint8Array, tomb: Tombstone): Promise<void> {
     tx.put(t.tombstones, idb, tomb)
-    tx.put(t.expiry, expiryKey(tomb.expiresAt, EXP_TOMBSTONE, idb), EMPTY)
+    tx.put(t.expiry, expiryKey(tomb.expiresAt, EXP_TOMBSTONE, idb), NO_VALUE)
     await this.bump(tx, t, { tombstones: 1 })
   }
 
@@ -1048,7 +1048,7 @@ export class LevelPostStore implements PostStore {
     const idb = idBytes(id)
     // every hot entry carries the geohash: a read of a parent cell skips its other cells
     // unloaded, and a Near view's build ranks the post without its card (HotRange.place)
-    const geohash = utf8(rec.geohash)
+    const geohash = rec.geohash === '' ? NO_VALUE : utf8(rec.geohash)
     for (const [table, prefix] of hotPrefixes(t, rec)) {
       if (old !== undefined) tx.del(table, concat(prefix, f64(old), idb))
       if (next !== undefined) tx.put(table, concat(prefix, f64(next), idb), geohash)
@@ -1665,7 +1665,7 @@ export class LevelPostStore implements PostStore {
 
   async joinTopic (topic: string): Promise<void> {
     const name = canonicalTopic(topic)
-    await this.serialise(async () => { await this.tables().t.joined.sub.put(utf8(name), EMPTY) }, USER)
+    await this.serialise(async () => { await this.tables().t.joined.sub.put(utf8(name), NO_VALUE) }, USER)
   }
 
   async leaveTopic (topic: string): Promise<void> {

@@ -8,7 +8,7 @@ import { createStore, topicsOf, SCHEMA_VERSION } from '../../src/store/index.js'
 import { distancePenalty, hotKey, isEngaged, isHidden, rank } from '../../src/ranking/index.js'
 import type { Sort } from '../../src/ranking/index.js'
 import { cellDistance, cellSizeMetres, neighbourhood } from '../../src/geo/index.js'
-import { idBytes, readLstr, tailEntry, tailHot } from '../../src/store/keys.js'
+import { NO_VALUE, idBytes, readLstr, tailEntry, tailHot } from '../../src/store/keys.js'
 import { SPAN_ENTRIES } from '../../src/store/merge.js'
 import { DAY, HOUR, T0, makeDelete, makePost, makeReaction, makeReply, randomHex } from '../fixtures/messages.js'
 import type { Message } from '../../src/post/model.js'
@@ -105,9 +105,10 @@ async function checkHotIndex (db: Db, ids: Iterable<string>): Promise<number> {
   for (const [id, p] of posts) {
     if (!isEngaged(p.up, p.down, p.replies)) continue
     const key = hotKey(p.up, p.down, p.replies, p.createdAt)
-    // every entry carries the post's geohash
-    for (const topic of ['', ...(topics.get(id) ?? [])]) expected.push(`h|${topic}|${key}|${p.geohash}|${id}`)
-    for (const prefix of prefixes.get(id) ?? []) expected.push(`i|${prefix}|${key}|${p.geohash}|${id}`)
+    // every entry carries the post's geohash, NO_VALUE's byte for a post without one
+    const place = p.geohash === '' ? Buffer.from(NO_VALUE).toString() : p.geohash
+    for (const topic of ['', ...(topics.get(id) ?? [])]) expected.push(`h|${topic}|${key}|${place}|${id}`)
+    for (const prefix of prefixes.get(id) ?? []) expected.push(`i|${prefix}|${key}|${place}|${id}`)
   }
   assert.deepEqual(actual.sort(), expected.sort())
   return new Set(actual.map(entry => entry.slice(entry.lastIndexOf('|') + 1))).size

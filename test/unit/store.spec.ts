@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { Level } from 'level'
 import { useTempStore, collect } from '../helpers/temp-store.js'
 import { T0, makeDelete, makePost, makeReaction, makeReply, randomHex } from '../fixtures/messages.js'
 import type { IngestResult, PostStore, StoreOptions } from '../../src/store/index.js'
@@ -490,6 +491,30 @@ describe('store: ingest and state', () => {
       assert.equal(await store.mineNonce(post.id), 'deadbeef')
       assert.equal((await store.get(post.id))?.isMine, true)
       await assert.rejects(store.markMine(post.id, 'xyz'), { code: 'BAD_NONCE' })
+    })
+
+    it('writes no entry with an empty value, which classic-level would leak', async () => {
+      const placed = makePost()
+      const placeless = makePost({ geohash: '', tags: ['lyon', 'jazz'] })
+      const unseen = makePost()
+      await store.ingest([placed, placeless])
+      await store.ingest([makeReply(placed), makeReply(unseen)])
+      await store.ingest([makeReaction(placeless, 1), makeReaction(placeless, 1), makeReaction(placed, 1), makeReaction(placed, 1)])
+      await store.ingest([makeDelete(unseen), makeDelete(placed)])
+      await store.joinTopic('tag:lyon')
+      assert.equal((await store.feed({ topic: 'tag:jazz', sort: 'hot', limit: 10, now: T0 }))[0]?.id, placeless.id)
+      await store.stop()
+      const raw = new Level<Uint8Array, Uint8Array>(temp.path, { keyEncoding: 'view', valueEncoding: 'view' })
+      const empty: string[] = []
+      let entries = 0
+      for await (const [key, value] of raw.iterator()) {
+        entries++
+        if (value.byteLength === 0) empty.push(Buffer.from(key).toString('latin1'))
+      }
+      await raw.close()
+      assert.ok(entries > 30, `${entries} entries`)
+      assert.deepEqual(empty, [])
+      await open()
     })
 
     it('joins and leaves topics in canonical form', async () => {
