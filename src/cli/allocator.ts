@@ -1,6 +1,6 @@
-// The C allocator a node's process runs on. A long-running node grows on glibc's malloc and
-// does not level off: taking 300 messages a second it grew 26 MB every 10 minutes, and 7 on
-// jemalloc (docs/performance.md, "Soak"). So `murmur start` and `murmur relay` run themselves
+// The C allocator a node's process runs on. A long-running node grows faster on glibc's malloc:
+// taking 300 messages a second it grew 7.5 MB every 10 minutes, and 2.4 on jemalloc
+// (docs/performance.md, "Soak"). So `murmur start` and `murmur relay` run themselves
 // again with the system's jemalloc preloaded when there is one, before they load anything.
 // MURMUR_ALLOCATOR=system keeps glibc's.
 
