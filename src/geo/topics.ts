@@ -102,8 +102,9 @@ export function fromGossipTopic (name: string): Topic | undefined {
 
 /**
  * The topics a message is published on: each tag, then its geo cell. A geohash shorter than a
- * cell (precision 1-3) has no geo topic: the post travels on its tags only. A label or a
- * report (`moderator` set) travels on its moderator's topic alone.
+ * cell would have no geo topic (validation refuses one: a body's geohash is 4–6 characters,
+ * but this module does not rely on it). A label or a report (`moderator` set) travels on its
+ * moderator's topic alone.
  */
 export function topicsOfPost (post: { tags: readonly string[], geohash: string, moderator?: string }): Topic[] {
   if (post.moderator != null && post.moderator !== '') {
