@@ -29,7 +29,6 @@ import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { Libp2p, PrivateKey, Transport, PeerDiscovery, ComponentLogger, Metrics, ConnectionGater } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
-export const GOSSIP_PROTOCOLS = ['/meshsub/1.2.0', '/meshsub/1.1.0']
 export const DHT_PROTOCOL = '/murmur/kad/1.0.0'
 
 export interface MurmurServices {

@@ -130,11 +130,6 @@ export interface Thread {
   replies: PostView[]
 }
 
-export interface NodeEvents {
-  /** a post, reply, reaction or delete newly stored, from the network or the local user */
-  post: CustomEvent<PostView>
-}
-
 export interface MurmurNode {
   readonly config: MurmurConfig
   readonly peerId: string
@@ -144,6 +139,7 @@ export interface MurmurNode {
   readonly discovery: TopicDiscovery
   readonly sync: Sync
   readonly moderation: Moderation
+  /** `post`, a `CustomEvent<PostView>`: a post, reply, reaction or delete newly stored, from the network or the local user */
   readonly events: EventTarget
   start(): Promise<void>
   stop(): Promise<void>
