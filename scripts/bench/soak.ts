@@ -177,9 +177,12 @@ const ticker = setInterval(() => {
 await pWaitFor(() => performance.now() >= endAt || child.exitCode != null, { interval: 500, timeout: minutes * 60_000 + 60_000 })
 clearInterval(ticker)
 await publishing
-// one more sample once the stream has ended, then a clean stop
+// one more sample once the node has judged every message (the stream's last few hundred
+// milliseconds may still be in its queues as it ends), then a clean stop; the wait gives up
+// after three samples, and a message lost shows as published less accepted
 const sampled = samples.length
-await pWaitFor(() => samples.length > sampled, { interval: 500, timeout: 2 * SAMPLE_MS + 5_000 }).catch(() => {})
+const judged = (x: Sample): number => Object.values(x.gossip).reduce((a, b) => a + b, 0)
+await pWaitFor(() => samples.length > sampled && judged(samples[samples.length - 1]) >= published, { interval: 500, timeout: 3 * SAMPLE_MS + 5_000 }).catch(() => {})
 child.stdin.write('stop\n')
 await pWaitFor(() => stopped || child.exitCode != null, { interval: 100, timeout: 60_000 })
 await publisher.stop()
