@@ -8,15 +8,15 @@
 // run on that data dir measures a start after a crash (docs/storage.md, "The saved id filter").
 
 import { createNode } from '../../src/index.js'
-import { preferJemalloc, allocatorInUse } from '../../src/cli/allocator.js'
+import { chooseAllocator, allocatorInUse } from '../../src/cli/allocator.js'
 import { dataset } from './dataset.js'
 import { peakRssMb, rssSplitMb } from './common.js'
 import { startListed } from './store.js'
 
 const dataDir = process.argv[2]
 if (dataDir == null) throw new Error('usage: node-rss <dataDir> [--crash]')
-// on the allocator `murmur start` would run on: jemalloc where it is installed
-preferJemalloc()
+// on the allocator `murmur start` would run on: jemalloc where it is installed, else glibc's with one arena a core
+chooseAllocator()
 const node = await createNode({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], loopbackOnly: true, mdns: false, powBits: 0, join: ['tag:lyon', 'geo:u05k'], topicQuota: 10_000_000 })
 await node.start()
 // as a node running for more than a few seconds has: its ids listed (src/store/known.ts), which

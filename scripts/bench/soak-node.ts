@@ -10,11 +10,11 @@
 import { createInterface } from 'node:readline'
 import { getHeapStatistics } from 'node:v8'
 import { createNode } from '../../src/index.js'
-import { preferJemalloc, allocatorInUse } from '../../src/cli/allocator.js'
+import { chooseAllocator, allocatorInUse } from '../../src/cli/allocator.js'
 import { rssSplitMb, round } from './common.js'
 
-// on the allocator `murmur start` would run on (MURMUR_ALLOCATOR=system in --node-env: glibc's)
-preferJemalloc()
+// on the allocator `murmur start` would run on (MURMUR_ALLOCATOR=system in --node-env: glibc's, its arenas as they are)
+chooseAllocator()
 
 const [dataDir, topic, optionsArg] = process.argv.slice(2)
 if (dataDir == null || topic == null || optionsArg == null) throw new Error('usage: soak-node <dataDir> <topic> <options as JSON>')
@@ -38,7 +38,9 @@ const node = await createNode({
 await node.start()
 const started = performance.now()
 const say = (line: object): void => { process.stdout.write(JSON.stringify(line) + '\n') }
-say({ address: node.addresses().find(a => a.includes('/tcp/')), peerId: node.peerId, allocator: allocatorInUse() })
+// and the allocator's variables as the process runs with them, after any restart
+const allocatorEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(LD_PRELOAD|MALLOC_|GLIBC_TUNABLES|MURMUR_ALLOCATOR)/.test(name)))
+say({ address: node.addresses().find(a => a.includes('/tcp/')), peerId: node.peerId, allocator: allocatorInUse(), allocatorEnv })
 
 // the pages a user keeps open: the topic's Hot and New, and Near around a cell the posts use
 let reading = false

@@ -9,7 +9,8 @@
 // process alone: with jemalloc preloaded, `MALLOC_CONF=stats_interval:…` makes it print its
 // totals now and then, which the report keeps (`mallocStats`), so that what malloc holds can
 // be told from what V8 holds and from what the RSS shows. The node runs on the allocator
-// `murmur start` would (src/cli/allocator.ts): `--node-env MURMUR_ALLOCATOR=system` for glibc's.
+// `murmur start` would (src/cli/allocator.ts): `--node-env MURMUR_ALLOCATOR=system` for glibc's as
+// it is, with its default arenas.
 //
 //   npx node dist/scripts/bench/soak.js [--minutes 10] [--rate 200] [--ttl 60] [--reactions 0.5] [--verify-threads N] [--no-forced-gc] [--node-env NAME=VALUE]...
 
@@ -112,6 +113,7 @@ createInterface({ input: child.stderr }).on('line', line => {
 })
 let address: string | undefined
 let allocator: string | undefined
+let allocatorEnv: Record<string, string> = {}
 let stopped = false
 const lines = createInterface({ input: child.stdout })
 lines.on('line', line => {
@@ -119,6 +121,7 @@ lines.on('line', line => {
   if (value.address != null) {
     address = String(value.address)
     allocator = String(value.allocator)
+    allocatorEnv = value.allocatorEnv
     process.stderr.write(`the node runs on ${allocator === 'jemalloc' ? 'jemalloc' : "the system's malloc"}\n`)
   } else if (value.stopped === true) stopped = true
   else {
@@ -197,10 +200,10 @@ const report = {
   at: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model },
   plan: { minutes, rate, ttlS: ttlMs / 1000, reactionShare, purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, verifyThreads: values['verify-threads'] ?? 'default', forcedGc },
-  // the allocator decides how much freed memory the RSS keeps: the one the node ran on (jemalloc
-  // where installed, as `murmur start`; `--node-env MURMUR_ALLOCATOR=system` for glibc's), and its variables
+  // the allocator decides how much freed memory the RSS keeps: the one the node ran on, and the
+  // variables its process ran with
   allocator,
-  allocatorEnv: Object.fromEntries(Object.entries({ ...process.env, ...nodeEnv }).filter(([name]) => /^(LD_PRELOAD|MALLOC_|GLIBC_TUNABLES|MURMUR_ALLOCATOR)/.test(name))),
+  allocatorEnv,
   published,
   gossip: last?.gossip,
   steadyFromS: steadyFrom,

@@ -1,8 +1,11 @@
-// The C allocator a node's process runs on. A long-running node grows faster on glibc's malloc:
-// taking 300 messages a second it grew 7.5 MB every 10 minutes, and 2.4 on jemalloc
-// (docs/performance.md, "Soak"). So `murmur start` and `murmur relay` run themselves
-// again with the system's jemalloc preloaded when there is one, before they load anything.
-// MURMUR_ALLOCATOR=system keeps glibc's.
+// The C allocator a node's process runs on, and how many arenas it gets. What a long-running
+// node's RSS gains is freed memory the allocator keeps, not memory the node holds, and glibc's
+// malloc with its default of eight arenas a core keeps the most: taking 300 messages a second
+// for 20 minutes, it grew 11.8–12.9 MB every 10 minutes, and 4.2–6.7 with one arena a core;
+// jemalloc, 1.6 from minute 10 of an hour (docs/performance.md, "What is left of the growth").
+// So `murmur start` and `murmur relay` run themselves again, before they load anything: on the
+// system's jemalloc when there is one, else on glibc's malloc with one arena a core
+// (MALLOC_ARENA_MAX). MURMUR_ALLOCATOR=system keeps the process as it is.
 
 import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
@@ -39,63 +42,72 @@ export interface AllocatorContext {
   exists: (path: string) => boolean
   /** whether this Node can replace its process (`process.execve`, Node ≥ 22.15) */
   canExec: boolean
+  /** whether this process allocates with glibc's malloc (musl's has no arenas to set) */
+  glibc: boolean
+  cores: number
 }
 
+const given = (value: string | undefined): value is string => value !== undefined && value !== ''
+
 /**
- * The jemalloc library to preload, or undefined to run on as this process is: off Linux,
+ * The variables to run this process again with, or undefined to run on as it is: off Linux,
  * without `process.execve`, when the user chose (or this process already ran the choice:
- * ALLOCATOR_ENV is set either way), when jemalloc is preloaded already, or not installed.
+ * ALLOCATOR_ENV is set either way), or when the allocator's settings are the user's already.
+ * jemalloc gets one arena a core (its default is four) unless the user set MALLOC_CONF: a node
+ * at a million posts peaked about 10 MB lower on a 2-core machine, with ingest and storage as
+ * before. glibc gets one arena a core (its default is eight) unless the user set them
+ * (docs/performance.md, "Soak").
  */
-export function jemallocToPreload (context: AllocatorContext): string | undefined {
-  const { platform, arch, env, exists, canExec } = context
-  if (platform !== 'linux' || !canExec) return undefined
-  if (env[ALLOCATOR_ENV] !== undefined && env[ALLOCATOR_ENV] !== '') return undefined
+export function allocatorRestart (context: AllocatorContext): Record<string, string> | undefined {
+  const { platform, arch, env, exists, canExec, glibc } = context
+  if (platform !== 'linux' || !canExec || given(env[ALLOCATOR_ENV])) return undefined
   if (env.LD_PRELOAD?.includes('jemalloc') === true) return undefined
-  return jemallocCandidates(arch).find(exists)
+  const arenas = String(Math.max(1, context.cores))
+  const library = jemallocCandidates(arch).find(exists)
+  if (library !== undefined) {
+    return {
+      [ALLOCATOR_ENV]: 'jemalloc',
+      LD_PRELOAD: [library, env.LD_PRELOAD].filter(given).join(':'),
+      MALLOC_CONF: given(env.MALLOC_CONF) ? env.MALLOC_CONF : `narenas:${arenas}`
+    }
+  }
+  if (!glibc || given(env.MALLOC_ARENA_MAX) || env.GLIBC_TUNABLES?.includes('arena_max') === true) return undefined
+  return { [ALLOCATOR_ENV]: 'glibc', MALLOC_ARENA_MAX: arenas }
+}
+
+/** The libraries the loader mapped into this process, as /proc lists them ('' off Linux). */
+function mapped (): string {
+  try {
+    return readFileSync('/proc/self/maps', 'utf8')
+  } catch {
+    return ''
+  }
 }
 
 /**
- * jemalloc's settings unless the user gave some: one arena a core, where jemalloc's default is
- * four. A node at a million posts peaked about 10 MB lower on a 2-core machine (220–227 MB
- * against 230–234), with ingest and storage as before (docs/performance.md, "Soak").
+ * Replaces this process with the same command on the allocator `allocatorRestart` names;
+ * returns only if it names none (or if the replacement failed: the process runs on as it was).
  */
-export function jemallocConf (env: Record<string, string | undefined>, cores: number): string {
-  const given = env.MALLOC_CONF
-  return given !== undefined && given !== '' ? given : `narenas:${Math.max(1, cores)}`
-}
-
-/**
- * Replaces this process with the same command on jemalloc when `jemallocToPreload` names one;
- * returns only if it does not (or if the replacement failed, on glibc's malloc as before).
- */
-export function preferJemalloc (): void {
-  const library = jemallocToPreload({
+export function chooseAllocator (): void {
+  const maps = mapped()
+  const restart = allocatorRestart({
     platform: process.platform,
     arch: process.arch,
     env: process.env,
     exists: existsSync,
-    canExec: typeof process.execve === 'function'
+    canExec: typeof process.execve === 'function',
+    glibc: maps.includes('/libc.so.6'),
+    cores: availableParallelism()
   })
-  if (library === undefined) return
-  const preload = [library, process.env.LD_PRELOAD].filter(p => p !== undefined && p !== '').join(':')
+  if (restart === undefined) return
   try {
-    process.execve?.(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-      ...process.env,
-      [ALLOCATOR_ENV]: 'jemalloc',
-      LD_PRELOAD: preload,
-      MALLOC_CONF: jemallocConf(process.env, availableParallelism())
-    })
+    process.execve?.(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], { ...process.env, ...restart })
   } catch (err: any) {
-    process.stderr.write(`murmur: could not restart on jemalloc (${String(err?.message ?? err)}); running on the system's malloc\n`)
+    process.stderr.write(`murmur: could not restart on ${restart[ALLOCATOR_ENV]} (${String(err?.message ?? err)}); running on the system's malloc as it was\n`)
   }
 }
 
 /** The allocator this process runs on, as the loader mapped it: 'jemalloc' or 'system'. */
 export function allocatorInUse (): 'jemalloc' | 'system' {
-  if (process.platform !== 'linux') return 'system'
-  try {
-    return readFileSync('/proc/self/maps', 'utf8').includes('libjemalloc') ? 'jemalloc' : 'system'
-  } catch {
-    return 'system'
-  }
+  return mapped().includes('libjemalloc') ? 'jemalloc' : 'system'
 }

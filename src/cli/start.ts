@@ -104,9 +104,9 @@ export function shareableAddresses (node: MurmurNode): string[] {
 function memoryLine (): string[] {
   if (allocatorInUse() === 'jemalloc') return ['  memory          jemalloc']
   if (process.platform !== 'linux') return []
-  return [process.env[ALLOCATOR_ENV] === 'system'
-    ? `  memory          the system's malloc (${ALLOCATOR_ENV}=system)`
-    : "  memory          the system's malloc, on which a long run grows: install jemalloc (apt install libjemalloc2) and murmur uses it"]
+  if (process.env[ALLOCATOR_ENV] === 'system') return [`  memory          the system's malloc (${ALLOCATOR_ENV}=system)`]
+  const arenas = process.env.MALLOC_ARENA_MAX
+  return [`  memory          the system's malloc${arenas === undefined ? '' : ` (MALLOC_ARENA_MAX=${arenas})`}, on which a long run grows: install jemalloc (apt install libjemalloc2) and murmur uses it`]
 }
 
 function relayBanner (running: RunningNode): string {

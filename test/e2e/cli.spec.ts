@@ -3,6 +3,8 @@
 
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { startCliNode, runCli, removeDir, type CliNode } from '../helpers/cli-node.js'
 import { jemallocCandidates } from '../../src/cli/allocator.js'
 
@@ -99,9 +101,15 @@ describe('e2e: the murmur CLI against a running node', function () {
     assert.match(r.stderr, /cannot reach a murmur node/)
   })
 
-  it('runs on jemalloc where the system has it, on the system malloc when told to', async function () {
-    const installed = process.platform === 'linux' && typeof process.execve === 'function' && jemallocCandidates(process.arch).some(p => existsSync(p))
+  it("runs on jemalloc where the system has it, else with glibc's arenas set, on the system malloc as it is when told to", async function () {
+    const canExec = process.platform === 'linux' && typeof process.execve === 'function'
+    const installed = canExec && jemallocCandidates(process.arch).some(p => existsSync(p))
     assert.equal(node.allocator, installed ? 'jemalloc' : 'system')
+    if (canExec && !installed && process.env.MALLOC_ARENA_MAX === undefined) {
+      // the variables the node's process started again with (the same pid)
+      const environ = (await readFile(`/proc/${String(node.process.pid)}/environ`, 'utf8')).split('\0')
+      assert.ok(environ.includes(`MALLOC_ARENA_MAX=${availableParallelism()}`), environ.filter(v => v.startsWith('M')).join(' '))
+    }
     const plain = await startCliNode({ env: { MURMUR_ALLOCATOR: 'system' } })
     try {
       assert.equal(plain.allocator, 'system')
