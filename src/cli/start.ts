@@ -100,13 +100,15 @@ export function shareableAddresses (node: MurmurNode): string[] {
   return open.length > 0 ? open : addrs
 }
 
-/** The banner's allocator line: on Linux without jemalloc, how to get it (src/cli/allocator.ts). */
+/** The banner's allocator line: on Linux on glibc's default arenas, how to get jemalloc (src/cli/allocator.ts). */
 function memoryLine (): string[] {
   if (allocatorInUse() === 'jemalloc') return ['  memory          jemalloc']
   if (process.platform !== 'linux') return []
   if (process.env[ALLOCATOR_ENV] === 'system') return [`  memory          the system's malloc (${ALLOCATOR_ENV}=system)`]
+  // with few arenas glibc's grew as little as jemalloc in a 40-minute soak (docs/performance.md, "Soak")
   const arenas = process.env.MALLOC_ARENA_MAX
-  return [`  memory          the system's malloc${arenas === undefined ? '' : ` (MALLOC_ARENA_MAX=${arenas})`}, on which a long run grows: install jemalloc (apt install libjemalloc2) and murmur uses it`]
+  if (arenas !== undefined) return [`  memory          the system's malloc (MALLOC_ARENA_MAX=${arenas})`]
+  return ["  memory          the system's malloc, on which a long run grows: install jemalloc (apt install libjemalloc2) and murmur uses it"]
 }
 
 function relayBanner (running: RunningNode): string {
