@@ -37,6 +37,12 @@ export interface Moderation {
   admit(message: Message): string | undefined
   /** A newly stored message: a label updates what is known and may drop its targets. */
   onStored(message: Message): Promise<void>
+  /**
+   * Resolves once `onStored` has applied this message (at once if it is not applying it), so
+   * that a label the user just gave shows on the next page they load. Never rejects: a failure
+   * is onStored's to report.
+   */
+  applied(id: string): Promise<void>
   /** How many posts and replies this node dropped since it started. */
   droppedCount(): number
 }
@@ -52,6 +58,8 @@ export function createModeration ({ store, configured = [], log }: ModerationIni
   let settings = emptySettings()
   // target id → followed moderator → its latest label ('clear' entries are not kept)
   const labels = new Map<string, Map<string, Label>>()
+  // label message id → its onStored, while it runs
+  const applying = new Map<string, Promise<void>>()
   let dropped = 0
 
   function follows (): Map<string, FollowedModerator> {
@@ -213,11 +221,23 @@ export function createModeration ({ store, configured = [], log }: ModerationIni
 
     async onStored (message) {
       if (message.kind !== 'label' || !followMap.has(message.author)) return
-      // the store keeps each moderator's latest label per target: read that back, not this message
-      for (const record of await store.labelsOf(message.targets)) {
-        if (record.moderator === message.author) remember(record)
+      const done = (async () => {
+        // the store keeps each moderator's latest label per target: read that back, not this message
+        for (const record of await store.labelsOf(message.targets)) {
+          if (record.moderator === message.author) remember(record)
+        }
+        await dropLabelled(message.targets)
+      })()
+      applying.set(message.id, done)
+      try {
+        await done
+      } finally {
+        if (applying.get(message.id) === done) applying.delete(message.id)
       }
-      await dropLabelled(message.targets)
+    },
+
+    async applied (id) {
+      await applying.get(id)?.catch(() => {})
     },
 
     droppedCount: () => dropped

@@ -106,6 +106,8 @@ export function createModerateActions (init: ModerateInit): ModerateActions {
         kind: 'label', targets: ids, label: word, createdAt, expiresAt: createdAt + MAX_TTL_MS
       }, modKey.secretKey)
       await init.publish(message)
+      // stored is not yet shown: the page the user loads next should carry it
+      await init.moderation.applied(message.id)
       return { id: message.id, targets: message.targets, label: message.label, moderator: moderatorId, createdAt: message.createdAt, expiresAt: message.expiresAt }
     },
 

@@ -216,8 +216,11 @@ describe('moderation: labels in the store and the moderation state', () => {
     await moderation.follow({ id: mod, actions: { spam: 'hide', nsfw: 'warn' } })
     const label = makeLabel(mod, [post.id, other.id], 'nsfw')
     await store.ingest([label])
-    await moderation.onStored(label)
+    // as a label the user gives: the node's callback starts onStored, the API waits on applied
+    const running = moderation.onStored(label)
+    await moderation.applied(label.id)
     assert.deepEqual(moderation.warnings(post.id), ['nsfw'])
+    await running
     assert.equal(moderation.isExcluded(await stored(post.id)), false)
     const spam = makeLabel(mod, [post.id], 'spam', { createdAt: label.createdAt + 1 })
     await store.ingest([spam])
