@@ -43,8 +43,8 @@ export interface AllocatorContext {
   exists: (path: string) => boolean
   /** whether this Node can replace its process (`process.execve`, Node ≥ 22.15) */
   canExec: boolean
-  /** whether this process allocates with glibc's malloc (musl's has no arenas to set) */
-  glibc: boolean
+  /** whether this process allocates with glibc's malloc (musl's has no arenas to set); asked only when jemalloc is absent */
+  glibc: () => boolean
   cores: number
 }
 
@@ -72,7 +72,7 @@ export function allocatorRestart (context: AllocatorContext): Record<string, str
       MALLOC_CONF: given(env.MALLOC_CONF) ? env.MALLOC_CONF : `narenas:${arenas}`
     }
   }
-  if (!glibc || given(env.MALLOC_ARENA_MAX) || env.GLIBC_TUNABLES?.includes('arena_max') === true) return undefined
+  if (given(env.MALLOC_ARENA_MAX) || env.GLIBC_TUNABLES?.includes('arena_max') === true || !glibc()) return undefined
   return { [ALLOCATOR_ENV]: 'glibc', MALLOC_ARENA_MAX: arenas }
 }
 
@@ -90,14 +90,13 @@ function mapped (): string {
  * returns only if it names none (or if the replacement failed: the process runs on as it was).
  */
 export function chooseAllocator (): void {
-  const maps = mapped()
   const restart = allocatorRestart({
     platform: process.platform,
     arch: process.arch,
     env: process.env,
     exists: existsSync,
     canExec: typeof process.execve === 'function',
-    glibc: maps.includes('/libc.so.6'),
+    glibc: () => mapped().includes('/libc.so.6'),
     cores: availableParallelism()
   })
   if (restart === undefined) return

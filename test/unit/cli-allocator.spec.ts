@@ -4,7 +4,7 @@ import { allocatorRestart, jemallocCandidates, type AllocatorContext } from '../
 const DEBIAN = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2'
 
 function context (over: Partial<AllocatorContext> = {}): AllocatorContext {
-  return { platform: 'linux', arch: 'x64', env: {}, exists: p => p === DEBIAN, canExec: true, glibc: true, cores: 2, ...over }
+  return { platform: 'linux', arch: 'x64', env: {}, exists: p => p === DEBIAN, canExec: true, glibc: () => true, cores: 2, ...over }
 }
 
 const preloaded = (over: Partial<AllocatorContext> = {}): string | undefined => allocatorRestart(context(over))?.LD_PRELOAD
@@ -18,6 +18,10 @@ describe('cli: the allocator a node starts on', () => {
     assert.ok(jemallocCandidates('mips').every(p => !p.includes('-linux-')))
     // another preloaded library stays, after jemalloc
     assert.equal(preloaded({ env: { LD_PRELOAD: '/usr/lib/libfoo.so' } }), `${DEBIAN}:/usr/lib/libfoo.so`)
+    // the restarted process, and one on jemalloc, read no /proc to tell glibc from musl
+    const unasked = (): boolean => { throw new Error('glibc asked') }
+    assert.equal(allocatorRestart(context({ glibc: unasked }))?.MURMUR_ALLOCATOR, 'jemalloc')
+    assert.equal(allocatorRestart(context({ glibc: unasked, exists: () => false, env: { MURMUR_ALLOCATOR: 'glibc' } })), undefined)
     assert.equal(allocatorRestart(context({ cores: 16 }))?.MALLOC_CONF, 'narenas:16')
     assert.equal(allocatorRestart(context({ cores: 0 }))?.MALLOC_CONF, 'narenas:1')
     assert.equal(allocatorRestart(context({ env: { MALLOC_CONF: '' } }))?.MALLOC_CONF, 'narenas:2')
@@ -32,7 +36,7 @@ describe('cli: the allocator a node starts on', () => {
     assert.equal(allocatorRestart(context({ ...none, env: { GLIBC_TUNABLES: 'glibc.malloc.arena_max=4' } })), undefined)
     assert.equal(allocatorRestart(context({ ...none, env: { MALLOC_ARENA_MAX: '' } }))?.MALLOC_ARENA_MAX, '2')
     // musl's malloc has no arenas to set
-    assert.equal(allocatorRestart(context({ ...none, glibc: false })), undefined)
+    assert.equal(allocatorRestart(context({ ...none, glibc: () => false })), undefined)
   })
 
   it('runs on as it is off Linux, when declined, already chosen, or when it cannot start again', () => {
