@@ -11,33 +11,27 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { runSimulation, type Phase, type SimResult } from '../test/helpers/attack-sim.js'
+import { scriptArgs, valueOptions } from './cli.js'
 
-const { values } = parseArgs({
-  options: {
-    honest: { type: 'string', default: '6' },
-    attackers: { type: 'string', default: '3' },
-    posts: { type: 'string', default: '30' },
-    interval: { type: 'string', default: '200' },
-    rate: { type: 'string', default: '300' },
-    settle: { type: 'string', default: '10000' },
-    transport: { type: 'string', default: 'tcp' },
-    phase: { type: 'string', multiple: true }
-  }
+const args = scriptArgs('npx node dist/scripts/attack.js [--honest 6] [--attackers 3] [--posts 30] [--interval 200] [--rate 300] [--settle 10000] [--transport tcp|memory] [--phase invalid|spam|withhold]...', {
+  ...valueOptions('honest', 'attackers', 'posts', 'interval', 'rate', 'settle', 'transport'),
+  phase: { type: 'string', multiple: true }
 })
-const phases = (values.phase ?? ['invalid', 'spam', 'withhold']) as Phase[]
-const transport = values.transport === 'memory' ? 'memory' : 'tcp'
+const PHASES: readonly Phase[] = ['invalid', 'spam', 'withhold']
+const phases = args.texts('phase').length === 0 ? [...PHASES] : args.texts('phase').map(phase => PHASES.find(p => p === phase) ?? args.wrong(`--phase takes ${PHASES.join(', ')}, got ${phase}`))
+const transport = args.text('transport') ?? 'tcp'
+if (transport !== 'tcp' && transport !== 'memory') args.wrong(`--transport takes tcp or memory, got ${transport}`)
 // low difficulties keep the run quick; scripts/pow-cost.ts gives the defaults' real cost
 const pow = { post: 8, reply: 7, reaction: 6, delete: 6, label: 6, report: 7 }
 const common = {
-  honest: Number(values.honest),
-  attackers: Number(values.attackers),
+  honest: args.number('honest', 6, { min: 2, integer: true }),
+  attackers: args.number('attackers', 3, { min: 1, integer: true }),
   transport: transport as 'tcp' | 'memory',
-  posts: Number(values.posts),
-  postIntervalMs: Number(values.interval),
-  attackRate: Number(values.rate),
-  settleMs: Number(values.settle),
+  posts: args.number('posts', 30, { min: 1, integer: true }),
+  postIntervalMs: args.number('interval', 200, { min: 0 }),
+  attackRate: args.number('rate', 300, { min: 1 }),
+  settleMs: args.number('settle', 10_000, { min: 0 }),
   pow
 } as const
 

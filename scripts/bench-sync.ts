@@ -11,8 +11,9 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_LIMITS, MAX_IDS_PER_FRAME } from '../src/sync/session.js'
 import { run, kib, type Row } from './bench/sync.js'
+import { scriptArgs } from './cli.js'
 
-const quick = process.argv.includes('--quick')
+const quick = scriptArgs('npx node dist/scripts/bench-sync.js [--quick]', { quick: { type: 'boolean' } }).flag('quick')
 const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]
 const rows: Row[] = []
 for (const n of sizes) {

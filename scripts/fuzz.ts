@@ -9,7 +9,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import fc from 'fast-check'
 import { createApiServer } from '../src/api/server.js'
 import { validateEnvelope } from '../src/post/index.js'
@@ -18,10 +17,11 @@ import {
   apiProperty, fuzzStats, genuineEnvelopes, liveMessages, mutatedEnvelopeProperty, powProperty,
   randomBytesProperty, signedFieldsProperty, syncResponderProperty
 } from '../test/helpers/fuzz-properties.js'
+import { scriptArgs, valueOptions } from './cli.js'
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5000' }, seed: { type: 'string' } } })
-const runs = Number(values.runs)
-const seed = values.seed != null ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31)
+const args = scriptArgs('npx node dist/scripts/fuzz.js [--runs 5000] [--seed N]', valueOptions('runs', 'seed'))
+const runs = args.number('runs', 5_000, { min: 1, integer: true })
+const seed = args.number('seed', Math.floor(Math.random() * 2 ** 31), { integer: true })
 
 interface Row { property: string, runs: number, ms: number, ok: boolean, error?: string }
 const rows: Row[] = []

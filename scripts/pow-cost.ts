@@ -12,24 +12,18 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { cpus, loadavg } from 'node:os'
 import { createMessage } from '../src/post/index.js'
 import { DEFAULT_POW_POLICY } from '../src/config.js'
 import type { MessageInput, MessageKind } from '../src/post/index.js'
+import { scriptArgs, valueOptions } from './cli.js'
 
-const { values } = parseArgs({
-  options: {
-    samples: { type: 'string', default: '40' },
-    // an on-demand vCPU of a general-purpose cloud instance, 2025 list prices (c7i/c7g class)
-    price: { type: 'string', default: '0.04' },
-    // a spot/preemptible vCPU
-    'spot-price': { type: 'string', default: '0.012' }
-  }
-})
-const samples = Number(values.samples)
-const price = Number(values.price)
-const spotPrice = Number(values['spot-price'])
+const args = scriptArgs('npx node dist/scripts/pow-cost.js [--samples 40] [--price USD_PER_CORE_HOUR] [--spot-price USD_PER_CORE_HOUR]', valueOptions('samples', 'price', 'spot-price'))
+const samples = args.number('samples', 40, { min: 1, integer: true })
+// an on-demand vCPU of a general-purpose cloud instance, 2025 list prices (c7i/c7g class)
+const price = args.number('price', 0.04, { min: 0 })
+// a spot/preemptible vCPU
+const spotPrice = args.number('spot-price', 0.012, { min: 0 })
 
 const parent = Buffer.from(randomBytes(32)).toString('hex')
 const text = 'the market smells of croissants this morning, and the queue at the bakery goes round the corner #lyon'

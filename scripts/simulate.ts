@@ -22,38 +22,40 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { CELLS, TAGS } from './bench/dataset.js'
 import { percentile, round } from './bench/common.js'
+import { onInterrupt, scriptArgs, valueOptions } from './cli.js'
+import { endProcess } from '../test/helpers/cli-node.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const CLI = join(here, '..', 'src', 'cli', 'main.js')
 const RESULTS = join(here, '..', '..', 'scripts', 'results')
 const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz'
 
-function flag (name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`)
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback
-  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number`)
-  return value
-}
+const args = scriptArgs('npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0] [--warmup 60] [--cpu-prof 0,7] [--seed S]', {
+  ...valueOptions('nodes', 'topics', 'rate', 'minutes', 'churn', 'pow-bits', 'warmup', 'seed', 'cpu-prof')
+})
 
 /** The percentiles a latency is reported with. */
 function spread (ms: number[]): { p50: number, p90: number, p99: number } {
   return { p50: percentile(ms, 50), p90: percentile(ms, 90), p99: percentile(ms, 99) }
 }
 
-const NODES = Math.max(3, Math.floor(flag('nodes', 20)))
-const TOPICS = Math.min(TAGS.length, Math.max(1, Math.floor(flag('topics', 8))))
-const RATE = flag('rate', 2)
-const MINUTES = flag('minutes', 2)
-const CHURN = Math.min(0.9, flag('churn', 0.2))
-const POW_BITS = flag('pow-bits', 0)
+const NODES = args.number('nodes', 20, { min: 3, integer: true })
+const TOPICS = args.number('topics', 8, { min: 1, max: TAGS.length, integer: true })
+const RATE = args.number('rate', 2, { min: 0 })
+const MINUTES = args.number('minutes', 2, { min: 0 })
+const CHURN = args.number('churn', 0.2, { min: 0, max: 0.9 })
+const POW_BITS = args.number('pow-bits', 0, { min: 0, integer: true })
 /** longest wait for discovery to give every node a peer on each of its topics, seconds */
-const WARMUP_S = flag('warmup', 60)
+const WARMUP_S = args.number('warmup', 60, { min: 0 })
 /** the first nodes are the bootstrap list of the rest, and never leave */
 const BOOTSTRAPS = 2
 const BUCKET_S = 10
 const NODE_NICENESS = 10
 /** nodes run under `--cpu-prof`, and where their profiles go */
-const PROFILED = new Set((process.argv[process.argv.indexOf('--cpu-prof') + 1] ?? '').split(',').filter(() => process.argv.includes('--cpu-prof')).map(Number))
+const PROFILED = new Set((args.text('cpu-prof') ?? '').split(',').filter(s => s !== '').map(s => {
+  const index = Number(s)
+  return Number.isInteger(index) && index >= 0 && index < NODES ? index : args.wrong(`--cpu-prof takes node indexes from 0 to ${NODES - 1}, got ${s}`)
+}))
 const PROFILES = join(tmpdir(), `murmur-sim-profiles-${process.pid}`)
 /** longest wait for the start-up syncs to end once the warm-up is over, seconds */
 const SETTLE_S = 90
@@ -82,7 +84,7 @@ function seeded (seed: number): () => number {
  * authors, topics, places and times, and who leaves when: one stream each, so the posting
  * and churn loops, which interleave by timing, do not shift each other's draws.
  */
-const SEED = flag('seed', Math.floor(Math.random() * 2 ** 31))
+const SEED = args.number('seed', Math.floor(Math.random() * 2 ** 31), { integer: true })
 const draw = { setup: seeded(SEED), posts: seeded(SEED + 1), churn: seeded(SEED + 2) }
 
 function random<T> (items: readonly T[], rng: () => number): T {
@@ -144,6 +146,8 @@ const arrivals = new Map<string, Map<number, number>>()
 /** sockets' bytes_sent, keyed by pid and address pair, largest seen */
 const socketBytes = new Map<string, number>()
 const CLK_TCK = 100
+/** every node process not yet ended, those still starting too: an interrupted run ends them all */
+const children = new Set<ChildProcess>()
 
 async function startNode (node: SimNode, bootstrap: string[]): Promise<void> {
   const args = [
@@ -154,6 +158,8 @@ async function startNode (node: SimNode, bootstrap: string[]): Promise<void> {
   ]
   const profile = PROFILED.has(node.index) ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILES, `node-${node.index}`)}`] : []
   const child = spawn(process.execPath, [...profile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
   // The nodes yield to this process, which times them: when 50 nodes saturate the cores, an
   // orchestrator with an equal share read its 201s and live events seconds late, and counted
   // that as latency. Among themselves the nodes still compete as equals.
@@ -196,11 +202,7 @@ async function stopNode (node: SimNode): Promise<void> {
   node.events?.abort()
   const session = node.sessions[node.sessions.length - 1]
   session.to = Date.now()
-  const exited = new Promise<void>(resolve => child.once('exit', () => { resolve() }))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-  await exited
-  clearTimeout(timer)
+  await endProcess(child)
 }
 
 /** The node's live event stream: each post it stores, the moment it stores it. */
@@ -436,6 +438,10 @@ function logUncovered (c: Connectivity): void {
 // ------------------------------------------------------------------ the run
 
 const root = await mkdtemp(join(tmpdir(), 'murmur-sim-'))
+onInterrupt(async () => {
+  await Promise.all([...children].map(endProcess))
+  await rm(root, { recursive: true, force: true })
+})
 const churners = Math.round((NODES - BOOTSTRAPS) * CHURN)
 for (let i = 0; i < NODES; i++) {
   const tags = [...new Set([zipfTag(), zipfTag()])]

@@ -9,9 +9,24 @@ import { bytesToHex } from '@noble/hashes/utils.js'
 import { bodyId, decodeBody, decodeEnvelope, toMessage, Kind } from '../../src/post/index.js'
 import type { Message } from '../../src/post/index.js'
 
+/** temporary dirs not yet removed, so that an interrupted run leaves no store in /tmp (the full bench fills one of a million posts) */
+const temporary = new Set<string>()
+
 export async function tempDir (name: string): Promise<{ path: string, remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `murmur-bench-${name}-`))
-  return { path, remove: async () => { await rm(path, { recursive: true, force: true }) } }
+  temporary.add(path)
+  return {
+    path,
+    remove: async () => {
+      await rm(path, { recursive: true, force: true })
+      temporary.delete(path)
+    }
+  }
+}
+
+/** For an interrupted run (scripts/cli.ts, onInterrupt). */
+export async function removeTempDirs (): Promise<void> {
+  await Promise.all([...temporary].map(async path => { await rm(path, { recursive: true, force: true }) }))
 }
 
 export function percentile (values: number[], p: number): number {

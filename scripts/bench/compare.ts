@@ -9,7 +9,8 @@ import { createIngestor } from '../../src/node/ingest.js'
 import { createStore } from '../../src/store/index.js'
 import { dataset } from './dataset.js'
 import { feedQueries, rawPage, rawStart } from './store.js'
-import { median, round, tempDir, trustedMessage } from './common.js'
+import { median, removeTempDirs, round, tempDir, trustedMessage } from './common.js'
+import { onInterrupt, scriptArgs, valueOptions } from '../cli.js'
 import type { FeedQuery, PostStore, StoreOptions } from '../../src/store/index.js'
 import type { Ingestor } from '../../src/node/ingest.js'
 import type { Level as ClassicLevel } from 'level'
@@ -20,15 +21,16 @@ interface Build {
   createIngestor: typeof createIngestor
 }
 
-const otherPath = process.argv[2]
-if (otherPath === undefined || otherPath.startsWith('--')) {
-  console.error('usage: node dist/scripts/bench/compare.js <other checkout with a built dist/> [--rounds=6]')
-  process.exit(2)
-}
-const rounds = Number(process.argv.find(a => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 6)
-const only = process.argv.find(a => a.startsWith('--only='))?.slice('--only='.length).split(',')
+const args = scriptArgs('node dist/scripts/bench/compare.js <other checkout with a built dist/> [--rounds=6] [--only=storage,ingest,feed] [--posts=20000] [--fresh]', {
+  ...valueOptions('rounds', 'only', 'posts'),
+  fresh: { type: 'boolean' }
+}, { min: 1, max: 1 })
+const otherPath = args.positionals[0]
+const rounds = args.number('rounds', 6, { min: 1, integer: true })
+const only = args.list('only', ['storage', 'ingest', 'feed'])
 const wanted = (section: string): boolean => only === undefined || only.includes(section)
-const feedPosts = Number(process.argv.find(a => a.startsWith('--posts='))?.slice('--posts='.length) ?? 20_000)
+const feedPosts = args.number('posts', 20_000, { min: 1, integer: true })
+onInterrupt(removeTempDirs)
 const other = (file: string): string => pathToFileURL(resolve(otherPath, 'dist', file)).href
 const builds: Build[] = [
   { name: 'this', createStore, createIngestor },
@@ -104,7 +106,7 @@ if (wanted('feed')) {
     const store = build.createStore({ path: dir.path, topicQuota: 10_000_000 })
     await store.start()
     for (let i = 0; i < feedMessages.length; i += 1_000) await store.ingest(feedMessages.slice(i, i + 1_000))
-    if (process.argv.includes('--fresh')) {
+    if (args.flag('fresh')) {
       // as main.ts measures: reopened right after the fill, LevelDB still compacting
       await store.stop()
       await store.start()

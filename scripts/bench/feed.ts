@@ -16,13 +16,15 @@ import { createStore as ownCreateStore } from '../../src/store/index.js'
 import type { FeedQuery } from '../../src/store/index.js'
 import { dataset } from './dataset.js'
 import { feedQueries, fillStore, pageQuery, rawPage, rawStart, startListed, viewsBuilt, type FeedSort } from './store.js'
-import { median, peakRssMb, round, tempDir } from './common.js'
+import { median, peakRssMb, removeTempDirs, round, tempDir } from './common.js'
+import { onInterrupt, scriptArgs, valueOptions } from '../cli.js'
 
-const arg = (name: string): string | undefined => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3)
-const posts = Number(arg('posts') ?? 20_000)
-const runs = Number(arg('runs') ?? 60)
-const loop = arg('loop')
-const build = arg('build')
+const args = scriptArgs('node dist/scripts/bench/feed.js [--posts=20000] [--dir=PATH] [--runs=60] [--loop=SORT] [--build=CHECKOUT] [--views=500]', valueOptions('posts', 'dir', 'runs', 'loop', 'build', 'views'))
+const posts = args.number('posts', 20_000, { min: 1, integer: true })
+const runs = args.number('runs', 60, { min: 1, integer: true })
+const loop = args.text('loop')
+const build = args.text('build')
+onInterrupt(removeTempDirs)
 const createStore: typeof ownCreateStore = build === undefined
   ? ownCreateStore
   : (await import(pathToFileURL(resolve(build, 'dist', 'src', 'store', 'index.js')).href)).createStore
@@ -36,15 +38,15 @@ for (const [method, counter] of [['_getMany', 'getMany'], ['_get', 'get'], ['_ge
   proto[method] = function (this: unknown, ...args: unknown[]) { calls[counter]++; return original.apply(this, args) }
 }
 
-const temp = arg('dir') === undefined ? await tempDir('feed') : undefined
-const path = arg('dir') ?? join(temp?.path ?? '', 'db')
+const temp = args.text('dir') === undefined ? await tempDir('feed') : undefined
+const path = args.text('dir') ?? join(temp?.path ?? '', 'db')
 if (!existsSync(path)) {
   console.error(`filling a store of ${posts} posts at ${path}`)
   // by the build that reads it: a build refuses a store of a newer schema than its own
   await fillStore(path, await dataset({ count: posts, keys: 1_000 }), undefined, createStore)
 }
-const views = arg('views')
-const store = createStore({ path, topicQuota: 10_000_000, ...(views === undefined ? {} : { viewPosts: Number(views) }) })
+const views = args.text('views') === undefined ? undefined : args.number('views', 0, { min: 0, integer: true })
+const store = createStore({ path, topicQuota: 10_000_000, ...(views === undefined ? {} : { viewPosts: views }) })
 await startListed(store)
 // the iterator class of this LevelDB binding, to count its nextv calls
 const probe = (store as unknown as { db: ClassicLevel<Uint8Array, Uint8Array> }).db

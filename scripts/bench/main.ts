@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only ingest,gossip,...] [-- --verify-threads=N]`: murmur's figures as ratios
+// `npm run bench -- [--quick] [--only=ingest,gossip,...] [--verify-threads=N]`: murmur's figures as ratios
 // against baselines measured in the same run (raw node:crypto, bare gossipsub, raw LevelDB),
 // because the machines are shared and noisy. Prints a table, writes
 // scripts/results/bench-<date>.json, and ends with one JSON line of the ratios.
@@ -13,17 +13,21 @@ import { dataset } from './dataset.js'
 import { benchFeed, benchIngest, benchStorage, fillStore, type FeedFigures } from './store.js'
 import { benchGossip } from './gossip.js'
 import { run as reconcile, catchUp } from './sync.js'
-import { peakRssMb, round, tempDir } from './common.js'
+import { peakRssMb, removeTempDirs, round, tempDir } from './common.js'
 import { defaultVerifyThreads } from '../../src/verify/index.js'
+import { onInterrupt, scriptArgs, valueOptions } from '../cli.js'
 
-const quick = process.argv.includes('--quick')
-const onlyArg = process.argv.find(a => a.startsWith('--only='))?.slice('--only='.length)
-const only = onlyArg == null ? undefined : new Set(onlyArg.split(','))
-const wanted = (section: string): boolean => only == null || only.has(section)
+const SECTIONS = ['ingest', 'storage', 'feed', 'gossip', 'sync'] as const
+const args = scriptArgs('npm run bench -- [--quick] [--only=ingest,storage,feed,gossip,sync] [--verify-threads=N]', {
+  quick: { type: 'boolean' },
+  ...valueOptions('only', 'verify-threads')
+})
+const quick = args.flag('quick')
+const only = args.list('only', SECTIONS)
+const wanted = (section: typeof SECTIONS[number]): boolean => only == null || only.includes(section)
 // the nodes' signature workers (config verifyThreads); 0 verifies on the event loop
-const verifyThreadsArg = process.argv.find(a => a.startsWith('--verify-threads='))?.slice('--verify-threads='.length)
-const verifyThreads = verifyThreadsArg == null ? defaultVerifyThreads() : Number(verifyThreadsArg)
-if (!Number.isInteger(verifyThreads) || verifyThreads < 0) throw new Error(`--verify-threads must be a whole number, got ${String(verifyThreadsArg)}`)
+const verifyThreads = args.number('verify-threads', defaultVerifyThreads(), { min: 0, integer: true })
+onInterrupt(removeTempDirs)
 const here = dirname(fileURLToPath(import.meta.url))
 const results = join(here, '..', '..', '..', 'scripts', 'results')
 

@@ -12,9 +12,10 @@ import { chooseAllocator, allocatorInUse } from '../../src/cli/allocator.js'
 import { dataset } from './dataset.js'
 import { peakRssMb, rssSplitMb } from './common.js'
 import { startListed } from './store.js'
+import { scriptArgs } from '../cli.js'
 
-const dataDir = process.argv[2]
-if (dataDir == null) throw new Error('usage: node-rss <dataDir> [--crash]')
+const args = scriptArgs('node dist/scripts/bench/node-rss.js <dataDir> [--crash]', { crash: { type: 'boolean' } }, { min: 1, max: 1 })
+const dataDir = args.positionals[0]
 // on the allocator `murmur start` would run on: jemalloc where it is installed, else glibc's with one arena a core
 chooseAllocator()
 const node = await createNode({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], loopbackOnly: true, mdns: false, powBits: 0, join: ['tag:lyon', 'geo:u05k'], topicQuota: 10_000_000 })
@@ -32,6 +33,6 @@ const status = await node.status()
 // LevelDB maps its table files: pages read through them count in RSS as file-backed memory,
 // which the kernel can drop under pressure, unlike the process's own (anonymous) memory
 const { anonMb, fileMb } = rssSplitMb()
-if (process.argv.includes('--crash')) process.exit(0)
+if (args.flag('crash')) process.exit(0)
 await node.stop()
 console.log(JSON.stringify({ posts: status.posts, allocator: allocatorInUse(), openedMb, peakMb: peakRssMb(), endAnonMb: anonMb, endFileMb: fileMb }))

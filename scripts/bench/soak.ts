@@ -20,14 +20,14 @@ import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { bodyId, decodeEnvelope } from '../../src/post/index.js'
 import { toGossipTopic, parseTopic } from '../../src/geo/index.js'
 import { multiaddr } from '../../src/network/libp2p.js'
 import { createBareGossipNode } from '../../test/helpers/raw-peer.js'
 import pWaitFor from 'p-wait-for'
 import { envelopeOf, newSigner, reactionOf, shapeOf, type PostShape, type Signer } from './dataset.js'
-import { round, tempDir } from './common.js'
+import { removeTempDirs, round, tempDir } from './common.js'
+import { onInterrupt, scriptArgs, valueOptions } from '../cli.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const RESULTS = join(here, '..', '..', '..', 'scripts', 'results')
@@ -39,36 +39,27 @@ const PURGE_MS = 5_000
 /** distinct authors: signing keys are cheap to reuse, and the store does not care */
 const SIGNERS = 500
 
-const { values } = parseArgs({
-  options: {
-    minutes: { type: 'string', default: '10' },
-    rate: { type: 'string', default: '200' },
-    ttl: { type: 'string', default: '60' },
-    reactions: { type: 'string', default: '0.5' },
-    'verify-threads': { type: 'string' },
-    // measure the node as it runs, without the full collections before each sample
-    'no-forced-gc': { type: 'boolean', default: false },
-    'node-env': { type: 'string', multiple: true, default: [] }
-  }
+const args = scriptArgs('npm run soak -- [--minutes 10] [--rate 200] [--ttl 60] [--reactions 0.5] [--verify-threads N] [--no-forced-gc] [--node-env NAME=VALUE]...', {
+  ...valueOptions('minutes', 'rate', 'ttl', 'reactions', 'verify-threads'),
+  // measure the node as it runs, without the full collections before each sample
+  'no-forced-gc': { type: 'boolean' },
+  'node-env': { type: 'string', multiple: true }
 })
-const minutes = Number(values.minutes)
-const rate = Number(values.rate)
-const ttlMs = Number(values.ttl) * 1000
+const minutes = args.number('minutes', 10, { min: 0 })
+const rate = args.number('rate', 200, { min: 0 })
+const ttlMs = args.number('ttl', 60, { min: 0 }) * 1000
 /** reactions per post published */
-const reactionShare = Number(values.reactions)
-const forcedGc = values['no-forced-gc'] !== true
-const verifyThreads = values['verify-threads'] != null ? Number(values['verify-threads']) : undefined
-for (const [name, value] of Object.entries({ minutes, rate, ttlMs, reactionShare, verifyThreads: verifyThreads ?? 0 })) {
-  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number`)
-}
+const reactionShare = args.number('reactions', 0.5, { min: 0 })
+const forcedGc = !args.flag('no-forced-gc')
+const verifyThreads = args.text('verify-threads') != null ? args.number('verify-threads', 0, { min: 0, integer: true }) : undefined
 // steady (seconds since the node started): past two lives of a post and two purges, so the
 // store holds what one life brings; the slopes need a few samples after that
 const steadyFrom = 2 * ttlMs / 1000 + 2 * PURGE_MS / 1000
 const minMinutes = (steadyFrom + 3 * SAMPLE_MS / 1000) / 60
-if (minutes < minMinutes) throw new Error(`--minutes must be at least ${round(minMinutes, 2)} with --ttl ${ttlMs / 1000}`)
-const nodeEnv = Object.fromEntries(values['node-env'].map(pair => {
+if (minutes < minMinutes) args.wrong(`--minutes must be at least ${round(minMinutes, 2)} with --ttl ${ttlMs / 1000}`)
+const nodeEnv = Object.fromEntries(args.texts('node-env').map(pair => {
   const at = pair.indexOf('=')
-  if (at < 1) throw new Error(`--node-env must be NAME=VALUE, not ${pair}`)
+  if (at < 1) args.wrong(`--node-env takes NAME=VALUE, got ${pair}`)
   return [pair.slice(0, at), pair.slice(at + 1)]
 }))
 /** jemalloc's totals line, which its `stats_interval` prints with the options `gmdablxe` */
@@ -102,6 +93,15 @@ const dir = await tempDir('soak')
 const nodeOptions = { purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, forcedGc, ...(verifyThreads != null ? { verifyThreads } : {}) }
 const spawnedAt = performance.now()
 const child = spawn(process.execPath, ['--expose-gc', join(here, 'soak-node.js'), dir.path, TOPIC, JSON.stringify(nodeOptions)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...nodeEnv } })
+onInterrupt(async () => {
+  // the node stops cleanly on "stop", as at the end of a run, before its store is removed
+  if (child.exitCode == null && child.signalCode == null) {
+    const exited = new Promise(resolve => child.once('exit', resolve))
+    child.stdin.end('stop\n')
+    await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 30_000).unref())])
+  }
+  await removeTempDirs()
+})
 const samples: Sample[] = []
 const mallocStats: Array<Record<string, number>> = []
 createInterface({ input: child.stderr }).on('line', line => {
@@ -199,7 +199,7 @@ const held = span(x => x.posts)
 const report = {
   at: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model },
-  plan: { minutes, rate, ttlS: ttlMs / 1000, reactionShare, purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, verifyThreads: values['verify-threads'] ?? 'default', forcedGc },
+  plan: { minutes, rate, ttlS: ttlMs / 1000, reactionShare, purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, verifyThreads: verifyThreads ?? 'default', forcedGc },
   // the allocator decides how much freed memory the RSS keeps: the one the node ran on, and the
   // variables its process ran with
   allocator,

@@ -113,17 +113,20 @@ export async function startCliNode (options: StartOptions = {}): Promise<CliNode
       return body
     },
     async stop () {
-      stopped ??= (async () => {
-        if (child.exitCode != null || child.signalCode != null) return
-        const exited = new Promise<void>(resolve => child.once('exit', () => { resolve() }))
-        child.kill('SIGTERM')
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-        await exited
-        clearTimeout(timer)
-      })()
+      stopped ??= endProcess(child)
       return stopped
     }
   }
+}
+
+/** SIGTERM, a clean stop; SIGKILL if it has not ended 15 s later. */
+export async function endProcess (child: ChildProcess): Promise<void> {
+  if (child.exitCode != null || child.signalCode != null) return
+  const exited = new Promise<void>(resolve => child.once('exit', () => { resolve() }))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+  await exited
+  clearTimeout(timer)
 }
 
 export async function removeDir (dir: string): Promise<void> {
