@@ -2,8 +2,8 @@
 // node's RSS gains is freed memory the allocator keeps, not memory the node holds, and glibc's
 // malloc with its default of eight arenas a core keeps the most: taking 300 messages a second
 // for 20 minutes, it grew 11.8–12.9 MB every 10 minutes, and 4.2–6.7 with one arena a core (2.2
-// over 40 minutes, as little as jemalloc's 2.4; jemalloc, 1.6 from minute 10 of an hour:
-// docs/performance.md, "What is left of the growth").
+// over 40 minutes and 2.5 over 90, as little as jemalloc's 2.4; jemalloc, 1.6 from minute 10 of
+// an hour, 7–10 MB lower: docs/performance.md, "What is left of the growth").
 // So `murmur start` and `murmur relay` run themselves again, before they load anything: on the
 // system's jemalloc when there is one, else on glibc's malloc with one arena a core
 // (MALLOC_ARENA_MAX). MURMUR_ALLOCATOR=system keeps the process as it is.
