@@ -19,7 +19,8 @@ const args = scriptArgs('npx node dist/scripts/attack.js [--honest 6] [--attacke
   phase: { type: 'string', multiple: true }
 })
 const PHASES: readonly Phase[] = ['invalid', 'spam', 'withhold']
-const phases = args.texts('phase').length === 0 ? [...PHASES] : args.texts('phase').map(phase => PHASES.find(p => p === phase) ?? args.wrong(`--phase takes ${PHASES.join(', ')}, got ${phase}`))
+const asked = args.texts('phase')
+const phases = asked.length === 0 ? [...PHASES] : asked.map(phase => PHASES.find(p => p === phase) ?? args.wrong(`--phase takes ${PHASES.join(', ')}, got ${phase}`))
 const transport = args.text('transport') ?? 'tcp'
 if (transport !== 'tcp' && transport !== 'memory') args.wrong(`--transport takes tcp or memory, got ${transport}`)
 // low difficulties keep the run quick; scripts/pow-cost.ts gives the defaults' real cost

@@ -12,21 +12,20 @@ import type { Message } from '../../src/post/index.js'
 /** temporary dirs not yet removed, so that an interrupted run leaves no store in /tmp (the full bench fills one of a million posts) */
 const temporary = new Set<string>()
 
+async function removeTemp (path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true })
+  temporary.delete(path)
+}
+
 export async function tempDir (name: string): Promise<{ path: string, remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `murmur-bench-${name}-`))
   temporary.add(path)
-  return {
-    path,
-    remove: async () => {
-      await rm(path, { recursive: true, force: true })
-      temporary.delete(path)
-    }
-  }
+  return { path, remove: async () => { await removeTemp(path) } }
 }
 
 /** For an interrupted run (scripts/cli.ts, onInterrupt). */
 export async function removeTempDirs (): Promise<void> {
-  await Promise.all([...temporary].map(async path => { await rm(path, { recursive: true, force: true }) }))
+  await Promise.all([...temporary].map(removeTemp))
 }
 
 export function percentile (values: number[], p: number): number {
