@@ -1,4 +1,4 @@
-// `npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0] [--warmup 60] [--cpu-prof 0,7] [--seed S]`
+// `npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0] [--warmup 60] [--cpu-prof 0,7] [--node-flags "--x"] [--odd-node-flags "--y"] [--seed S]`
 //
 // N real nodes, each `murmur start` in its own process (the code users run, with its own event
 // loop, so CPU and memory per node are the OS's figures for that process), on 127.0.0.1 TCP.
@@ -12,6 +12,9 @@
 // discovery covered every node's topics and the start-up syncs are over. Writes
 // scripts/results/simulate-<date>.json and an SVG of latency and delivery over time.
 // `--cpu-prof` runs the listed nodes under `node --cpu-prof`, a profile per process lifetime.
+// `--node-flags` gives every node's `node` these flags; `--odd-node-flags` gives them to the
+// odd-numbered nodes only, and the report compares their CPU and memory with the even ones':
+// an A/B test of a runtime setting in one run, on one network, under the same load.
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -30,8 +33,8 @@ const CLI = join(here, '..', 'src', 'cli', 'main.js')
 const RESULTS = join(here, '..', '..', 'scripts', 'results')
 const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz'
 
-const args = scriptArgs('npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0] [--warmup 60] [--cpu-prof 0,7] [--seed S]', {
-  ...valueOptions('nodes', 'topics', 'rate', 'minutes', 'churn', 'pow-bits', 'warmup', 'seed', 'cpu-prof')
+const args = scriptArgs('npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0] [--warmup 60] [--cpu-prof 0,7] [--node-flags "--x"] [--odd-node-flags "--y"] [--seed S]', {
+  ...valueOptions('nodes', 'topics', 'rate', 'minutes', 'churn', 'pow-bits', 'warmup', 'seed', 'cpu-prof', 'node-flags', 'odd-node-flags')
 })
 
 /** The percentiles a latency is reported with. */
@@ -57,6 +60,9 @@ const PROFILED = new Set((args.text('cpu-prof') ?? '').split(',').filter(s => s 
   return Number.isInteger(index) && index >= 0 && index < NODES ? index : args.wrong(`--cpu-prof takes node indexes from 0 to ${NODES - 1}, got ${s}`)
 }))
 const PROFILES = join(tmpdir(), `murmur-sim-profiles-${process.pid}`)
+const words = (text: string | undefined): string[] => (text ?? '').split(/\s+/).filter(word => word !== '')
+const NODE_FLAGS = words(args.text('node-flags'))
+const ODD_NODE_FLAGS = words(args.text('odd-node-flags'))
 /** longest wait for the start-up syncs to end once the warm-up is over, seconds */
 const SETTLE_S = 90
 /** a node too starved to answer its API for this long is counted as unanswered */
@@ -157,7 +163,8 @@ async function startNode (node: SimNode, bootstrap: string[]): Promise<void> {
     ...node.topics.flatMap(t => ['--join', t])
   ]
   const profile = PROFILED.has(node.index) ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILES, `node-${node.index}`)}`] : []
-  const child = spawn(process.execPath, [...profile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const flags = [...NODE_FLAGS, ...(node.index % 2 === 1 ? ODD_NODE_FLAGS : [])]
+  const child = spawn(process.execPath, [...flags, ...profile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   child.once('exit', () => children.delete(child))
   // The nodes yield to this process, which times them: when 50 nodes saturate the cores, an
@@ -656,11 +663,21 @@ try {
   }))
   const cpu = perNode.map(n => n.cpuPercent).filter((x): x is number => x != null)
   const rss = perNode.map(n => n.peakRssMb).filter((x): x is number => x != null)
+  // the nodes online throughout, bootstraps left out (they hold more connections than the rest)
+  const group = (parity: number): { nodes: number, cpuPercentMedian: number, peakRssMbMedian: number } => {
+    const members = perNode.filter(n => n.stable && n.node >= BOOTSTRAPS && n.node % 2 === parity)
+    return {
+      nodes: members.length,
+      cpuPercentMedian: percentile(members.map(n => n.cpuPercent), 50),
+      peakRssMbMedian: percentile(members.map(n => n.peakRssMb).filter((x): x is number => x != null), 50)
+    }
+  }
+  const flagsCompared = ODD_NODE_FLAGS.length > 0 ? { oddNodeFlags: ODD_NODE_FLAGS.join(' '), odd: group(1), even: group(0) } : undefined
   const busyOf = (samples: typeof busySamples): number => round(100 * samples.reduce((a, b) => a + b.busy, 0) / Math.max(1, samples.length), 1)
   const posting = busySamples.filter(b => b.at < runMs)
   const report = {
     date: new Date().toISOString(),
-    params: { nodes: NODES, topics: TOPICS, rate: RATE, minutes: MINUTES, churners, powBits: POW_BITS, seed: SEED },
+    params: { nodes: NODES, topics: TOPICS, rate: RATE, minutes: MINUTES, churners, powBits: POW_BITS, seed: SEED, nodeFlags: NODE_FLAGS.join(' '), oddNodeFlags: ODD_NODE_FLAGS.join(' ') },
     posts: posts.size,
     connectivity,
     connectivityAtEnd,
@@ -687,7 +704,8 @@ try {
     traffic: { bytesSent, deliveries, bytesPerDelivery: round(bytesSent / Math.max(1, deliveries), 0) },
     perNodeSummary: {
       cpuPercent: { median: percentile(cpu, 50), max: Math.max(...cpu) },
-      peakRssMb: { median: percentile(rss, 50), max: Math.max(...rss) }
+      peakRssMb: { median: percentile(rss, 50), max: Math.max(...rss) },
+      ...(flagsCompared === undefined ? {} : { flagsCompared })
     },
     perNode,
     timeline: [...buckets].sort((a, b) => a[0] - b[0]).map(([k, b]) => ({
@@ -714,6 +732,10 @@ try {
   console.log(`machine busy while posting: ${report.machineBusyPercent.mean} % of all cores on average, over 95 % for ${report.machineBusyPercent.secondsOver95} of ${report.machineBusyPercent.seconds} s; this simulation's own process ${driverCpuPercent ?? '?'} % of a core`)
   console.log(`whose, from the first post to the end: ${machineShare.busy} % of all cores busy, the simulation's processes ${machineShare.simulation} %, other processes ${machineShare.others} %`)
   console.log(`per node: CPU median ${report.perNodeSummary.cpuPercent.median} % of a core (max ${report.perNodeSummary.cpuPercent.max}), peak RSS median ${report.perNodeSummary.peakRssMb.median} MB (max ${report.perNodeSummary.peakRssMb.max})`)
+  if (flagsCompared !== undefined) {
+    const { odd, even } = flagsCompared
+    console.log(`with ${flagsCompared.oddNodeFlags} (odd nodes, ${odd.nodes}): CPU median ${odd.cpuPercentMedian} %, peak RSS median ${odd.peakRssMbMedian} MB; without (even nodes, ${even.nodes}): ${even.cpuPercentMedian} %, ${even.peakRssMbMedian} MB`)
+  }
   console.log(`wrote ${file}.json and .svg`)
   if (report.stable.deliveryRatio < 1 || (report.latencyMs.p99 ?? Infinity) > SLOW_MS) exitCode = 1
 } finally {

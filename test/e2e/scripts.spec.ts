@@ -36,8 +36,13 @@ function alive (pid: number): boolean {
   }
 }
 
+/** A process's command line, its arguments split. */
+function commandLine (pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(arg => arg !== '')
+}
+
 /** Runs a script with a temporary dir of its own until its output says `ready`, then sends it SIGTERM. */
-async function interrupt (script: string, args: string[], ready: RegExp): Promise<{ code: number | null, nodes: number[], left: string[], output: string }> {
+async function interrupt (script: string, args: string[], ready: RegExp): Promise<{ code: number | null, nodes: number[], commands: string[][], left: string[], output: string }> {
   const temp = await mkdtemp(join(tmpdir(), 'murmur-test-interrupt-'))
   try {
     const child = spawn(process.execPath, [join(SCRIPTS, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: temp } })
@@ -48,11 +53,12 @@ async function interrupt (script: string, args: string[], ready: RegExp): Promis
     await pWaitFor(() => ready.test(output) || child.exitCode != null, { interval: 100, timeout: 90_000 })
     assert.equal(child.exitCode, null, output)
     const nodes = childrenOf(child.pid as number)
+    const commands = nodes.map(commandLine)
     child.kill('SIGTERM')
     const [code] = await exited as [number | null]
     // the benchmark's cache of signed posts may stay: it is kept for the day on purpose
     const left = (await readdir(temp)).filter(name => name !== 'murmur-bench')
-    return { code, nodes, left, output }
+    return { code, nodes, commands, left, output }
   } finally {
     await rm(temp, { recursive: true, force: true })
   }
@@ -62,8 +68,11 @@ describe('e2e: scripts stopped before their end', function () {
   this.timeout(150_000)
 
   it('the simulation ends its nodes and removes their stores', async () => {
-    const run = await interrupt('simulate.js', ['--nodes', '3', '--minutes', '1', '--rate', '1'], /3 nodes up/)
+    const flag = '--max-semi-space-size=8'
+    const run = await interrupt('simulate.js', ['--nodes', '3', '--minutes', '1', '--rate', '1', `--odd-node-flags=${flag}`], /3 nodes up/)
     assert.equal(run.nodes.length, 3, `three node processes while it ran\n${run.output}`)
+    // node 1 alone: the odd nodes run with the flags under test, the even ones are the baseline
+    assert.equal(run.commands.filter(command => command.includes(flag)).length, 1, run.commands.map(command => command.join(' ')).join('\n'))
     assert.equal(run.code, 143, run.output)
     assert.deepEqual(run.nodes.filter(alive), [], 'no node process outlives it')
     assert.deepEqual(run.left, [], 'no store is left behind')
