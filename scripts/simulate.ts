@@ -1,4 +1,4 @@
-// `npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0] [--warmup 60] [--cpu-prof 0,7] [--node-flags "--x"] [--odd-node-flags "--y"] [--seed S]`
+// `npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0] [--warmup 60] [--cpu-prof 0,7] [--node-flags="--x --y"] [--odd-node-flags="--z"] [--seed S]`
 //
 // N real nodes, each `murmur start` in its own process (the code users run, with its own event
 // loop, so CPU and memory per node are the OS's figures for that process), on 127.0.0.1 TCP.
@@ -33,7 +33,7 @@ const CLI = join(here, '..', 'src', 'cli', 'main.js')
 const RESULTS = join(here, '..', '..', 'scripts', 'results')
 const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz'
 
-const args = scriptArgs('npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0] [--warmup 60] [--cpu-prof 0,7] [--node-flags "--x"] [--odd-node-flags "--y"] [--seed S]', {
+const args = scriptArgs('npm run simulate -- --nodes N --topics T --rate R --minutes M [--churn 0.2] [--pow-bits 0] [--warmup 60] [--cpu-prof 0,7] [--node-flags="--x --y"] [--odd-node-flags="--z"] [--seed S]', {
   ...valueOptions('nodes', 'topics', 'rate', 'minutes', 'churn', 'pow-bits', 'warmup', 'seed', 'cpu-prof', 'node-flags', 'odd-node-flags')
 })
 
