@@ -18,6 +18,8 @@ export function valueOptions (...names: string[]): Record<string, OptionSpec> {
   return Object.fromEntries(names.map(name => [name, { type: 'string' }]))
 }
 
+interface NumberLimits { min?: number, max?: number, integer?: boolean }
+
 export interface ScriptArgs {
   positionals: string[]
   flag(name: string): boolean
@@ -25,7 +27,9 @@ export interface ScriptArgs {
   texts(name: string): string[]
   /** a comma-separated list, each item one of `allowed` */
   list(name: string, allowed: readonly string[]): string[] | undefined
-  number(name: string, fallback: number, limits?: { min?: number, max?: number, integer?: boolean }): number
+  /** the option as a number within `limits`, or `fallback` when it is not given (undefined: an option with no default) */
+  number(name: string, fallback: number, limits?: NumberLimits): number
+  number(name: string, fallback: undefined, limits?: NumberLimits): number | undefined
   /** a usage error the script finds itself (two options that do not fit together) */
   wrong(what: string): never
 }
@@ -78,7 +82,7 @@ export function readScriptArgs (args: string[], usage: string, spec: Record<stri
       if (items.length === 0 || unknown.length > 0) wrong(`--${name} takes a comma-separated list of ${allowed.join(', ')}; got ${value}`)
       return items
     },
-    number: (name, fallback, limits = {}) => {
+    number: ((name: string, fallback: number | undefined, limits: NumberLimits = {}) => {
       const value = text(name)
       if (value == null) return fallback
       const n = value.trim() === '' ? NaN : Number(value)
@@ -88,7 +92,7 @@ export function readScriptArgs (args: string[], usage: string, spec: Record<stri
         wrong(`--${name} takes ${integer ? 'a whole number' : 'a number'}${range === '' ? '' : ` ${range}`}, got ${value}`)
       }
       return n
-    },
+    }) as ScriptArgs['number'],
     wrong
   }
 }

@@ -45,7 +45,7 @@ if (!existsSync(path)) {
   // by the build that reads it: a build refuses a store of a newer schema than its own
   await fillStore(path, await dataset({ count: posts, keys: 1_000 }), undefined, createStore)
 }
-const views = args.text('views') === undefined ? undefined : args.number('views', 0, { min: 0, integer: true })
+const views = args.number('views', undefined, { min: 0, integer: true })
 const store = createStore({ path, topicQuota: 10_000_000, ...(views === undefined ? {} : { viewPosts: views }) })
 await startListed(store)
 // the iterator class of this LevelDB binding, to count its nextv calls

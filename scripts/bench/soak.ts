@@ -51,7 +51,7 @@ const ttlMs = args.number('ttl', 60, { min: 0 }) * 1000
 /** reactions per post published */
 const reactionShare = args.number('reactions', 0.5, { min: 0 })
 const forcedGc = !args.flag('no-forced-gc')
-const verifyThreads = args.text('verify-threads') != null ? args.number('verify-threads', 0, { min: 0, integer: true }) : undefined
+const verifyThreads = args.number('verify-threads', undefined, { min: 0, integer: true })
 // steady (seconds since the node started): past two lives of a post and two purges, so the
 // store holds what one life brings; the slopes need a few samples after that
 const steadyFrom = 2 * ttlMs / 1000 + 2 * PURGE_MS / 1000

@@ -53,6 +53,10 @@ describe('script arguments', () => {
     usageError(() => read('--rate=1.5').number('rate', 1, { integer: true }), /--rate takes a whole number, got 1.5/)
     usageError(() => read('--rate=2').number('rate', 1, { min: 3 }), /--rate takes a number ≥ 3, got 2/)
     usageError(() => read('--rate=9').number('rate', 1, { min: 0, max: 8 }), /--rate takes a number ≥ 0 and ≤ 8, got 9/)
+    // an option with no default: absent stays undefined, given is held to the same rules
+    assert.equal(read().number('rate', undefined), undefined)
+    assert.equal(read('--rate=4').number('rate', undefined, { integer: true }), 4)
+    usageError(() => read('--rate=x').number('rate', undefined), /--rate takes a number, got x/)
   })
 
   it('counts positional arguments', () => {
