@@ -84,6 +84,5 @@ for await (const line of createInterface({ input: process.stdin })) {
 clearInterval(reader)
 clearInterval(sampler)
 await node.stop()
-say({ stopped: true })
 // stdin, still open, would keep the process alive
 process.stdin.destroy()

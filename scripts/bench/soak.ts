@@ -93,15 +93,6 @@ const dir = await tempDir('soak')
 const nodeOptions = { purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, forcedGc, ...(verifyThreads != null ? { verifyThreads } : {}) }
 const spawnedAt = performance.now()
 const child = spawn(process.execPath, ['--expose-gc', join(here, 'soak-node.js'), dir.path, TOPIC, JSON.stringify(nodeOptions)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...nodeEnv } })
-onInterrupt(async () => {
-  // the node stops cleanly on "stop", as at the end of a run, before its store is removed
-  if (child.exitCode == null && child.signalCode == null) {
-    const exited = new Promise(resolve => child.once('exit', resolve))
-    child.stdin.end('stop\n')
-    await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 30_000).unref())])
-  }
-  await removeTempDirs()
-})
 const samples: Sample[] = []
 const mallocStats: Array<Record<string, number>> = []
 createInterface({ input: child.stderr }).on('line', line => {
@@ -114,7 +105,6 @@ createInterface({ input: child.stderr }).on('line', line => {
 let address: string | undefined
 let allocator: string | undefined
 let allocatorEnv: Record<string, string> = {}
-let stopped = false
 const lines = createInterface({ input: child.stdout })
 lines.on('line', line => {
   const value = JSON.parse(line)
@@ -123,12 +113,25 @@ lines.on('line', line => {
     allocator = String(value.allocator)
     allocatorEnv = value.allocatorEnv
     process.stderr.write(`the node runs on ${allocator === 'jemalloc' ? 'jemalloc' : "the system's malloc"}\n`)
-  } else if (value.stopped === true) stopped = true
-  else {
+  } else {
     samples.push(value)
     process.stderr.write(`${value.s as number} s: heap ${value.heapMb as number} MB of ${value.heapTotalMb as number} (V8 resident ${value.v8PhysicalMb as number}), anon ${value.anonMb as number}, file ${value.fileMb as number}, posts ${value.posts as number}\n`)
   }
 })
+
+const ended = (): boolean => child.exitCode != null || child.signalCode != null
+/** "stop" on its stdin: the node stops cleanly, its store closed, and its process ends. */
+async function stopNode (timeout: number): Promise<void> {
+  if (ended()) return
+  child.stdin.end('stop\n')
+  await pWaitFor(ended, { interval: 100, timeout })
+}
+// interrupted, the node stops as at the end of a run before its store is removed; given up on after 30 s
+onInterrupt(async () => {
+  await stopNode(30_000).catch(() => {})
+  await removeTempDirs()
+})
+
 await pWaitFor(() => address != null || child.exitCode != null, { interval: 50, timeout: 60_000 })
 if (address == null) throw new Error('the node did not start')
 
@@ -186,8 +189,7 @@ await publishing
 const sampled = samples.length
 const judged = (x: Sample): number => Object.values(x.gossip).reduce((a, b) => a + b, 0)
 await pWaitFor(() => samples.length > sampled && judged(samples[samples.length - 1]) >= published, { interval: 500, timeout: 3 * SAMPLE_MS + 5_000 }).catch(() => {})
-child.stdin.write('stop\n')
-await pWaitFor(() => stopped || child.exitCode != null, { interval: 100, timeout: 60_000 })
+await stopNode(60_000)
 await publisher.stop()
 await dir.remove()
 
