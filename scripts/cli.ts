@@ -25,6 +25,8 @@ export interface ScriptArgs {
   flag(name: string): boolean
   text(name: string): string | undefined
   texts(name: string): string[]
+  /** the option's value split on white space: a command line's flags given as one option (`--node-flags="--x --y"`) */
+  words(name: string): string[]
   /** a comma-separated list, each item one of `allowed` */
   list(name: string, allowed: readonly string[]): string[] | undefined
   /** the option as a number within `limits`, or `fallback` when it is not given (undefined: an option with no default) */
@@ -74,6 +76,7 @@ export function readScriptArgs (args: string[], usage: string, spec: Record<stri
       const value = values[name]
       return value == null ? [] : (Array.isArray(value) ? value : [value]).map(String)
     },
+    words: name => (text(name) ?? '').split(/\s+/).filter(word => word !== ''),
     list: (name, allowed) => {
       const value = text(name)
       if (value == null) return undefined

@@ -60,9 +60,8 @@ const PROFILED = new Set((args.text('cpu-prof') ?? '').split(',').filter(s => s 
   return Number.isInteger(index) && index >= 0 && index < NODES ? index : args.wrong(`--cpu-prof takes node indexes from 0 to ${NODES - 1}, got ${s}`)
 }))
 const PROFILES = join(tmpdir(), `murmur-sim-profiles-${process.pid}`)
-const words = (text: string | undefined): string[] => (text ?? '').split(/\s+/).filter(word => word !== '')
-const NODE_FLAGS = words(args.text('node-flags'))
-const ODD_NODE_FLAGS = words(args.text('odd-node-flags'))
+const NODE_FLAGS = args.words('node-flags')
+const ODD_NODE_FLAGS = args.words('odd-node-flags')
 /** longest wait for the start-up syncs to end once the warm-up is over, seconds */
 const SETTLE_S = 90
 /** a node too starved to answer its API for this long is counted as unanswered */

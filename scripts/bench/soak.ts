@@ -10,9 +10,10 @@
 // totals now and then, which the report keeps (`mallocStats`), so that what malloc holds can
 // be told from what V8 holds and from what the RSS shows. The node runs on the allocator
 // `murmur start` would (src/cli/allocator.ts): `--node-env MURMUR_ALLOCATOR=system` for glibc's as
-// it is, with its default arenas.
+// it is, with its default arenas. `--node-flags="--x --y"` gives the node's `node` these flags
+// (V8's heap settings, which NODE_OPTIONS does not take).
 //
-//   npx node dist/scripts/bench/soak.js [--minutes 10] [--rate 200] [--ttl 60] [--reactions 0.5] [--verify-threads N] [--no-forced-gc] [--node-env NAME=VALUE]...
+//   npx node dist/scripts/bench/soak.js [--minutes 10] [--rate 200] [--ttl 60] [--reactions 0.5] [--verify-threads N] [--no-forced-gc] [--node-env NAME=VALUE]... [--node-flags="--x --y"]
 
 import { spawn } from 'node:child_process'
 import { writeFile, mkdir } from 'node:fs/promises'
@@ -39,8 +40,8 @@ const PURGE_MS = 5_000
 /** distinct authors: signing keys are cheap to reuse, and the store does not care */
 const SIGNERS = 500
 
-const args = scriptArgs('npm run soak -- [--minutes 10] [--rate 200] [--ttl 60] [--reactions 0.5] [--verify-threads N] [--no-forced-gc] [--node-env NAME=VALUE]...', {
-  ...valueOptions('minutes', 'rate', 'ttl', 'reactions', 'verify-threads'),
+const args = scriptArgs('npm run soak -- [--minutes 10] [--rate 200] [--ttl 60] [--reactions 0.5] [--verify-threads N] [--no-forced-gc] [--node-env NAME=VALUE]... [--node-flags="--x --y"]', {
+  ...valueOptions('minutes', 'rate', 'ttl', 'reactions', 'verify-threads', 'node-flags'),
   // measure the node as it runs, without the full collections before each sample
   'no-forced-gc': { type: 'boolean' },
   'node-env': { type: 'string', multiple: true }
@@ -51,6 +52,7 @@ const ttlMs = args.number('ttl', 60, { min: 0 }) * 1000
 /** reactions per post published */
 const reactionShare = args.number('reactions', 0.5, { min: 0 })
 const forcedGc = !args.flag('no-forced-gc')
+const nodeFlags = args.words('node-flags')
 const verifyThreads = args.number('verify-threads', undefined, { min: 0, integer: true })
 // steady (seconds since the node started): past two lives of a post and two purges, so the
 // store holds what one life brings; the slopes need a few samples after that
@@ -92,7 +94,7 @@ function slope (points: Array<[number, number]>): number {
 const dir = await tempDir('soak')
 const nodeOptions = { purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, forcedGc, ...(verifyThreads != null ? { verifyThreads } : {}) }
 const spawnedAt = performance.now()
-const child = spawn(process.execPath, ['--expose-gc', join(here, 'soak-node.js'), dir.path, TOPIC, JSON.stringify(nodeOptions)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...nodeEnv } })
+const child = spawn(process.execPath, ['--expose-gc', ...nodeFlags, join(here, 'soak-node.js'), dir.path, TOPIC, JSON.stringify(nodeOptions)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...nodeEnv } })
 const samples: Sample[] = []
 const mallocStats: Array<Record<string, number>> = []
 createInterface({ input: child.stderr }).on('line', line => {
@@ -201,7 +203,7 @@ const held = span(x => x.posts)
 const report = {
   at: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model },
-  plan: { minutes, rate, ttlS: ttlMs / 1000, reactionShare, purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, verifyThreads: verifyThreads ?? 'default', forcedGc },
+  plan: { minutes, rate, ttlS: ttlMs / 1000, reactionShare, purgeMs: PURGE_MS, sampleMs: SAMPLE_MS, verifyThreads: verifyThreads ?? 'default', forcedGc, nodeFlags: nodeFlags.join(' ') },
   // the allocator decides how much freed memory the RSS keeps: the one the node ran on, and the
   // variables its process ran with
   allocator,

@@ -34,6 +34,12 @@ describe('script arguments', () => {
     assert.deepEqual(read('--env', 'A=1', '--env=B=2').texts('env'), ['A=1', 'B=2'])
   })
 
+  it('splits an option of several flags on white space, and reads an absent one as none', () => {
+    assert.deepEqual(read('--only= --x  --y=2 ').words('only'), ['--x', '--y=2'])
+    assert.deepEqual(read().words('only'), [])
+    assert.deepEqual(read('--only=').words('only'), [])
+  })
+
   it('refuses an option it does not know, or a value where none goes', () => {
     usageError(() => read('--bogus'), /Unknown option '--bogus'/)
     usageError(() => read('--quick=yes'), /does not take an argument/)
