@@ -61,6 +61,7 @@ const sampler = setInterval(() => {
     gc()
   }
   const { heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage()
+  const cpu = process.cpuUsage()
   node.status().then(status => {
     say({
       s: round((performance.now() - started) / 1000, 1),
@@ -72,6 +73,8 @@ const sampler = setInterval(() => {
       externalMb: round((external - arrayBuffers) / 1e6, 2),
       arrayBuffersMb: round(arrayBuffers / 1e6, 2),
       ...rssSplitMb(),
+      // the whole process, its worker threads and V8's collector threads included
+      cpuS: round((cpu.user + cpu.system) / 1e6, 2),
       posts: status.posts,
       gossip: status.gossip
     })

@@ -76,6 +76,7 @@ interface Sample {
   arrayBuffersMb: number
   anonMb: number
   fileMb: number
+  cpuS: number
   posts: number
   gossip: { accepted: number, ignored: number, rejected: number, limited: number, shed: number }
 }
@@ -213,6 +214,9 @@ const report = {
   steadyFromS: steadyFrom,
   steadySamples: steady.length,
   postsHeld: { min: held[0], max: held[1] },
+  // what the node's process used of a core over the steady part: a setting that saves memory
+  // may cost it
+  steadyCpuPercent: steady.length < 2 ? undefined : round((steady[steady.length - 1].cpuS - steady[0].cpuS) / (steady[steady.length - 1].s - steady[0].s) * 100, 1),
   slopeMbPer10Min: { heap: perTenMinutes(x => x.heapMb), heapTotal: perTenMinutes(x => x.heapTotalMb), v8Physical: perTenMinutes(x => x.v8PhysicalMb), anon: perTenMinutes(x => x.anonMb), file: perTenMinutes(x => x.fileMb), external: perTenMinutes(x => x.externalMb) },
   range: {
     heapMb: span(x => x.heapMb),
@@ -226,6 +230,6 @@ await mkdir(RESULTS, { recursive: true })
 const file = join(RESULTS, `soak-${report.at.slice(0, 16).replace(/[-:]/g, '').replace('T', '-')}.json`)
 await writeFile(file, JSON.stringify(report, null, 1))
 console.log(`published ${published} (posts ${posts}); the node's gossip verdicts ${JSON.stringify(report.gossip)}; posts held in the steady part ${report.postsHeld.min}–${report.postsHeld.max}`)
-console.log(`steady from ${steadyFrom} s, ${steady.length} samples: heap ${report.range.heapMb.join('–')} MB, anon ${report.range.anonMb.join('–')}, file ${report.range.fileMb.join('–')}`)
+console.log(`steady from ${steadyFrom} s, ${steady.length} samples: heap ${report.range.heapMb.join('–')} MB, anon ${report.range.anonMb.join('–')}, file ${report.range.fileMb.join('–')}; the node's process ${report.steadyCpuPercent ?? '?'} % of a core`)
 console.log(`slope per 10 minutes: heap ${report.slopeMbPer10Min.heap} MB (committed ${report.slopeMbPer10Min.heapTotal}, resident ${report.slopeMbPer10Min.v8Physical}), anon ${report.slopeMbPer10Min.anon}, file ${report.slopeMbPer10Min.file}, native ${report.slopeMbPer10Min.external}`)
 console.log(`wrote ${file}`)
