@@ -8,7 +8,8 @@
 // run on that data dir measures a start after a crash (docs/storage.md, "The saved id filter").
 
 import { createNode } from '../../src/index.js'
-import { chooseAllocator, allocatorInUse } from '../../src/cli/allocator.js'
+import { allocatorInUse } from '../../src/cli/allocator.js'
+import { prepareNodeProcess } from '../../src/cli/node-process.js'
 import { dataset } from './dataset.js'
 import { peakRssMb, rssSplitMb } from './common.js'
 import { startListed } from './store.js'
@@ -16,8 +17,9 @@ import { scriptArgs } from '../cli.js'
 
 const args = scriptArgs('node dist/scripts/bench/node-rss.js <dataDir> [--crash]', { crash: { type: 'boolean' } }, { min: 1, max: 1 })
 const dataDir = args.positionals[0]
-// on the allocator `murmur start` would run on: jemalloc where it is installed, else glibc's with one arena a core
-chooseAllocator()
+// on the allocator `murmur start` would run on (jemalloc where it is installed, else glibc's with
+// one arena a core), with its heap growth
+prepareNodeProcess()
 const node = await createNode({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], loopbackOnly: true, mdns: false, powBits: 0, join: ['tag:lyon', 'geo:u05k'], topicQuota: 10_000_000 })
 await node.start()
 // as a node running for more than a few seconds has: its ids listed (src/store/known.ts), which

@@ -10,11 +10,13 @@
 import { createInterface } from 'node:readline'
 import { getHeapStatistics } from 'node:v8'
 import { createNode } from '../../src/index.js'
-import { chooseAllocator, allocatorInUse } from '../../src/cli/allocator.js'
+import { allocatorInUse } from '../../src/cli/allocator.js'
+import { prepareNodeProcess } from '../../src/cli/node-process.js'
 import { rssSplitMb, round } from './common.js'
 
-// on the allocator `murmur start` would run on (MURMUR_ALLOCATOR=system in --node-env: glibc's, its arenas as they are)
-chooseAllocator()
+// on the allocator and with the heap growth `murmur start` would run with (MURMUR_ALLOCATOR=system
+// in --node-env: glibc's, its arenas as they are; --heap-growing-percent=0 in --node-flags: V8's own growth)
+prepareNodeProcess()
 
 const [dataDir, topic, optionsArg] = process.argv.slice(2)
 if (dataDir == null || topic == null || optionsArg == null) throw new Error('usage: soak-node <dataDir> <topic> <options as JSON>')

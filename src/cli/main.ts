@@ -10,7 +10,7 @@ import { MurmurError, BadRequestError, ConfigError } from '../errors.js'
 import type { PostView } from '../node/views.js'
 import type { ModerationView, ReportView, SentReport, LabelView, NodeStatus } from '../node/types.js'
 import { syncingTopics } from '../sync/progress.js'
-import { chooseAllocator } from './allocator.js'
+import { prepareNodeProcess } from './node-process.js'
 import type { SyncTopicSummary } from '../sync/index.js'
 
 const USAGE = `murmur: anonymous murmurs over a peer-to-peer network, with no server
@@ -303,8 +303,9 @@ export async function main (argv: string[]): Promise<number> {
     return name == null ? 2 : 0
   }
   if (name === 'start' || name === 'relay') {
-    // first, before the process holds anything: it may start again on jemalloc, or with glibc's arenas set
-    chooseAllocator()
+    // first, before the process holds anything: it may start again on jemalloc, or with glibc's
+    // arenas set, and its heap's growth is set
+    prepareNodeProcess()
     // loaded only here: the client commands stay quick without libp2p and LevelDB
     const { startCommand } = await import('./start.js')
     await startCommand(rest, name === 'start' ? 'node' : 'relay')
