@@ -79,8 +79,13 @@ describe('e2e: scripts stopped before their end', function () {
   })
 
   it('the soak stops its node and removes its store', async () => {
-    const run = await interrupt(join('bench', 'soak.js'), ['--minutes', '3'], /the node runs on/)
+    const flags = ['--heap-growing-percent=0', '--max-semi-space-size=8']
+    const run = await interrupt(join('bench', 'soak.js'), ['--minutes', '3', `--node-flags=${flags.join(' ')}`], /the node runs on/)
     assert.equal(run.nodes.length, 1, run.output)
+    // node's own flags, before the script they apply to
+    const command = run.commands[0]
+    const script = command.findIndex(arg => arg.endsWith('soak-node.js'))
+    assert.ok(flags.every(flag => command.indexOf(flag) > 0 && command.indexOf(flag) < script), command.join(' '))
     assert.equal(run.code, 143, run.output)
     assert.deepEqual(run.nodes.filter(alive), [])
     assert.deepEqual(run.left, [])
