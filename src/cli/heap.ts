@@ -1,9 +1,9 @@
 // How far V8 lets a node's heap grow past what it holds. Left to itself, V8 sets the next
 // full collection's limit at up to four times the heap that survived the last one, and a
 // busy node never idles long enough for V8's memory reducer to give the slack back: taking
-// 300 messages a second, a node holding 60–90 MB of live objects kept 120–230 MB of heap
-// and 260–375 MB of anonymous memory (docs/performance.md, "Soak"). A fixed growth step
-// keeps the heap near what it holds. `murmur start` and `murmur relay` set it before they
+// 300 messages a second, a node holding 60–90 MB of live objects kept up to 230 MB of heap
+// and 225–375 MB of anonymous memory; with a 30 % step, 110–130 MB of heap and 161–197 MB
+// (docs/performance.md, "Soak", "V8's heap growth"). `murmur start` and `murmur relay` set it before they
 // load anything; a user's own --heap-growing-percent on the command line wins.
 
 import { setFlagsFromString } from 'node:v8'
