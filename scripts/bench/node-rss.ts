@@ -25,6 +25,8 @@ await node.start()
 // as a node running for more than a few seconds has: its ids listed (src/store/known.ts), which
 // a run that ended first (as this did until 2026-12-01) never counted
 await startListed(node.store)
+// whether this start listed the ids (a store that never saved its filter) or restored them
+const listedIds = (node.store as unknown as { idsListed?: number }).idsListed ?? null
 const openedMb = peakRssMb()
 for (const sort of ['hot', 'new', 'top'] as const) await node.feed({ topic: 'tag:lyon', sort })
 await node.feed({ near: { lat: 45.76, lon: 4.83 }, sort: 'hot' })
@@ -37,4 +39,4 @@ const status = await node.status()
 const { anonMb, fileMb } = rssSplitMb()
 if (args.flag('crash')) process.exit(0)
 await node.stop()
-console.log(JSON.stringify({ posts: status.posts, allocator: allocatorInUse(), openedMb, peakMb: peakRssMb(), endAnonMb: anonMb, endFileMb: fileMb }))
+console.log(JSON.stringify({ posts: status.posts, listedIds, allocator: allocatorInUse(), openedMb, peakMb: peakRssMb(), endAnonMb: anonMb, endFileMb: fileMb }))

@@ -228,9 +228,10 @@ export interface FeedFigures {
 }
 
 /**
- * Starts a store and waits for its listing of the ids it holds (src/store/known.ts), which
- * runs in the background after start: 4.4 s on a million posts, reading LevelDB beside the
- * pages a feed benchmark times (its nextv calls were counted as theirs).
+ * Starts a store and waits for its listing of the ids it holds (src/store/known.ts). A start
+ * lists them itself since 2026-12-02; a build before it (compare.js, `--build`) listed them
+ * in the background after start: 4.4 s on a million posts, reading LevelDB beside the pages a
+ * feed benchmark times (its nextv calls were counted as theirs).
  */
 export async function startListed (store: PostStore): Promise<void> {
   await store.start()

@@ -293,8 +293,6 @@ export class Known {
    * in one run, cleared at its stop and read through at the next stop's clear).
    */
   private cleared = 0
-  /** the filter holds every id the store may hold (restored, or listed) */
-  private loaded = false
   /** committed topic counts by key, undefined for none; learnt from commits only */
   private readonly topicCounts = new Map<string, number | undefined>()
   private totals?: { value: unknown }
@@ -307,16 +305,16 @@ export class Known {
 
   /**
    * Reads the saved filter and the journal after it; when they are not whole, lists the ids
-   * in the background instead and gives back that listing (until it ends, no id is told absent).
+   * from the expiry index instead. Resolves to how many ids it listed, undefined when restored.
    */
-  async open (stopped: () => boolean): Promise<{ listing?: Promise<void> }> {
+  async open (): Promise<number | undefined> {
     const bytes = await this.t.saved.sub.get(this.t.savedKey)
     const saved = bytes === undefined ? undefined : Generations.from(bytes)
     if (saved === undefined) {
       // numbered past the entries of an earlier run, which the first checkpoint clears
       const [last] = await this.t.journal.sub.keys({ reverse: true, limit: 1 }).all()
       this.seq = (last === undefined ? 0 : readU64(last, 0)) + 1
-      return { listing: this.load(stopped) }
+      return await this.load()
     }
     const journal = await this.t.journal.sub.iterator({ gt: u64(saved.seq) }).all()
     const last = journal[journal.length - 1]?.[0]
@@ -325,35 +323,36 @@ export class Known {
     const mark = await this.t.saved.sub.get(this.t.clearedKey)
     const cleared = mark === undefined || mark.byteLength !== 8 ? 0 : readU64(mark, 0)
     this.cleared = cleared <= saved.seq ? Math.max(saved.cleared, cleared) : saved.cleared
-    if (journal.some(([, items]) => items.byteLength % JOURNAL_ITEM !== 0)) return { listing: this.load(stopped) }
+    if (journal.some(([, items]) => items.byteLength % JOURNAL_ITEM !== 0)) return await this.load()
     this.ids = saved.generations
     for (const [, items] of journal) {
       const view = new DataView(items.buffer, items.byteOffset, items.byteLength)
       for (let at = 0; at < items.byteLength; at += JOURNAL_ITEM) this.ids.add(view.getUint32(at), items.subarray(at + 4, at + JOURNAL_ITEM))
       this.journaled += items.byteLength / JOURNAL_ITEM
     }
-    this.loaded = true
-    return {}
+    return undefined
   }
 
-  /** Fills the filter from the expiry index; commits meanwhile add theirs (learn), so none is missed either side of the scan. */
-  private async load (stopped: () => boolean): Promise<void> {
+  /** Fills the filter from the expiry index, before the store takes any write; gives back how many ids it read. */
+  private async load (): Promise<number> {
     const { table, entryOf } = this.t.expiry
     const it = table.sub.keys({ keyEncoding: 'view' })
+    let listed = 0
     try {
-      while (!stopped()) {
+      while (true) {
         const keys = await it.nextv(LOAD_CHUNK)
         if (keys.length === 0) break
         for (const key of keys) {
           const entry = entryOf(key as Uint8Array)
-          if (entry !== undefined) this.ids.add(generationOf(entry.expiresAt), entry.id)
+          if (entry === undefined) continue
+          this.ids.add(generationOf(entry.expiresAt), entry.id)
+          listed++
         }
       }
     } finally {
       await it.close()
     }
-    if (stopped()) return
-    this.loaded = true
+    return listed
   }
 
   /**
@@ -380,11 +379,11 @@ export class Known {
 
   /**
    * Puts the filter into `tx` as of the journal's last entry, when a checkpoint is due (`force`:
-   * whenever the filter is whole); gives back that entry's number, for `checkpointed` once
+   * now); gives back that entry's number, for `checkpointed` once
    * `tx` has committed. Call it with no other write under way, so every entry has been learnt.
    */
   checkpoint (tx: Tx, force = false): number | undefined {
-    if (!this.loaded || (!force && this.journaled < Math.max(CHECKPOINT_IDS, this.ids.size / 4))) return undefined
+    if (!force && this.journaled < Math.max(CHECKPOINT_IDS, this.ids.size / 4)) return undefined
     const seq = this.seq - 1
     tx.put(this.t.saved, this.t.savedKey, this.ids.bytes(seq, this.cleared))
     return seq
@@ -425,7 +424,7 @@ export class Known {
 
   /** True when the store surely holds no record, tombstone or awaited mark of this id; false when it may. */
   lacks (id: Uint8Array): boolean {
-    return this.loaded && !this.ids.has(id)
+    return !this.ids.has(id)
   }
 
   /** After a commit: the ids it wrote may be held, the counts it wrote are current. */

@@ -84,6 +84,8 @@ const SCHEMA_KEY = utf8('schemaVersion')
 /** The saved id filter's key in its table, and the key of how far its journal is cleared. */
 const FILTER_KEY = utf8('ids')
 const CLEARED_KEY = utf8('cleared')
+/** A start that listed this many ids or more opens LevelDB again, to drop the listing's mapped pages (≈ 7 MB of them) */
+const REOPEN_AFTER_IDS = 1 << 16
 const KINDS = new Set<string>(['post', 'reply', 'reaction', 'delete', 'label', 'report'])
 const SORTS = new Set<string>(['hot', 'new', 'top', 'near'])
 const HEX = /^(?:[0-9a-f]{2})*$/
@@ -321,7 +323,7 @@ function expiryEntryOf (key: Uint8Array): { id: Uint8Array, expiresAt: number } 
   return key[TS_LEN] === EXP_PENDING ? undefined : { id: key.subarray(TS_LEN + 1, TS_LEN + 1 + ID_LEN), expiresAt: readU64(key, 0) }
 }
 
-/** Saves the id filter when a checkpoint is due (`force`: whenever it is whole), with no write under way. */
+/** Saves the id filter when a checkpoint is due (`force`: now), with no write under way. */
 async function checkpoint (db: RootDb, known: Known, force: boolean, options: { sync?: boolean } = {}): Promise<void> {
   const tx = new Tx(db, 0)
   const seq = known.checkpoint(tx, force)
@@ -373,7 +375,8 @@ export class LevelPostStore implements PostStore {
   private maybeMine = new Set<string>()
   /** what the store knows without reading (known.ts), from start to stop */
   private known?: Known
-  private loadingKnown?: Promise<void>
+  /** how many ids the last start listed; undefined when it restored the saved filter (node-rss.js reports it) */
+  idsListed?: number
   /** feed pages from memory (views.ts), from start to stop; and what each transaction did to them */
   private views?: FeedViews
   private readonly rankChanges = new WeakMap<Tx, Map<string, PlaceChange>>()
@@ -402,31 +405,56 @@ export class LevelPostStore implements PostStore {
     if (this.isStarted()) return
     if (this.opening !== undefined) return await this.opening
     this.opening = (async () => {
-      const db: RootDb = new Level<Uint8Array, Uint8Array>(this.path, { keyEncoding: 'view', valueEncoding: 'view' })
-      try {
-        await db.open()
-      } catch (err: any) {
-        // LevelDB's own words ("Database failed to open") do not tell a user what to do
-        if (err?.cause?.code === 'LEVEL_LOCKED') throw new MurmurError(`the store at ${this.path} is in use by another process (another murmur node on the same data dir?)`, 'STORE_LOCKED')
-        throw err
+      let opened = await this.openDb()
+      this.idsListed = opened.listed
+      if (opened.listed !== undefined) {
+        // saved once listed, so that a crash soon after does not list them all again
+        const saved = await checkpoint(opened.db, opened.known, true, { sync: true }).then(() => true, () => false)
+        // LevelDB keeps a table file mapped while it is open, and the listing's pages (≈ 110 MB
+        // at a million posts) stayed in the node's RSS: opened again, the store restores the
+        // filter just saved and maps only what it reads from then on
+        if (saved && opened.listed >= REOPEN_AFTER_IDS) {
+          await opened.db.close()
+          opened = await this.openDb()
+        }
       }
+      this.known = opened.known
+      this.db = opened.db
+      this.t = opened.t
+      if (this.viewPosts > 0) this.views = createFeedViews({ entries: this.viewPosts, views: FEED_VIEWS })
+    })()
+    try {
+      await this.opening
+    } finally {
+      this.opening = undefined
+    }
+  }
+
+  /**
+   * Opens LevelDB, upgrades an older schema, and learns which ids the store holds: from the
+   * saved filter and its journal, else by listing them before any write (`listed`: how many).
+   */
+  private async openDb (): Promise<{ db: RootDb, t: Tables, known: Known, listed: number | undefined }> {
+    const db: RootDb = new Level<Uint8Array, Uint8Array>(this.path, { keyEncoding: 'view', valueEncoding: 'view' })
+    try {
+      await db.open()
+    } catch (err: any) {
+      // LevelDB's own words ("Database failed to open") do not tell a user what to do
+      if (err?.cause?.code === 'LEVEL_LOCKED') throw new MurmurError(`the store at ${this.path} is in use by another process (another murmur node on the same data dir?)`, 'STORE_LOCKED')
+      throw err
+    }
+    try {
       const t = openTables(db)
       const version = await t.meta.sub.get(SCHEMA_KEY)
       if (version === 1) {
-        try {
-          const report: Report = (step, done) => { this.onUpgrade?.({ from: 1, to: SCHEMA_VERSION, step, done }) }
-          await migrateFromV1(db, t, MIN_NEAR_PRECISION + 1, MAX_NEAR_PRECISION, report)
-          // new in schema 2, built from the counters (and the records, now read from envelopes)
-          await this.buildHotIndex(db, t, done => { report('hot index', done) })
-        } catch (err) {
-          await db.close()
-          throw err
-        }
+        const report: Report = (step, done) => { this.onUpgrade?.({ from: 1, to: SCHEMA_VERSION, step, done }) }
+        await migrateFromV1(db, t, MIN_NEAR_PRECISION + 1, MAX_NEAR_PRECISION, report)
+        // new in schema 2, built from the counters (and the records, now read from envelopes)
+        await this.buildHotIndex(db, t, done => { report('hot index', done) })
       }
       if (version === undefined || version === 1 || version === 2) {
         await t.meta.sub.put(SCHEMA_KEY, SCHEMA_VERSION)
       } else if (version !== SCHEMA_VERSION) {
-        await db.close()
         throw new MurmurError(`store schema ${String(version)} is not ${SCHEMA_VERSION}`, 'STORE_SCHEMA')
       }
       this.maybeMine = new Set((await t.mine.sub.keys().all()).map(toHex))
@@ -441,20 +469,10 @@ export class LevelPostStore implements PostStore {
         meta: t.meta,
         countsKey: COUNTS_KEY
       })
-      this.known = known
-      // the saved filter and its journal; else a listing in the background, which takes a store
-      // of a million posts 4 s and maps ≈ 110 MB of the expiry index's pages into its RSS
-      const { listing } = await known.open(() => this.known !== known)
-      // saved once listed, so that a crash soon after does not list them all again
-      this.loadingKnown = listing?.then(async () => { await this.saveKnown(known, true) }).catch(() => {})
-      this.db = db
-      this.t = t
-      if (this.viewPosts > 0) this.views = createFeedViews({ entries: this.viewPosts, views: FEED_VIEWS })
-    })()
-    try {
-      await this.opening
-    } finally {
-      this.opening = undefined
+      return { db, t, known, listed: await known.open() }
+    } catch (err) {
+      await db.close()
+      throw err
     }
   }
 
@@ -472,7 +490,6 @@ export class LevelPostStore implements PostStore {
     // a write that began meanwhile commits, and adds its ids to the filter, before it is saved
     await this.writes.onIdle()
     this.known = undefined
-    await this.loadingKnown
     // for the next start, with no journal to read; without it (a failed write), the next start reads the journal
     if (known !== undefined) await checkpoint(db, known, true, { sync: true }).catch(() => {})
     await db.close()

@@ -6,6 +6,7 @@ import { useTempStore, type TempStore } from '../helpers/temp-store.js'
 import { T0, DAY, HOUR, makeDelete, makeLabel, makePost, makeReaction, makeReply, makeReport } from '../fixtures/messages.js'
 import { Level } from 'level'
 import { GENERATION_MS, Generations, IdFilter, generationOf } from '../../src/store/known.js'
+import { EXP_MESSAGE, NO_VALUE, concat, u64 } from '../../src/store/keys.js'
 import type { PostStore } from '../../src/store/index.js'
 import type { Message } from '../../src/post/model.js'
 
@@ -46,7 +47,7 @@ async function savedFilter<T> (temp: TempStore, fn: (table: FilterTable) => Prom
 
 const FILTER_KEY = new TextEncoder().encode('ids')
 interface Internals {
-  loadingKnown?: Promise<void>
+  idsListed?: number
   known?: { lacks: (id: Uint8Array) => boolean }
   db?: { close: () => Promise<void> }
   t: Record<'idFilter' | 'idJournal', { sub: { get: (key: Uint8Array) => Promise<Uint8Array | undefined>, keys: () => { all: () => Promise<Uint8Array[]> } } }>
@@ -60,10 +61,19 @@ async function unsaved (temp: TempStore): Promise<PostStore> {
   return await temp.open()
 }
 
-/** The store once it has listed its ids, stopped (which saves them) and started again. */
-async function savedAndOpened (temp: TempStore): Promise<PostStore> {
-  await internals(temp.store).loadingKnown
-  return await temp.open()
+/** Counts the LevelDB databases opened from now on (the binding's own opens, not its sublevels'), until `restore`. */
+function countOpens (): { count: number, restore: () => void } {
+  const proto = Level.prototype as unknown as { _open: (...args: unknown[]) => Promise<void> }
+  const open = proto._open
+  const opens = {
+    count: 0,
+    restore: () => { proto._open = open }
+  }
+  proto._open = async function (this: unknown, ...args: unknown[]) {
+    opens.count++
+    return await open.apply(this, args)
+  }
+  return opens
 }
 
 /** Ends the store as a crash would: LevelDB closed under it, with nothing saved at a stop. */
@@ -79,10 +89,9 @@ async function crash (store: PostStore): Promise<void> {
  * A store that holds a post, deleted another and awaits a third (its delete came first), then
  * started again. After a clean stop, it restores the filter the stop saved. After a crash, it
  * restores the filter last saved and reads the journal of ids written since ('journal'), or
- * lists their ids from LevelDB in the background when it never saved one ('listing').
+ * lists their ids from LevelDB at start when it never saved one ('listing').
  */
 async function restarted (temp: TempStore, how: 'listing' | 'journal' | 'clean'): Promise<{ store: PostStore, held: Message, doomed: Message, awaited: Message }> {
-  if (how === 'journal') await savedAndOpened(temp)
   const held = makePost()
   const doomed = makePost()
   const awaited = makePost()
@@ -91,12 +100,12 @@ async function restarted (temp: TempStore, how: 'listing' | 'journal' | 'clean')
   if (how !== 'clean') await crash(temp.store)
   // a crash before its first save: the store saves its filter once it has listed the ids
   const store = how === 'listing' ? await unsaved(temp) : await temp.open()
-  assert.equal(internals(store).loadingKnown === undefined, how !== 'listing', 'listed only with no filter saved')
+  assert.equal(internals(store).idsListed === undefined, how !== 'listing', 'listed only with no filter saved')
   return { store, held, doomed, awaited }
 }
 
-/** Runs `step` until a run of it reads nothing: the store has listed its ids. */
-async function untilListed (counter: { reads: number }, step: () => Promise<void>): Promise<void> {
+/** Runs `step` until a run of it reads nothing: the store has learnt the counts a new post updates. */
+async function untilKnown (counter: { reads: number }, step: () => Promise<void>): Promise<void> {
   await pWaitFor(async () => {
     const before = counter.reads
     await step()
@@ -184,7 +193,7 @@ describe('store: what it knows without reading', () => {
       await temp.store.ingest([makeDelete(b), makeDelete(reply), makeDelete(d), makeReply(makePost())])
       await temp.store.drop([c.id])
       const store = await unsaved(temp)
-      await internals(store).loadingKnown
+      assert.ok(internals(store).idsListed !== undefined, 'listed')
       assert.ok(await internals(store).t.idFilter.sub.get(FILTER_KEY) !== undefined, 'saved once listed')
       const { t, known } = store as unknown as { t: Record<'records' | 'tombstones' | 'awaited', { sub: { keys: (o: object) => AsyncIterable<Uint8Array> } }>, known: { lacks: (id: Uint8Array) => boolean } }
       for (const table of ['records', 'tombstones', 'awaited'] as const) {
@@ -203,7 +212,7 @@ describe('store: what it knows without reading', () => {
       const saved = await savedFilter(temp, async table => await table.get(FILTER_KEY))
       assert.ok(saved !== undefined && saved.byteLength > 0, 'saved at stop')
       const store = await temp.open()
-      assert.equal(internals(store).loadingKnown, undefined, 'no listing')
+      assert.equal(internals(store).idsListed, undefined, 'no listing')
       assert.deepEqual(await internals(store).t.idJournal.sub.keys().all(), [], 'the journal cleared')
       assert.equal(internals(store).known.lacks(Buffer.from(post.id, 'hex')), false)
       assert.equal(internals(store).known.lacks(randomBytes(32)), true, 'what it holds is all it knows')
@@ -215,7 +224,6 @@ describe('store: what it knows without reading', () => {
 
     it('after a crash, restores the filter saved once listed and reads the journal of what came after, with no listing', async () => {
       // listed at start (an empty store), and saved then
-      await internals(temp.store).loadingKnown
       assert.ok(await internals(temp.store).t.idFilter.sub.get(FILTER_KEY) !== undefined, 'saved once listed')
       const before = makePost({ expiresAt: T0 + 30 * DAY })
       await temp.store.ingest([before])
@@ -227,14 +235,13 @@ describe('store: what it knows without reading', () => {
       assert.equal((await internals(temp.store).t.idJournal.sub.keys().all()).length, 3)
       await crash(temp.store)
       const store = await temp.open()
-      assert.equal(internals(store).loadingKnown, undefined, 'no listing')
+      assert.equal(internals(store).idsListed, undefined, 'no listing')
       for (const post of [before, ...after]) assert.equal(internals(store).known.lacks(Buffer.from(post.id, 'hex')), false)
       assert.equal(internals(store).known.lacks(randomBytes(32)), true)
       for (const post of [before, ...after]) assert.equal((await store.ingest([post]))[0].status, 'duplicate')
     })
 
     it('clears at its next save the journal entries that a crash between a save and its clearing left', async () => {
-      await savedAndOpened(temp)
       await temp.store.ingest([makePost()])
       const path = (temp.store as unknown as { path: string }).path
       // a clean stop saves as of the last entry, and clears the journal up to it
@@ -250,7 +257,7 @@ describe('store: what it knows without reading', () => {
       await level.sublevel<string, Uint8Array>('f', { valueEncoding: 'view' }).del('cleared')
       await level.close()
       const store = await temp.open()
-      assert.equal(internals(store).loadingKnown, undefined, 'restored, the stale entry not read')
+      assert.equal(internals(store).idsListed, undefined, 'restored, the stale entry not read')
       await store.ingest([makePost()])
       assert.equal((await internals(store).t.idJournal.sub.keys().all()).length, 2)
       await temp.open()
@@ -258,7 +265,6 @@ describe('store: what it knows without reading', () => {
     })
 
     it('lists its ids when an entry of the journal is not whole', async () => {
-      await savedAndOpened(temp)
       const post = makePost()
       await temp.store.ingest([post])
       const path = (temp.store as unknown as { path: string }).path
@@ -269,13 +275,11 @@ describe('store: what it knows without reading', () => {
       await journal.put(key, value.subarray(1))
       await level.close()
       const store = await temp.open()
-      assert.ok(internals(store).loadingKnown !== undefined, 'listing')
-      await internals(store).loadingKnown
+      assert.ok(internals(store).idsListed !== undefined, 'listing')
       assert.equal((await store.ingest([post]))[0].status, 'duplicate')
     })
 
     it('forgets the ids of a generation the purge has emptied, and keeps those it holds', async () => {
-      await savedAndOpened(temp)
       const gone = makePost({ expiresAt: T0 + DAY })
       const kept = makePost({ expiresAt: T0 + 30 * DAY })
       await temp.store.ingest([gone, kept])
@@ -296,7 +300,6 @@ describe('store: what it knows without reading', () => {
 
     it('saves a filter that holds the ids of writes that began while it was stopping', async () => {
       const posts = Array.from({ length: 20 }, () => makePost())
-      await internals(temp.store).loadingKnown
       const stopping = temp.store.stop()
       // each a task of its own, queued after the stop began
       const writes = await Promise.allSettled(posts.map(async post => await temp.store.ingest([post])))
@@ -304,7 +307,7 @@ describe('store: what it knows without reading', () => {
       const stored = posts.filter((_, i) => { const w = writes[i]; return w.status === 'fulfilled' && w.value[0]?.status === 'stored' })
       assert.ok(stored.length > 0, 'no write got in before the store closed')
       const store = await temp.open()
-      assert.equal(internals(store).loadingKnown, undefined, 'restored')
+      assert.equal(internals(store).idsListed, undefined, 'restored')
       for (const post of stored) assert.equal((await store.ingest([post]))[0].status, 'duplicate')
     })
 
@@ -313,10 +316,39 @@ describe('store: what it knows without reading', () => {
       await temp.store.ingest([post])
       await savedFilter(temp, async table => { await table.put(FILTER_KEY, new Uint8Array([0, 0, 0, 9])) })
       const store = await temp.open()
-      assert.ok(internals(store).loadingKnown !== undefined, 'listing')
-      await internals(store).loadingKnown
+      assert.ok(internals(store).idsListed !== undefined, 'listing')
       assert.equal(internals(store).known.lacks(Buffer.from(post.id, 'hex')), false)
       assert.equal((await store.ingest([post]))[0].status, 'duplicate')
+    })
+
+    it('once it has listed many ids, opens LevelDB again (dropping the pages the listing mapped) with the filter it saved, and works on', async () => {
+      const post = makePost()
+      await temp.store.ingest([post])
+      // the expiry entries of 70 000 more ids, as a big store that never saved its filter holds
+      const many = Array.from({ length: 70_000 }, () => randomBytes(32))
+      await savedFilter(temp, async table => { await table.clear() })
+      const level = new Level<Uint8Array, Uint8Array>(temp.path, { keyEncoding: 'view', valueEncoding: 'view' })
+      const expiry = level.sublevel<Uint8Array, Uint8Array>('x', { keyEncoding: 'view', valueEncoding: 'view' })
+      await expiry.batch(many.map(id => ({ type: 'put' as const, key: concat(u64(T0 + 20 * DAY), Uint8Array.of(EXP_MESSAGE), id), value: NO_VALUE })))
+      await level.close()
+      const opens = countOpens()
+      try {
+        const store = await temp.open()
+        assert.equal(opens.count, 2, 'opened again')
+        assert.ok((internals(store).idsListed ?? 0) > many.length, 'listed')
+        for (const id of [...many.slice(0, 100), Buffer.from(post.id, 'hex')]) assert.equal(internals(store).known.lacks(id), false)
+        assert.equal((await store.ingest([post]))[0].status, 'duplicate')
+        const fresh = makePost()
+        assert.equal((await store.ingest([fresh]))[0].status, 'stored')
+        assert.equal((await store.get(fresh.id))?.id, fresh.id)
+        // a start with fewer ids than that opens LevelDB once, and this one restores what the first saved
+        const again = await temp.open()
+        assert.equal(opens.count, 3)
+        assert.equal(internals(again).idsListed, undefined, 'restored')
+        assert.equal(internals(again).known.lacks(many[0]), false)
+      } finally {
+        opens.restore()
+      }
     })
 
     const whens = { listing: 'after a crash, by listing', journal: 'after a crash, from its saved filter and journal', clean: 'after a clean stop' }
@@ -325,7 +357,7 @@ describe('store: what it knows without reading', () => {
         // the counts are learnt from the first write
         const { store, held, doomed, awaited } = await restarted(temp, how)
         const counter = countReads(store)
-        await untilListed(counter, async () => { assert.equal((await store.ingest([makePost()]))[0].status, 'stored') })
+        await untilKnown(counter, async () => { assert.equal((await store.ingest([makePost()]))[0].status, 'stored') })
         assert.equal((await store.ingest([held]))[0].status, 'duplicate')
         assert.deepEqual((await store.ingest([doomed]))[0], { id: doomed.id, status: 'deleted', code: 'TOMBSTONED' })
         // the awaited post is refused when it arrives
@@ -340,7 +372,7 @@ describe('store: what it knows without reading', () => {
       it(`tells sync the ids it lacks with no read once it knows its ids (${whens[how]}), and still reads those it may hold`, async () => {
         const { store, held, doomed, awaited } = await restarted(temp, how)
         const counter = countReads(store, 'hasMany')
-        await untilListed(counter, async () => {
+        await untilKnown(counter, async () => {
           const fresh = makePost().id
           assert.deepEqual(await store.lacking([fresh]), [fresh])
         })
@@ -386,7 +418,6 @@ describe('store: what it knows without reading', () => {
             if (o.op === 'crash') await crash(store)
             store = await temp.open()
           }
-          await internals(store).loadingKnown
           const { t, known } = store as unknown as { t: Record<typeof tables[number], { sub: { keys: (o: object) => AsyncIterable<Uint8Array> } }>, known: { lacks: (id: Uint8Array) => boolean } }
           for (const table of tables) {
             for await (const key of t[table].sub.keys({ keyEncoding: 'view' })) assert.equal(known.lacks(key), false, `an id of ${table} told absent after ${o.op}`)
