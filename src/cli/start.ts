@@ -143,7 +143,8 @@ function upgradeReporter (): (progress: UpgradeProgress) => void {
     const now = Date.now()
     if (last?.step === step && now - last.at < 2_000) return
     last = { step, at: now }
-    process.stderr.write(`murmur: upgrading the store from schema ${from} to ${to}: ${step}${done > 0 ? `, ${done.toLocaleString('en')} entries` : ''}…\n`)
+    const what = from === to ? 'preparing the store' : `upgrading the store from schema ${from} to ${to}`
+    process.stderr.write(`murmur: ${what}: ${step}${done > 0 ? `, ${done.toLocaleString('en')} entries` : ''}…\n`)
   }
 }
 

@@ -305,16 +305,17 @@ export class Known {
 
   /**
    * Reads the saved filter and the journal after it; when they are not whole, lists the ids
-   * from the expiry index instead. Resolves to how many ids it listed, undefined when restored.
+   * from the expiry index instead, telling `listing` how many so far after each step. Resolves
+   * to how many ids it listed, undefined when restored.
    */
-  async open (): Promise<number | undefined> {
+  async open (listing?: (listed: number) => void): Promise<number | undefined> {
     const bytes = await this.t.saved.sub.get(this.t.savedKey)
     const saved = bytes === undefined ? undefined : Generations.from(bytes)
     if (saved === undefined) {
       // numbered past the entries of an earlier run, which the first checkpoint clears
       const [last] = await this.t.journal.sub.keys({ reverse: true, limit: 1 }).all()
       this.seq = (last === undefined ? 0 : readU64(last, 0)) + 1
-      return await this.load()
+      return await this.load(listing)
     }
     const journal = await this.t.journal.sub.iterator({ gt: u64(saved.seq) }).all()
     const last = journal[journal.length - 1]?.[0]
@@ -323,7 +324,7 @@ export class Known {
     const mark = await this.t.saved.sub.get(this.t.clearedKey)
     const cleared = mark === undefined || mark.byteLength !== 8 ? 0 : readU64(mark, 0)
     this.cleared = cleared <= saved.seq ? Math.max(saved.cleared, cleared) : saved.cleared
-    if (journal.some(([, items]) => items.byteLength % JOURNAL_ITEM !== 0)) return await this.load()
+    if (journal.some(([, items]) => items.byteLength % JOURNAL_ITEM !== 0)) return await this.load(listing)
     this.ids = saved.generations
     for (const [, items] of journal) {
       const view = new DataView(items.buffer, items.byteOffset, items.byteLength)
@@ -334,7 +335,7 @@ export class Known {
   }
 
   /** Fills the filter from the expiry index, before the store takes any write; gives back how many ids it read. */
-  private async load (): Promise<number> {
+  private async load (listing?: (listed: number) => void): Promise<number> {
     const { table, entryOf } = this.t.expiry
     const it = table.sub.keys({ keyEncoding: 'view' })
     let listed = 0
@@ -348,6 +349,7 @@ export class Known {
           this.ids.add(generationOf(entry.expiresAt), entry.id)
           listed++
         }
+        listing?.(listed)
       }
     } finally {
       await it.close()

@@ -469,7 +469,9 @@ export class LevelPostStore implements PostStore {
         meta: t.meta,
         countsKey: COUNTS_KEY
       })
-      return { db, t, known, listed: await known.open() }
+      // a million ids take seconds to list, at the first start after an upgrade: told like an upgrade's steps
+      const listing = (done: number): void => { this.onUpgrade?.({ from: version ?? SCHEMA_VERSION, to: SCHEMA_VERSION, step: 'id filter', done }) }
+      return { db, t, known, listed: await known.open(listing) }
     } catch (err) {
       await db.close()
       throw err

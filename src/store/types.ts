@@ -145,11 +145,15 @@ export interface StoreOptions {
   onUpgrade?: (progress: UpgradeProgress) => void
 }
 
-/** One step of a store upgrade: `done` entries of `step` rewritten so far. */
+/**
+ * One step of a store upgrade: `done` entries of `step` rewritten so far. The last, 'id filter',
+ * lists the ids a store holds when it has no saved filter of this code's format (then `from`
+ * equals `to` when the schema itself did not change).
+ */
 export interface UpgradeProgress {
   from: number
   to: number
-  step: 'topic index' | 'geo index' | 'old records' | 'compaction' | 'hot index'
+  step: 'topic index' | 'geo index' | 'old records' | 'compaction' | 'hot index' | 'id filter'
   done: number
 }
 

@@ -7,7 +7,8 @@ import { T0, DAY, HOUR, makeDelete, makeLabel, makePost, makeReaction, makeReply
 import { Level } from 'level'
 import { GENERATION_MS, Generations, IdFilter, generationOf } from '../../src/store/known.js'
 import { EXP_MESSAGE, NO_VALUE, concat, u64 } from '../../src/store/keys.js'
-import type { PostStore } from '../../src/store/index.js'
+import { SCHEMA_VERSION } from '../../src/store/index.js'
+import type { PostStore, UpgradeProgress } from '../../src/store/index.js'
 import type { Message } from '../../src/post/model.js'
 
 /**
@@ -332,18 +333,24 @@ describe('store: what it knows without reading', () => {
       await expiry.batch(many.map(id => ({ type: 'put' as const, key: concat(u64(T0 + 20 * DAY), Uint8Array.of(EXP_MESSAGE), id), value: NO_VALUE })))
       await level.close()
       const opens = countOpens()
+      const progress: UpgradeProgress[] = []
       try {
-        const store = await temp.open()
+        const store = await temp.open({ onUpgrade: p => { progress.push(p) } })
         assert.equal(opens.count, 2, 'opened again')
         assert.ok((internals(store).idsListed ?? 0) > many.length, 'listed')
+        // told as it goes (the CLI prints it), as a step of no schema change
+        assert.ok(progress.length > 1 && progress.every(p => p.step === 'id filter' && p.from === SCHEMA_VERSION && p.to === SCHEMA_VERSION))
+        assert.equal(progress.at(-1)?.done, internals(store).idsListed)
         for (const id of [...many.slice(0, 100), Buffer.from(post.id, 'hex')]) assert.equal(internals(store).known.lacks(id), false)
         assert.equal((await store.ingest([post]))[0].status, 'duplicate')
         const fresh = makePost()
         assert.equal((await store.ingest([fresh]))[0].status, 'stored')
         assert.equal((await store.get(fresh.id))?.id, fresh.id)
         // a start with fewer ids than that opens LevelDB once, and this one restores what the first saved
-        const again = await temp.open()
+        const told = progress.length
+        const again = await temp.open({ onUpgrade: p => { progress.push(p) } })
         assert.equal(opens.count, 3)
+        assert.equal(progress.length, told, 'nothing listed, nothing told')
         assert.equal(internals(again).idsListed, undefined, 'restored')
         assert.equal(internals(again).known.lacks(many[0]), false)
       } finally {

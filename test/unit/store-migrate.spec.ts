@@ -94,7 +94,7 @@ describe('store: schema migration', () => {
     assert.deepEqual(await dump(old, true), await dump(fresh))
     assert.equal(SCHEMA_VERSION, 3)
     // every step is reported, in order, from schema 1 to today's, with the entries each went through
-    assert.deepEqual([...new Set(progress.map(p => p.step))], ['topic index', 'geo index', 'old records', 'compaction', 'hot index'])
+    assert.deepEqual([...new Set(progress.map(p => p.step))], ['topic index', 'geo index', 'old records', 'compaction', 'hot index', 'id filter'])
     assert.ok(progress.every(p => p.from === 1 && p.to === SCHEMA_VERSION))
     const last = (step: string): number => progress.filter(p => p.step === step).at(-1)?.done ?? -1
     const held = (prefix: string): number => FIXTURE.entries.filter(([key]) => Buffer.from(key, 'hex').toString('latin1').startsWith(prefix)).length
