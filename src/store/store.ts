@@ -446,8 +446,9 @@ export class LevelPostStore implements PostStore {
     try {
       const t = openTables(db)
       const version = await t.meta.sub.get(SCHEMA_KEY)
+      // each step of an upgrade, and the listing of the ids (seconds at a million) that follows one
+      const report: Report = (step, done) => { this.onUpgrade?.({ from: typeof version === 'number' ? version : SCHEMA_VERSION, to: SCHEMA_VERSION, step, done }) }
       if (version === 1) {
-        const report: Report = (step, done) => { this.onUpgrade?.({ from: 1, to: SCHEMA_VERSION, step, done }) }
         await migrateFromV1(db, t, MIN_NEAR_PRECISION + 1, MAX_NEAR_PRECISION, report)
         // new in schema 2, built from the counters (and the records, now read from envelopes)
         await this.buildHotIndex(db, t, done => { report('hot index', done) })
@@ -469,9 +470,7 @@ export class LevelPostStore implements PostStore {
         meta: t.meta,
         countsKey: COUNTS_KEY
       })
-      // a million ids take seconds to list, at the first start after an upgrade: told like an upgrade's steps
-      const listing = (done: number): void => { this.onUpgrade?.({ from: version ?? SCHEMA_VERSION, to: SCHEMA_VERSION, step: 'id filter', done }) }
-      return { db, t, known, listed: await known.open(listing) }
+      return { db, t, known, listed: await known.open(done => { report('id filter', done) }) }
     } catch (err) {
       await db.close()
       throw err
@@ -508,9 +507,9 @@ export class LevelPostStore implements PostStore {
     return await this.writes.add(task, { priority })
   }
 
-  /** Saves the id filter between writes when a save is due (`force`: now), unless the store stopped (or started again) meanwhile. */
-  private async saveKnown (known: Known, force = false): Promise<void> {
-    await this.serialise(async () => { if (this.known === known) await checkpoint(this.tables().db, known, force) })
+  /** Saves the id filter between writes when a save is due, unless the store stopped (or started again) meanwhile. */
+  private async saveKnown (known: Known): Promise<void> {
+    await this.serialise(async () => { if (this.known === known) await checkpoint(this.tables().db, known, false) })
   }
 
   /** Every write transaction commits here, within `serialise`, so what is known stays what is stored. */
